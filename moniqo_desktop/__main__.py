@@ -1,0 +1,39 @@
+"""Command line: `moniqo-desktop` / `python -m moniqo_desktop`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moniqo-desktop",
+        description="Moniqo Desktop: a desktop trading monitor (paper trading by default).",
+    )
+    parser.add_argument("--version", action="version", version=f"moniqo-desktop {__version__}")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where the database and logs live (default: the user data dir)")
+    parser.add_argument("--exchange", default=None,
+                        help="'demo' (paper trading, default) or a ccxt exchange id, e.g. binance")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="use the exchange's testnet/sandbox")
+    parser.add_argument("--quit-after", type=float, default=None, metavar="S",
+                        help="quit cleanly after S seconds (smoke tests)")
+    parser.add_argument("--headless", action="store_true",
+                        help="run the engine without a window and print what it does")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .app import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

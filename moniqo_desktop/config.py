@@ -1,0 +1,80 @@
+"""Settings: where data lives and the knobs a trader may turn.
+
+Settings are plain data (a JSON file in the user's config dir). Secrets never come here: API keys
+live in the OS keyring, looked up by exchange id, so neither the database, this file nor a log
+line can leak them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "moniqo-desktop"
+APP_AUTHOR = "Moniqo"
+KEYRING_SERVICE = "moniqo-desktop"
+DB_FILENAME = "moniqo.sqlite3"
+
+log = logging.getLogger(__name__)
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def default_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR))
+
+
+def default_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
+
+
+@dataclass
+class Settings:
+    """User-tunable behaviour. Money-like values are kept as text so they round-trip exactly."""
+
+    exchange: str = "demo"
+    sandbox: bool = False
+    order_poll_seconds: float = 2.0
+    position_poll_seconds: float = 2.0
+    update_log_min_seconds: float = 5.0
+    update_log_min_move_percent: str = "0.05"
+    update_log_retention_days: int = 7
+    risk_stop_share: list[str] = field(default_factory=lambda: ["0.25", "0.50", "0.75"])
+    risk_loss_percent: list[str] = field(default_factory=lambda: ["2", "5", "10"])
+    demo_fee_rate: str = "0.001"
+    demo_price_feed: str = "random"
+    theme: str = "dark"
+
+    @property
+    def update_log_min_move(self) -> Decimal:
+        return Decimal(self.update_log_min_move_percent)
+
+    @classmethod
+    def load(cls, path: Path) -> "Settings":
+        """Read settings; a missing file gives defaults, a broken one is reported and ignored."""
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("settings file %s is unreadable (%s); using defaults", path, exc)
+            return cls()
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        tmp.replace(path)
+
+
+def settings_path(config_dir: Path | None = None) -> Path:
+    return (config_dir or default_config_dir()) / "settings.json"

@@ -1,0 +1,121 @@
+"""Exit rules: position + price + time -> a new stop and/or one exit decision.
+
+Pure on purpose: the engine may evaluate the same tick twice (a retry, a restart) and must get
+the same answer, so nothing here reads a clock or mutates anything; `apply_evaluation` is the one
+place a decision's stop changes are written back onto the position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from .money import HUNDRED, ONE, Number, parse_amount
+from .positions import ExitReason, Position, PositionStatus
+
+STOP_REASONS = (ExitReason.STOP_LOSS, ExitReason.TRAILING_STOP, ExitReason.BREAK_EVEN)
+
+
+@dataclass(frozen=True)
+class ExitDecision:
+    """Close the position now, because `reason`'s level (`level`) was reached at `price`."""
+
+    reason: ExitReason
+    level: Decimal
+    price: Decimal
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExitEvaluation:
+    stop_loss: Decimal | None
+    stop_source: ExitReason
+    break_even_armed: bool
+    trailing_active: bool
+    decision: ExitDecision | None
+
+    def stop_moved(self, position: Position) -> bool:
+        return self.stop_loss != position.stop_loss
+
+
+def break_even_price(position: Position) -> Decimal:
+    """The exit price at which realized P&L is exactly zero.
+
+    Covers the entry fees and an exit fee charged at the same rate as the entry's
+    (rate = entry fees / entry value): long x = (e·a + F)/(a·(1 − r)), short x = (e·a − F)/(a·(1 + r)).
+    """
+    a, e, f = position.amount, position.entry_price, position.entry_fees
+    rate = f / (e * a)
+    d = position.direction
+    return (e * a + d * f) / (a * (ONE - d * rate))
+
+
+def trailing_stop_level(position: Position, distance_percent: Decimal) -> Decimal:
+    return position.favourable_water_mark * (ONE - position.direction * distance_percent / HUNDRED)
+
+
+def _better(position: Position, candidate: Decimal, current: Decimal | None) -> bool:
+    """Is `candidate` a stop more protective for the trader than `current`?"""
+    return current is None or position.direction * (candidate - current) > 0
+
+
+def _crossed_stop(position: Position, price: Decimal, stop: Decimal) -> bool:
+    return position.direction * (price - stop) <= 0
+
+
+def evaluate_exit(position: Position, price: Number, at: datetime | None = None) -> ExitEvaluation:
+    """Decide what `price` means for `position` (whose water marks already include it).
+
+    Only an OPEN position can decide an exit: one that is CLOSING already has its exit order
+    in flight, which is what makes an exit fire once.
+    """
+    p = parse_amount(price, "price")
+    stop, source = position.stop_loss, position.stop_source
+    armed = position.break_even_armed
+    favourable_profit = position.profit_percent_at(position.favourable_water_mark)
+
+    if position.break_even_percent is not None and favourable_profit >= position.break_even_percent:
+        armed = True
+        level = break_even_price(position)
+        if _better(position, level, stop):
+            stop, source = level, ExitReason.BREAK_EVEN
+
+    trailing_active = False
+    if position.trailing_stop_percent is not None:
+        activation = position.trailing_activation_percent
+        trailing_active = activation is None or favourable_profit >= activation
+        if trailing_active:
+            level = trailing_stop_level(position, position.trailing_stop_percent)
+            if _better(position, level, stop):
+                stop, source = level, ExitReason.TRAILING_STOP
+
+    decision: ExitDecision | None = None
+    if position.status is PositionStatus.OPEN:
+        liq = position.liquidation_price
+        if liq is not None and _crossed_stop(position, p, liq):
+            decision = ExitDecision(ExitReason.LIQUIDATION, liq, p, at)
+        elif stop is not None and _crossed_stop(position, p, stop):
+            decision = ExitDecision(source, stop, p, at)
+        elif position.take_profit is not None and _crossed_stop(
+            position, position.take_profit, p
+        ):
+            decision = ExitDecision(ExitReason.TAKE_PROFIT, position.take_profit, p, at)
+    return ExitEvaluation(stop, source, armed, trailing_active, decision)
+
+
+def apply_evaluation(position: Position, evaluation: ExitEvaluation) -> bool:
+    """Write the ratcheted stop back; returns True if the stop moved."""
+    moved = evaluation.stop_moved(position)
+    position.stop_loss = evaluation.stop_loss
+    position.stop_source = evaluation.stop_source
+    position.break_even_armed = evaluation.break_even_armed
+    return moved
+
+
+def check_exits(position: Position, price: Number, at: datetime | None = None) -> ExitDecision | None:
+    """Mark to market, ratchet the stop, and return the exit to act on (if any)."""
+    position.update_price(price, at)
+    evaluation = evaluate_exit(position, price, at)
+    apply_evaluation(position, evaluation)
+    return evaluation.decision

@@ -1,0 +1,84 @@
+"""Exact money: parsing and checking `Decimal` values.
+
+Floats are refused on purpose: a float has already lost digits before we ever see it, so the only
+safe sources of money are text (what a user typed, what an exchange sent) and other Decimals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from .errors import DomainError
+
+Number = Decimal | int | str
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+def to_decimal(value: Number, field: str = "value") -> Decimal:
+    """Turn text, int or Decimal into a finite Decimal, or explain why not."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise DomainError(
+            f"{field} must be given exactly (as text or Decimal), not as a float ({value!r})"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if not text:
+            raise DomainError(f"{field} is empty")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise DomainError(f"{field} is not a number: {value!r}") from None
+    else:
+        raise DomainError(f"{field} must be a number, not {type(value).__name__}")
+    if not result.is_finite():
+        raise DomainError(f"{field} must be a finite number, not {value}")
+    return result
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many digits a value carries after the point (trailing zeros count as typed)."""
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def parse_amount(
+    value: Number,
+    field: str = "amount",
+    *,
+    max_decimals: int | None = None,
+    allow_zero: bool = False,
+) -> Decimal:
+    """Parse a quantity or price: finite, positive (or zero when allowed), within precision."""
+    result = to_decimal(value, field)
+    if result < 0:
+        raise DomainError(f"{field} cannot be negative ({result})")
+    if result == 0 and not allow_zero:
+        raise DomainError(f"{field} must be greater than zero")
+    if max_decimals is not None and decimal_places(result.normalize()) > max_decimals:
+        raise DomainError(
+            f"{field} {result} has more decimals than the market allows ({max_decimals})"
+        )
+    return result
+
+
+def optional_amount(value: Number | None, field: str) -> Decimal | None:
+    """`parse_amount` for optional fields: None stays None."""
+    return None if value is None else parse_amount(value, field)
+
+
+def split_symbol(symbol: str) -> tuple[str, str]:
+    """'BTC/USDT' or 'BTC/USDT:USDT' -> ('BTC', 'USDT'), the ccxt unified form."""
+    if not isinstance(symbol, str) or "/" not in symbol:
+        raise DomainError(f"symbol must look like BASE/QUOTE, e.g. BTC/USDT (got {symbol!r})")
+    base, _, rest = symbol.partition("/")
+    quote = rest.split(":", 1)[0]
+    if not base or not quote:
+        raise DomainError(f"symbol must look like BASE/QUOTE, e.g. BTC/USDT (got {symbol!r})")
+    return base, quote

@@ -1,0 +1,300 @@
+"""Orders: the explicit state machine, fills, average price and fees.
+
+The allowed transitions are one table of data (`TRANSITIONS`) that the code consults and the
+tests enumerate, as nautilus_trader does: a status change not in the table is a bug or a confused
+exchange, and it must change nothing rather than corrupt the order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import Enum
+
+from .errors import DomainError, InvalidTransition
+from .money import ZERO, Number, optional_amount, parse_amount, split_symbol, to_decimal
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OrderSide(str, Enum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def opposite(self) -> "OrderSide":
+        return OrderSide.SELL if self is OrderSide.BUY else OrderSide.BUY
+
+
+class OrderType(str, Enum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    STOP_LIMIT = "stop_limit"
+
+
+class OrderIntent(str, Enum):
+    """Why the order exists: to open a position or to close one."""
+
+    ENTRY = "entry"
+    EXIT = "exit"
+
+
+class OrderStatus(str, Enum):
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLING = "cancelling"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+S = OrderStatus
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING: frozenset({S.SUBMITTED, S.REJECTED, S.FAILED, S.CANCELLED}),
+    S.SUBMITTED: frozenset(
+        {S.OPEN, S.PARTIALLY_FILLED, S.FILLED, S.REJECTED, S.CANCELLING, S.CANCELLED,
+         S.EXPIRED, S.FAILED}
+    ),
+    S.OPEN: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLING, S.CANCELLED, S.EXPIRED}),
+    S.PARTIALLY_FILLED: frozenset(
+        {S.PARTIALLY_FILLED, S.FILLED, S.CANCELLING, S.CANCELLED, S.EXPIRED}
+    ),
+    S.CANCELLING: frozenset({S.CANCELLED, S.PARTIALLY_FILLED, S.FILLED, S.OPEN}),
+    S.FILLED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.FAILED: frozenset(),
+}
+TERMINAL_STATUSES: frozenset[OrderStatus] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+del S
+
+
+def can_transition(current: OrderStatus, new: OrderStatus) -> bool:
+    return new in TRANSITIONS[current]
+
+
+def new_client_order_id() -> str:
+    """A client order id every exchange accepts (Binance: ≤36 chars of [.A-Z:/a-z0-9_-])."""
+    return "mq-" + uuid.uuid4().hex[:29]
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One execution (a trade) against an order."""
+
+    fill_id: str
+    amount: Decimal
+    price: Decimal
+    fee: Decimal = ZERO
+    fee_currency: str | None = None
+    at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.fill_id:
+            raise DomainError("a fill needs an id")
+        object.__setattr__(self, "amount", parse_amount(self.amount, "fill amount"))
+        object.__setattr__(self, "price", parse_amount(self.price, "fill price"))
+        object.__setattr__(self, "fee", parse_amount(self.fee, "fill fee", allow_zero=True))
+
+    @property
+    def cost(self) -> Decimal:
+        return self.amount * self.price
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: OrderStatus
+    reason: str
+    at: datetime
+
+
+@dataclass(eq=False)
+class Order:
+    """An order we sent (or will send) to an exchange, and everything we learned about it."""
+
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    amount: Decimal
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    client_order_id: str = field(default_factory=new_client_order_id)
+    exchange_order_id: str | None = None
+    intent: OrderIntent = OrderIntent.ENTRY
+    position_id: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    status: OrderStatus = field(default=OrderStatus.PENDING)
+    history: list[StatusChange] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        split_symbol(self.symbol)
+        try:
+            self.side = OrderSide(self.side)
+        except ValueError:
+            raise DomainError(f"side must be buy or sell (got {self.side!r})") from None
+        try:
+            self.type = OrderType(self.type)
+        except ValueError:
+            raise DomainError(
+                f"order type must be market, limit, stop or stop_limit (got {self.type!r})"
+            ) from None
+        self.intent = OrderIntent(self.intent)
+        self.status = OrderStatus(self.status)
+        self.amount = parse_amount(self.amount, "amount")
+        self.price = optional_amount(self.price, "price")
+        self.stop_price = optional_amount(self.stop_price, "stop price")
+        if self.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) and self.price is None:
+            raise DomainError(f"a {self.type.value.replace('_', '-')} order needs a limit price")
+        if self.type in (OrderType.STOP, OrderType.STOP_LIMIT) and self.stop_price is None:
+            raise DomainError(f"a {self.type.value.replace('_', '-')} order needs a stop price")
+        if not self.history:
+            self.history.append(StatusChange(self.status, "created", self.created_at))
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def base(self) -> str:
+        return split_symbol(self.symbol)[0]
+
+    @property
+    def quote(self) -> str:
+        return split_symbol(self.symbol)[1]
+
+    # -- state machine --------------------------------------------------------------------
+    def update_status(
+        self, status: OrderStatus | str, reason: str = "", at: datetime | None = None
+    ) -> None:
+        """Move to `status` if the table allows it; otherwise raise and change nothing."""
+        new = OrderStatus(status)
+        if not can_transition(self.status, new):
+            raise InvalidTransition(
+                f"order {self.client_order_id} cannot go from {self.status.value} "
+                f"to {new.value}"
+            )
+        self.status = new
+        self.history.append(StatusChange(new, reason, at or utcnow()))
+
+    def is_complete(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def is_open(self) -> bool:
+        return not self.is_complete()
+
+    # -- fills ----------------------------------------------------------------------------
+    def has_fill(self, fill_id: str) -> bool:
+        return any(f.fill_id == fill_id for f in self.fills)
+
+    def add_fill(self, fill: Fill, reason: str = "") -> bool:
+        """Record an execution. Returns False (and changes nothing) for a fill already known."""
+        if self.has_fill(fill.fill_id):
+            return False
+        if fill.amount > self.remaining_amount:
+            raise DomainError(
+                f"fill {fill.fill_id} of {fill.amount} would exceed the order amount "
+                f"{self.amount} (already filled {self.filled_amount})"
+            )
+        new = OrderStatus.FILLED if fill.amount == self.remaining_amount else (
+            OrderStatus.PARTIALLY_FILLED
+        )
+        if not can_transition(self.status, new):
+            raise InvalidTransition(
+                f"order {self.client_order_id} in status {self.status.value} cannot take a fill"
+            )
+        self.fills.append(fill)
+        note = reason or f"fill {fill.amount} @ {fill.price}"
+        self.update_status(new, note, fill.at)
+        return True
+
+    @property
+    def filled_amount(self) -> Decimal:
+        return sum((f.amount for f in self.fills), ZERO)
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        return self.amount - self.filled_amount
+
+    @property
+    def filled_cost(self) -> Decimal:
+        """Quote value of what was executed, before fees."""
+        return sum((f.cost for f in self.fills), ZERO)
+
+    @property
+    def average_fill_price(self) -> Decimal | None:
+        filled = self.filled_amount
+        return None if filled == 0 else self.filled_cost / filled
+
+    @property
+    def fees(self) -> dict[str, Decimal]:
+        """Fees charged, per currency (a fill without a currency is counted in the quote)."""
+        out: dict[str, Decimal] = {}
+        for f in self.fills:
+            if f.fee == 0 and f.fee_currency is None:
+                continue
+            cur = f.fee_currency or self.quote
+            out[cur] = out.get(cur, ZERO) + f.fee
+        return out
+
+    @property
+    def fee_in_quote(self) -> Decimal:
+        """Fees valued in the quote currency: base-currency fees at their fill's price.
+
+        Fees in a third currency (e.g. BNB) cannot be valued without a price and are left out;
+        they remain visible in `fees`.
+        """
+        total = ZERO
+        for f in self.fills:
+            cur = f.fee_currency or self.quote
+            if cur == self.quote:
+                total += f.fee
+            elif cur == self.base:
+                total += f.fee * f.price
+        return total
+
+    @property
+    def received_amount(self) -> Decimal:
+        """Base currency the account actually gained (buy) or gave (sell).
+
+        A buy whose fee is charged in the base currency delivers less than was filled; the
+        position must hold what the account holds, or closing it would oversell.
+        """
+        filled = self.filled_amount
+        if self.side is OrderSide.BUY:
+            filled -= sum((f.fee for f in self.fills if f.fee_currency == self.base), ZERO)
+        return filled
+
+
+def parse_side(value: OrderSide | str) -> OrderSide:
+    try:
+        return OrderSide(value)
+    except ValueError:
+        raise DomainError(f"side must be buy or sell (got {value!r})") from None
+
+
+__all__ = [
+    "Fill",
+    "Number",
+    "Order",
+    "OrderIntent",
+    "OrderSide",
+    "OrderStatus",
+    "OrderType",
+    "StatusChange",
+    "TERMINAL_STATUSES",
+    "TRANSITIONS",
+    "can_transition",
+    "new_client_order_id",
+    "parse_side",
+    "to_decimal",
+    "utcnow",
+]

@@ -1,0 +1,342 @@
+"""Positions: one per filled entry order, with P&L, water marks, drawdown and risk.
+
+P&L follows freqtrade's trade model: fees are part of the result, so a trade that "made" the
+spread but paid more in fees shows as a loss. Direction d is +1 for long and -1 for short, and
+every formula is written once with d rather than twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+
+from .errors import DomainError
+from .money import HUNDRED, ZERO, Number, optional_amount, parse_amount, split_symbol
+from .orders import OrderSide, utcnow
+
+
+class PositionSide(str, Enum):
+    LONG = "long"
+    SHORT = "short"
+
+    @property
+    def direction(self) -> int:
+        return 1 if self is PositionSide.LONG else -1
+
+    @property
+    def entry_side(self) -> OrderSide:
+        return OrderSide.BUY if self is PositionSide.LONG else OrderSide.SELL
+
+    @property
+    def exit_side(self) -> OrderSide:
+        return self.entry_side.opposite
+
+    @classmethod
+    def from_entry(cls, side: OrderSide | str) -> "PositionSide":
+        return cls.LONG if OrderSide(side) is OrderSide.BUY else cls.SHORT
+
+
+class PositionStatus(str, Enum):
+    OPENING = "opening"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    LIQUIDATED = "liquidated"
+
+
+class RiskLevel(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class ExitReason(str, Enum):
+    STOP_LOSS = "stop_loss"
+    TAKE_PROFIT = "take_profit"
+    TRAILING_STOP = "trailing_stop"
+    BREAK_EVEN = "break_even"
+    LIQUIDATION = "liquidation"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class RiskThresholds:
+    """Boundaries between risk levels (settings). Each tuple is (medium, high, critical)."""
+
+    stop_share: tuple[Decimal, Decimal, Decimal] = (
+        Decimal("0.25"), Decimal("0.50"), Decimal("0.75"),
+    )
+    loss_percent: tuple[Decimal, Decimal, Decimal] = (Decimal(2), Decimal(5), Decimal(10))
+
+
+DEFAULT_RISK_THRESHOLDS = RiskThresholds()
+_LEVELS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL)
+
+
+def _grade(value: Decimal, bounds: tuple[Decimal, Decimal, Decimal]) -> RiskLevel:
+    return _LEVELS[sum(1 for b in bounds if value >= b)]
+
+
+OPEN_STATUSES = frozenset({PositionStatus.OPENING, PositionStatus.OPEN, PositionStatus.CLOSING})
+
+
+@dataclass(eq=False)
+class Position:
+    """Exposure created by one entry order, and the protection that guards it."""
+
+    symbol: str
+    side: PositionSide
+    amount: Decimal
+    entry_price: Decimal
+    entry_fees: Decimal = ZERO
+    opened_at: datetime | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    status: PositionStatus = PositionStatus.OPEN
+    entry_order_id: str | None = None
+    current_price: Decimal | None = None
+    high_water_mark: Decimal | None = None
+    low_water_mark: Decimal | None = None
+    max_drawdown: Decimal = ZERO
+    updated_at: datetime | None = None
+    # protection
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
+    trailing_stop_percent: Decimal | None = None
+    trailing_activation_percent: Decimal | None = None
+    break_even_percent: Decimal | None = None
+    liquidation_price: Decimal | None = None
+    stop_source: ExitReason = ExitReason.STOP_LOSS
+    break_even_armed: bool = False
+    risk_thresholds: RiskThresholds = DEFAULT_RISK_THRESHOLDS
+    # exit
+    exit_order_id: str | None = None
+    pending_exit_reason: ExitReason | None = None
+    exit_price: Decimal | None = None
+    exit_fees: Decimal = ZERO
+    realized_pnl: Decimal = ZERO
+    close_reason: ExitReason | None = None
+    closed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        split_symbol(self.symbol)
+        try:
+            self.side = PositionSide(self.side)
+        except ValueError:
+            raise DomainError(f"position side must be long or short (got {self.side!r})") from None
+        self.status = PositionStatus(self.status)
+        self.amount = parse_amount(self.amount, "position amount")
+        self.entry_price = parse_amount(self.entry_price, "entry price")
+        self.entry_fees = parse_amount(self.entry_fees, "entry fees", allow_zero=True)
+        if self.opened_at is None:
+            self.opened_at = utcnow()
+        if self.current_price is None:
+            self.current_price = self.entry_price
+        if self.high_water_mark is None:
+            self.high_water_mark = self.entry_price
+        if self.low_water_mark is None:
+            self.low_water_mark = self.entry_price
+        self.stop_source = ExitReason(self.stop_source)
+
+    # -- derived values -------------------------------------------------------------------
+    @property
+    def direction(self) -> int:
+        return self.side.direction
+
+    @property
+    def base(self) -> str:
+        return split_symbol(self.symbol)[0]
+
+    @property
+    def quote(self) -> str:
+        return split_symbol(self.symbol)[1]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def entry_value(self) -> Decimal:
+        return self.entry_price * self.amount
+
+    def pnl_at(self, price: Decimal) -> Decimal:
+        """What the position would be worth (after entry fees) if it were valued at `price`."""
+        return self.direction * (price - self.entry_price) * self.amount - self.entry_fees
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        if not self.is_open:
+            return ZERO
+        assert self.current_price is not None
+        return self.pnl_at(self.current_price)
+
+    @property
+    def unrealized_pnl_percent(self) -> Decimal:
+        return self.unrealized_pnl / self.entry_value * HUNDRED
+
+    @property
+    def favourable_water_mark(self) -> Decimal:
+        mark = self.high_water_mark if self.side is PositionSide.LONG else self.low_water_mark
+        assert mark is not None
+        return mark
+
+    def profit_percent_at(self, price: Decimal) -> Decimal:
+        """Price move in the position's favour since entry, in % (fees not included)."""
+        return self.direction * (price - self.entry_price) / self.entry_price * HUNDRED
+
+    def drawdown_at(self, price: Decimal) -> Decimal:
+        """Retreat from the favourable water mark, in %."""
+        mark = self.favourable_water_mark
+        return max(ZERO, self.direction * (mark - price) / mark * HUNDRED)
+
+    @property
+    def drawdown(self) -> Decimal:
+        assert self.current_price is not None
+        return self.drawdown_at(self.current_price)
+
+    @property
+    def risk_level(self) -> RiskLevel:
+        """How close the position is to hurting: by stop distance used, or by loss %."""
+        assert self.current_price is not None
+        t = self.risk_thresholds
+        if self.stop_loss is not None:
+            room = self.direction * (self.entry_price - self.stop_loss)
+            if room <= 0:  # the stop already locks in break-even or better
+                return RiskLevel.LOW
+            used = self.direction * (self.entry_price - self.current_price) / room
+            return _grade(max(used, ZERO), t.stop_share)
+        loss = -self.unrealized_pnl_percent
+        return _grade(max(loss, ZERO), t.loss_percent)
+
+    def time_held(self, now: datetime | None = None) -> timedelta:
+        assert self.opened_at is not None
+        end = self.closed_at or now or utcnow()
+        return end - self.opened_at
+
+    # -- changes --------------------------------------------------------------------------
+    def _require_open(self, action: str) -> None:
+        if not self.is_open:
+            raise DomainError(f"cannot {action}: position {self.symbol} is {self.status.value}")
+
+    def update_price(self, price: Number, at: datetime | None = None) -> None:
+        """Mark to market: moves water marks and the maximum drawdown."""
+        self._require_open("update the price")
+        p = parse_amount(price, "price")
+        assert self.high_water_mark is not None and self.low_water_mark is not None
+        self.current_price = p
+        self.high_water_mark = max(self.high_water_mark, p)
+        self.low_water_mark = min(self.low_water_mark, p)
+        self.max_drawdown = max(self.max_drawdown, self.drawdown_at(p))
+        self.updated_at = at or utcnow()
+
+    def add_entry(self, amount: Number, price: Number, fees: Number = ZERO) -> None:
+        """Grow the position with another fill of its entry order (weighted entry price)."""
+        self._require_open("add to the position")
+        a = parse_amount(amount, "amount")
+        p = parse_amount(price, "price")
+        f = parse_amount(fees, "fees", allow_zero=True)
+        total = self.amount + a
+        self.entry_price = (self.entry_price * self.amount + p * a) / total
+        self.amount = total
+        self.entry_fees += f
+
+    def set_protection(
+        self,
+        *,
+        stop_loss: Number | None = None,
+        take_profit: Number | None = None,
+        trailing_stop_percent: Number | None = None,
+        trailing_activation_percent: Number | None = None,
+        break_even_percent: Number | None = None,
+        reference_price: Decimal | None = None,
+    ) -> None:
+        """Replace the protection; levels must sit on the right side of the market."""
+        self._require_open("change protection")
+        sl = optional_amount(stop_loss, "stop loss")
+        tp = optional_amount(take_profit, "take profit")
+        tr = optional_amount(trailing_stop_percent, "trailing stop %")
+        act = optional_amount(trailing_activation_percent, "trailing activation %")
+        be = optional_amount(break_even_percent, "break-even %")
+        check_protection(self.side, reference_price or self.current_price or self.entry_price,
+                         sl, tp, tr)
+        if sl != self.stop_loss:
+            self.stop_source = ExitReason.STOP_LOSS
+        self.stop_loss, self.take_profit = sl, tp
+        self.trailing_stop_percent, self.trailing_activation_percent = tr, act
+        if be != self.break_even_percent:
+            self.break_even_armed = False
+        self.break_even_percent = be
+
+    def mark_closing(self, order_id: str, reason: ExitReason | str) -> None:
+        """An exit order is on its way; no other exit may be decided until it resolves."""
+        if self.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
+            raise DomainError(f"cannot close: position {self.symbol} is {self.status.value}")
+        self.status = PositionStatus.CLOSING
+        self.exit_order_id = order_id
+        self.pending_exit_reason = ExitReason(reason)
+
+    def exit_failed(self) -> None:
+        """The exit order was rejected or cancelled: the position is open and guarded again."""
+        if self.status is PositionStatus.CLOSING:
+            self.status = PositionStatus.OPEN
+        self.exit_order_id = None
+        self.pending_exit_reason = None
+
+    def close(
+        self,
+        order_id: str | None = None,
+        price: Number | None = None,
+        reason: ExitReason | str = ExitReason.MANUAL,
+        fees: Number = ZERO,
+        at: datetime | None = None,
+    ) -> Decimal:
+        """Close at `price`; returns the realized P&L (entry and exit fees deducted)."""
+        self._require_open("close")
+        if price is None:
+            raise DomainError("a close needs the exit price")
+        x = parse_amount(price, "exit price")
+        exit_fees = parse_amount(fees, "exit fees", allow_zero=True)
+        why = ExitReason(reason)
+        self.update_price(x, at)
+        self.exit_price = x
+        self.exit_fees = exit_fees
+        self.realized_pnl = self.pnl_at(x) - exit_fees
+        self.close_reason = why
+        self.exit_order_id = order_id or self.exit_order_id
+        self.pending_exit_reason = None
+        self.closed_at = self.updated_at
+        self.status = (
+            PositionStatus.LIQUIDATED if why is ExitReason.LIQUIDATION else PositionStatus.CLOSED
+        )
+        return self.realized_pnl
+
+    def liquidate(self, price: Number, at: datetime | None = None) -> Decimal:
+        return self.close(price=price, reason=ExitReason.LIQUIDATION, at=at)
+
+
+def check_protection(
+    side: PositionSide,
+    reference: Decimal,
+    stop_loss: Decimal | None,
+    take_profit: Decimal | None,
+    trailing_stop_percent: Decimal | None = None,
+) -> None:
+    """Refuse levels that would fire at once: a long's stop below the market, target above."""
+    d = side.direction
+    if stop_loss is not None and d * (reference - stop_loss) <= 0:
+        where = "below" if d > 0 else "above"
+        raise DomainError(
+            f"stop loss {stop_loss} must be {where} the current price {reference} "
+            f"for a {side.value} position"
+        )
+    if take_profit is not None and d * (take_profit - reference) <= 0:
+        where = "above" if d > 0 else "below"
+        raise DomainError(
+            f"take profit {take_profit} must be {where} the current price {reference} "
+            f"for a {side.value} position"
+        )
+    if trailing_stop_percent is not None and not (0 < trailing_stop_percent < 100):
+        raise DomainError("trailing stop % must be between 0 and 100")

@@ -1,0 +1,182 @@
+"""The one `Exchange` protocol the engine talks to, and the plain values it returns.
+
+Adapters return domain values (Decimal, our enums) and raise `exchanges.errors`, so the engine
+has a single code path whether it trades on paper or on a real venue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Protocol, runtime_checkable
+
+from ..domain import Fill, Order, OrderSide, OrderStatus, OrderType
+from .errors import InvalidOrder
+
+
+def _to_step(value: Decimal, step: Decimal | None, rounding: str) -> Decimal:
+    if step is None or step <= 0:
+        return value
+    return (value / step).to_integral_value(rounding=rounding) * step
+
+
+@dataclass(frozen=True)
+class MarketInfo:
+    """A tradable symbol and its rules. Precisions are step sizes (Binance's stepSize/tickSize)."""
+
+    symbol: str
+    base: str
+    quote: str
+    amount_step: Decimal | None = None
+    price_step: Decimal | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    min_cost: Decimal | None = None
+    active: bool = True
+    native_stop_orders: bool = False
+    note: str = ""
+
+    def round_amount(self, amount: Decimal) -> Decimal:
+        """Amounts round down: never buy or sell more than the trader asked for."""
+        return _to_step(amount, self.amount_step, ROUND_DOWN).normalize() if self.amount_step else amount
+
+    def round_price(self, price: Decimal) -> Decimal:
+        return _to_step(price, self.price_step, ROUND_HALF_UP).normalize() if self.price_step else price
+
+    @property
+    def amount_decimals(self) -> int | None:
+        if self.amount_step is None:
+            return None
+        exp = self.amount_step.normalize().as_tuple().exponent
+        return max(0, -exp) if isinstance(exp, int) else None
+
+    @property
+    def price_decimals(self) -> int | None:
+        if self.price_step is None:
+            return None
+        exp = self.price_step.normalize().as_tuple().exponent
+        return max(0, -exp) if isinstance(exp, int) else None
+
+    def check_order(self, amount: Decimal, price: Decimal | None) -> Decimal:
+        """Round `amount` to the market and refuse it locally if the exchange would.
+
+        Returns the rounded amount. `price` (limit price or a current estimate) is used for the
+        minimum-cost check.
+        """
+        if not self.active:
+            raise InvalidOrder(f"{self.symbol} is not trading right now")
+        rounded = self.round_amount(amount)
+        if rounded <= 0:
+            raise InvalidOrder(
+                f"amount {amount} is below the smallest step {self.amount_step} for {self.symbol}"
+            )
+        if self.min_amount is not None and rounded < self.min_amount:
+            raise InvalidOrder(
+                f"amount {rounded} is below the minimum {self.min_amount} {self.base} "
+                f"for {self.symbol}"
+            )
+        if self.max_amount is not None and rounded > self.max_amount:
+            raise InvalidOrder(
+                f"amount {rounded} is above the maximum {self.max_amount} {self.base} "
+                f"for {self.symbol}"
+            )
+        if self.min_cost is not None and price is not None and rounded * price < self.min_cost:
+            raise InvalidOrder(
+                f"order value {rounded * price} {self.quote} is below the minimum "
+                f"{self.min_cost} {self.quote} for {self.symbol}"
+            )
+        return rounded
+
+
+@dataclass(frozen=True)
+class Ticker:
+    symbol: str
+    last: Decimal
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Balance:
+    currency: str
+    free: Decimal
+    used: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One of our executions as the exchange reports it (fetch_my_trades)."""
+
+    symbol: str
+    exchange_order_id: str
+    side: OrderSide
+    fill: Fill
+
+
+@dataclass(frozen=True)
+class ExchangeOrder:
+    """What the exchange says about one of our orders right now."""
+
+    exchange_order_id: str
+    client_order_id: str | None
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    status: OrderStatus
+    amount: Decimal
+    filled: Decimal
+    average: Decimal | None = None
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    fees: dict[str, Decimal] = field(default_factory=dict)
+    trades: tuple[Fill, ...] = ()
+    reason: str = ""
+    timestamp: datetime | None = None
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.filled
+
+
+@runtime_checkable
+class Exchange(Protocol):
+    """An async trading venue. Every method may raise an `exchanges.errors.ExchangeError`."""
+
+    id: str
+    name: str
+
+    async def load_markets(self, reload: bool = False) -> dict[str, MarketInfo]: ...
+
+    def market(self, symbol: str) -> MarketInfo: ...
+
+    async def fetch_ticker(self, symbol: str) -> Ticker: ...
+
+    async def fetch_tickers(self, symbols: list[str]) -> dict[str, Ticker]: ...
+
+    async def create_order(self, order: Order) -> ExchangeOrder:
+        """Send `order` with its `client_order_id`; never retried blindly by the adapter."""
+        ...
+
+    async def cancel_order(self, exchange_order_id: str, symbol: str) -> ExchangeOrder: ...
+
+    async def fetch_order(
+        self,
+        symbol: str,
+        exchange_order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> ExchangeOrder:
+        """Look an order up by exchange id, or by our client id; raises `OrderNotFound`."""
+        ...
+
+    async def fetch_open_orders(self, symbol: str | None = None) -> list[ExchangeOrder]: ...
+
+    async def fetch_my_trades(
+        self, symbol: str, since: datetime | None = None
+    ) -> list[Trade]: ...
+
+    async def fetch_balance(self) -> dict[str, Balance]: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's test command: installs what a fresh Debian/Ubuntu machine lacks (the system
+# libraries Qt needs, a virtualenv with the app and its test extra), then runs the whole suite
+# headless. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QT_DEBS="libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 libxcb-cursor0"
+missing=""
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in $QT_DEBS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  done
+fi
+if [ -n "$missing" ]; then
+  echo "Installing Qt's system libraries:$missing"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+
+PY=${PYTHON:-python3}
+VENV=${MONIQO_VENV:-.venv}
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e ".[test]"
+
+export QT_QPA_PLATFORM=offscreen
+exec "$VENV/bin/python" -m pytest -q "$@"
