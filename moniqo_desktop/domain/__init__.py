@@ -14,6 +14,7 @@ from .orders import (
     OrderType,
     StatusChange,
 )
+from .protection import Protection
 from .positions import (
     ExitReason,
     Position,
@@ -36,6 +37,7 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "Position",
+    "Protection",
     "PositionSide",
     "PositionStatus",
     "RiskLevel",

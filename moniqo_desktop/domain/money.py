@@ -19,7 +19,12 @@ HUNDRED = Decimal(100)
 
 def to_decimal(value: Number, field: str = "value") -> Decimal:
     """Turn text, int or Decimal into a finite Decimal, or explain why not."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if value is None:
+        raise DomainError(f"{field} is missing")
+    if isinstance(value, bool):
+        # bool is an int subclass: True would silently become 1 BTC.
+        raise DomainError(f"{field} must be a number, not {value!r}")
+    if isinstance(value, float):
         raise DomainError(
             f"{field} must be given exactly (as text or Decimal), not as a float ({value!r})"
         )
@@ -48,6 +53,19 @@ def decimal_places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def significant_decimals(value: Decimal) -> int:
+    """Decimals that carry information: "0.10" has 1, "5" and "5E+2" have 0.
+
+    Counted from the digits themselves rather than via `normalize()`, which rounds to the
+    context precision (28 digits) and would let "0.1000…0001" pass a 8-decimal market check.
+    """
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros))
+
+
 def parse_amount(
     value: Number,
     field: str = "amount",
@@ -61,7 +79,7 @@ def parse_amount(
         raise DomainError(f"{field} cannot be negative ({result})")
     if result == 0 and not allow_zero:
         raise DomainError(f"{field} must be greater than zero")
-    if max_decimals is not None and decimal_places(result.normalize()) > max_decimals:
+    if max_decimals is not None and significant_decimals(result) > max_decimals:
         raise DomainError(
             f"{field} {result} has more decimals than the market allows ({max_decimals})"
         )

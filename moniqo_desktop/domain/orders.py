@@ -15,6 +15,7 @@ from enum import Enum
 
 from .errors import DomainError, InvalidTransition
 from .money import ZERO, Number, optional_amount, parse_amount, split_symbol, to_decimal
+from .protection import Protection
 
 
 def utcnow() -> datetime:
@@ -137,6 +138,8 @@ class Order:
     status: OrderStatus = field(default=OrderStatus.PENDING)
     history: list[StatusChange] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
+    protection: Protection | None = None
+    """Protection for the position this entry opens (None for exits and bare entries)."""
 
     def __post_init__(self) -> None:
         split_symbol(self.symbol)
@@ -150,8 +153,11 @@ class Order:
             raise DomainError(
                 f"order type must be market, limit, stop or stop_limit (got {self.type!r})"
             ) from None
-        self.intent = OrderIntent(self.intent)
-        self.status = OrderStatus(self.status)
+        try:
+            self.intent = OrderIntent(self.intent)
+        except ValueError:
+            raise DomainError(f"order intent must be entry or exit (got {self.intent!r})") from None
+        self.status = parse_status(self.status)
         self.amount = parse_amount(self.amount, "amount")
         self.price = optional_amount(self.price, "price")
         self.stop_price = optional_amount(self.stop_price, "stop price")
@@ -176,7 +182,7 @@ class Order:
         self, status: OrderStatus | str, reason: str = "", at: datetime | None = None
     ) -> None:
         """Move to `status` if the table allows it; otherwise raise and change nothing."""
-        new = OrderStatus(status)
+        new = parse_status(status)
         if not can_transition(self.status, new):
             raise InvalidTransition(
                 f"order {self.client_order_id} cannot go from {self.status.value} "
@@ -199,6 +205,11 @@ class Order:
         """Record an execution. Returns False (and changes nothing) for a fill already known."""
         if self.has_fill(fill.fill_id):
             return False
+        # Status first: "this order is cancelled" explains a late fill better than "too much".
+        if self.is_complete() or not can_transition(self.status, OrderStatus.PARTIALLY_FILLED):
+            raise InvalidTransition(
+                f"order {self.client_order_id} is {self.status.value} and cannot take a fill"
+            )
         if fill.amount > self.remaining_amount:
             raise DomainError(
                 f"fill {fill.fill_id} of {fill.amount} would exceed the order amount "
@@ -207,10 +218,6 @@ class Order:
         new = OrderStatus.FILLED if fill.amount == self.remaining_amount else (
             OrderStatus.PARTIALLY_FILLED
         )
-        if not can_transition(self.status, new):
-            raise InvalidTransition(
-                f"order {self.client_order_id} in status {self.status.value} cannot take a fill"
-            )
         self.fills.append(fill)
         note = reason or f"fill {fill.amount} @ {fill.price}"
         self.update_status(new, note, fill.at)
@@ -274,6 +281,15 @@ class Order:
         return filled
 
 
+def parse_status(value: OrderStatus | str) -> OrderStatus:
+    """An order status from its name, or a DomainError a trader can read."""
+    try:
+        return OrderStatus(value)
+    except ValueError:
+        names = ", ".join(s.value for s in OrderStatus)
+        raise DomainError(f"unknown order status {value!r} (expected one of {names})") from None
+
+
 def parse_side(value: OrderSide | str) -> OrderSide:
     try:
         return OrderSide(value)
@@ -295,6 +311,7 @@ __all__ = [
     "can_transition",
     "new_client_order_id",
     "parse_side",
+    "parse_status",
     "to_decimal",
     "utcnow",
 ]

@@ -16,6 +16,7 @@ from enum import Enum
 from .errors import DomainError
 from .money import HUNDRED, ZERO, Number, optional_amount, parse_amount, split_symbol
 from .orders import OrderSide, utcnow
+from .protection import Protection, check_levels
 
 
 class PositionSide(str, Enum):
@@ -270,6 +271,17 @@ class Position:
             self.break_even_armed = False
         self.break_even_percent = be
 
+    def apply_protection(self, protection: Protection) -> None:
+        """Take the protection requested on the entry order, unchecked: if the market already
+        crossed a level while the entry filled, the next evaluation exits, as the trader asked."""
+        self.stop_loss = protection.stop_loss
+        self.take_profit = protection.take_profit
+        self.trailing_stop_percent = protection.trailing_stop_percent
+        self.trailing_activation_percent = protection.trailing_activation_percent
+        self.break_even_percent = protection.break_even_percent
+        self.stop_source = ExitReason.STOP_LOSS
+        self.break_even_armed = False
+
     def mark_closing(self, order_id: str, reason: ExitReason | str) -> None:
         """An exit order is on its way; no other exit may be decided until it resolves."""
         if self.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
@@ -325,18 +337,4 @@ def check_protection(
     trailing_stop_percent: Decimal | None = None,
 ) -> None:
     """Refuse levels that would fire at once: a long's stop below the market, target above."""
-    d = side.direction
-    if stop_loss is not None and d * (reference - stop_loss) <= 0:
-        where = "below" if d > 0 else "above"
-        raise DomainError(
-            f"stop loss {stop_loss} must be {where} the current price {reference} "
-            f"for a {side.value} position"
-        )
-    if take_profit is not None and d * (take_profit - reference) <= 0:
-        where = "above" if d > 0 else "below"
-        raise DomainError(
-            f"take profit {take_profit} must be {where} the current price {reference} "
-            f"for a {side.value} position"
-        )
-    if trailing_stop_percent is not None and not (0 < trailing_stop_percent < 100):
-        raise DomainError("trailing stop % must be between 0 and 100")
+    check_levels(side.direction, reference, stop_loss, take_profit, trailing_stop_percent)
