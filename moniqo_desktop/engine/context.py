@@ -1,0 +1,58 @@
+"""What the engine's parts share: live objects, the store, the exchange, the bus and a clock.
+
+The in-memory maps are the engine's working copy; every change is written to the store before the
+engine acts on it outside (send, event), so a crash can lose a moment of price history but never
+an order or a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from ..config import Settings
+from ..domain import Order, Position, RiskThresholds
+from ..domain.orders import utcnow
+from ..exchanges.base import Exchange, MarketInfo
+from ..store import Store
+from .events import EventBus
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class EngineContext:
+    store: Store
+    exchange: Exchange
+    settings: Settings
+    bus: EventBus = field(default_factory=EventBus)
+    clock: Clock = utcnow
+    orders: dict[str, Order] = field(default_factory=dict)
+    positions: dict[str, Position] = field(default_factory=dict)
+    markets: dict[str, MarketInfo] = field(default_factory=dict)
+    prices: dict[str, Decimal] = field(default_factory=dict)
+    balances: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    entry_index: dict[str, str] = field(default_factory=dict)
+    """entry order id -> position id"""
+    inflight: set[str] = field(default_factory=set)
+    """Orders whose create call is awaiting the exchange: sync must not judge them yet."""
+
+    @property
+    def risk_thresholds(self) -> RiskThresholds:
+        s = self.settings
+        return RiskThresholds(
+            stop_share=tuple(Decimal(v) for v in s.risk_stop_share),  # type: ignore[arg-type]
+            loss_percent=tuple(Decimal(v) for v in s.risk_loss_percent),  # type: ignore[arg-type]
+        )
+
+    def add_position(self, position: Position) -> None:
+        position.risk_thresholds = self.risk_thresholds
+        self.positions[position.id] = position
+        if position.entry_order_id:
+            self.entry_index[position.entry_order_id] = position.id
+
+    def position_for_entry(self, order_id: str) -> Position | None:
+        pid = self.entry_index.get(order_id)
+        return self.positions.get(pid) if pid else None

@@ -1,0 +1,422 @@
+"""The engine's public API: what the UI, the CLI and outside tests drive.
+
+An asyncio service with no Qt: the desktop app runs it on the qasync loop, tests on a plain
+asyncio loop. `run_cycle()` is one pass of the background work; `start()` schedules passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from ..domain import (
+    DomainError,
+    ExitDecision,
+    ExitReason,
+    Order,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+    PositionSide,
+    Protection,
+)
+from ..domain.money import Number, decimal_places, parse_amount
+from ..domain.orders import parse_side
+from ..exchanges.base import Exchange, MarketInfo
+from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
+from ..store import PositionUpdate, Store
+from .context import Clock, EngineContext
+from .events import (
+    AccountUpdated,
+    ConnectionChanged,
+    ConnectionState,
+    EngineError,
+    EventBus,
+    PositionUpdated,
+    Progress,
+)
+from .order_monitor import OrderMonitor
+from .position_tracker import PositionTracker
+from .reconcile import reconcile
+from .scheduler import PeriodicJob, Scheduler
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "exchange:{id}"
+
+
+@dataclass
+class CycleReport:
+    orders_changed: int = 0
+    prices: dict[str, Decimal] = field(default_factory=dict)
+    exits: list[ExitDecision] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Order placement, order monitoring, position tracking, automatic exits, reconciliation."""
+
+    def __init__(self, store: Store, exchange: Exchange, settings: Settings | None = None,
+                 clock: Clock | None = None) -> None:
+        ctx = EngineContext(store=store, exchange=exchange, settings=settings or Settings())
+        if clock is not None:
+            ctx.clock = clock
+        self.ctx = ctx
+        self.monitor = OrderMonitor(ctx)
+        self.tracker = PositionTracker(ctx, self.monitor)
+        self.scheduler = Scheduler()
+        self.connection_state = ConnectionState.CONNECTING
+        self._cycle_lock = asyncio.Lock()
+        self._closed = False
+
+    # -- life cycle ------------------------------------------------------------------------
+    @classmethod
+    async def open(cls, db_path: str | Path, exchange: Exchange, *,
+                   settings: Settings | None = None, clock: Clock | None = None) -> "Engine":
+        """Open the store (running migrations), load our records, reconcile with the exchange."""
+        store = Store.open(db_path)
+        engine = cls(store, exchange, settings, clock)
+        try:
+            await engine._start_up()
+        except BaseException:
+            store.close()
+            raise
+        return engine
+
+    async def _start_up(self) -> None:
+        ctx = self.ctx
+        self._restore_exchange_state()
+        for order in ctx.store.load_orders():
+            ctx.orders[order.id] = order
+        for position in ctx.store.load_positions():
+            ctx.add_position(position)
+        ctx.bus.publish(Progress("Loading markets", 0, 2))
+        try:
+            ctx.markets = await ctx.exchange.load_markets()
+            ctx.bus.publish(Progress("Reconciling with the exchange", 1, 2))
+            await reconcile(ctx, self.monitor)
+            await self._refresh_balances()
+            self._set_connection(ConnectionState.CONNECTED)
+        except ExchangeUnavailable as exc:
+            self._report_unavailable(exc, "start-up; will retry")
+        except ExchangeError as exc:
+            self._set_connection(ConnectionState.DISCONNECTED, str(exc))
+            ctx.bus.publish(EngineError(f"Exchange error at start-up: {exc}"))
+        ctx.bus.publish(Progress("Ready", 2, 2))
+
+    def start(self) -> None:
+        """Schedule the background jobs (order sync, prices + exits, pruning)."""
+        if not self.scheduler.jobs:
+            s = self.ctx.settings
+            on_error = self._job_failed
+            self.scheduler.add(PeriodicJob("orders", self.sync_orders, s.order_poll_seconds,
+                                           on_error=on_error, on_retry=self._job_retry))
+            self.scheduler.add(PeriodicJob("positions", self.refresh_positions,
+                                           s.position_poll_seconds, on_error=on_error,
+                                           on_retry=self._job_retry))
+            self.scheduler.add(PeriodicJob("prune", self._prune, 3600, on_error=on_error))
+        self.scheduler.start()
+
+    async def close(self) -> None:
+        """Stop jobs, write what is buffered, close the exchange and the store."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.scheduler.stop()
+        try:
+            self.tracker.flush_updates()
+            self._save_exchange_state()
+        finally:
+            try:
+                await self.ctx.exchange.close()
+            finally:
+                self.ctx.store.close()
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def events(self) -> EventBus:
+        return self.ctx.bus
+
+    @property
+    def exchange_name(self) -> str:
+        return getattr(self.ctx.exchange, "name", self.ctx.exchange.id)
+
+    def orders(self) -> list[Order]:
+        return sorted(self.ctx.orders.values(), key=lambda o: o.created_at)
+
+    def positions(self, open_only: bool = False) -> list[Position]:
+        items = self.ctx.positions.values()
+        return sorted((p for p in items if p.is_open or not open_only),
+                      key=lambda p: p.opened_at)  # type: ignore[arg-type, return-value]
+
+    def order(self, order_id: str) -> Order:
+        try:
+            return self.ctx.orders[order_id]
+        except KeyError:
+            raise DomainError(f"no order {order_id}") from None
+
+    def position(self, position_id: str) -> Position:
+        try:
+            return self.ctx.positions[position_id]
+        except KeyError:
+            raise DomainError(f"no position {position_id}") from None
+
+    def position_updates(self, position_id: str) -> list[PositionUpdate]:
+        self.tracker.flush_updates()
+        return self.ctx.store.position_updates(position_id)
+
+    def markets(self) -> dict[str, MarketInfo]:
+        return dict(self.ctx.markets)
+
+    def last_prices(self) -> dict[str, Decimal]:
+        return dict(self.ctx.prices)
+
+    def balances(self) -> dict[str, tuple[Decimal, Decimal]]:
+        return dict(self.ctx.balances)
+
+    def watch(self, *symbols: str) -> None:
+        """Keep prices of these symbols fresh too (e.g. the one in the order form)."""
+        self.tracker.watched.update(symbols)
+
+    # -- actions ---------------------------------------------------------------------------
+    async def place_order(
+        self,
+        *,
+        symbol: str,
+        side: OrderSide | str,
+        type: OrderType | str,
+        amount: Number,
+        price: Number | None = None,
+        stop_price: Number | None = None,
+        stop_loss: Number | None = None,
+        take_profit: Number | None = None,
+        trailing_stop_percent: Number | None = None,
+        break_even_percent: Number | None = None,
+        trailing_activation_percent: Number | None = None,
+    ) -> Order:
+        """Validate, write as PENDING, send once. Bad input raises DomainError, stores nothing.
+
+        An exchange refusal is not an exception: the order comes back REJECTED with the reason
+        in its history, as the trader should see it.
+        """
+        ctx = self.ctx
+        order = Order(symbol=symbol, side=parse_side(side), type=type, amount=amount,
+                      price=price, stop_price=stop_price, created_at=ctx.clock())
+        protection = Protection.build(stop_loss, take_profit, trailing_stop_percent,
+                                      trailing_activation_percent, break_even_percent)
+        market = await self._market(symbol)
+        reference = order.price or order.stop_price or ctx.prices.get(symbol)
+        if reference is None:
+            reference = await self._price(symbol)
+        self._check_market(market, order, reference)
+        if not protection.is_empty:
+            protection.check(PositionSide.from_entry(order.side).direction, reference)
+            order.protection = protection
+        return await self.monitor.submit(order)
+
+    async def cancel_order(self, order_id: str) -> Order:
+        """Ask the exchange to cancel; the order ends CANCELLED, or back OPEN/FILLED if the
+        exchange refused because it had already filled."""
+        ctx = self.ctx
+        order = self.order(order_id)
+        if order.is_complete():
+            raise DomainError(f"order is already {order.status.value}")
+        if order.status is OrderStatus.CANCELLING:
+            raise DomainError("a cancel is already in progress for this order")
+        if order.status is OrderStatus.PENDING:
+            await self.monitor.sync_open_orders()
+            if order.status is OrderStatus.PENDING and order.id not in ctx.inflight:
+                order.update_status(OrderStatus.CANCELLED, "cancelled before it was sent",
+                                    ctx.clock())
+                self.monitor._save_and_publish(order)
+            if order.is_complete() or order.status is OrderStatus.PENDING:
+                return order
+        order.update_status(OrderStatus.CANCELLING, "cancel requested", ctx.clock())
+        self.monitor._save_and_publish(order)
+        try:
+            snap = await ctx.exchange.cancel_order(order.exchange_order_id or "", order.symbol)
+        except ExchangeUnavailable as exc:
+            ctx.bus.publish(EngineError(f"Cancel not confirmed: {exc}",
+                                        "the order will be checked on the next sync"))
+            return order
+        except ExchangeError as exc:
+            try:
+                snap = await ctx.exchange.fetch_order(
+                    order.symbol, exchange_order_id=order.exchange_order_id,
+                    client_order_id=order.client_order_id)
+            except ExchangeError:
+                ctx.bus.publish(EngineError(f"Cancel refused: {exc}"))
+                return order
+            self.monitor.apply(order, snap)
+            if order.status is OrderStatus.CANCELLING:
+                order.update_status(OrderStatus.OPEN, f"cancel refused: {exc}", ctx.clock())
+                self.monitor._save_and_publish(order)
+            return order
+        self.monitor.apply(order, snap)
+        return order
+
+    async def close_position(self, position_id: str) -> Order:
+        """Close by hand with a market order (reason "manual")."""
+        position = self.position(position_id)
+        if not position.is_open:
+            raise DomainError(f"position is already {position.status.value}")
+        if position.exit_order_id and position.status.value == "closing":
+            raise DomainError("an exit order for this position is already on its way")
+        order = await self.tracker.exit(position, ExitReason.MANUAL)
+        assert order is not None
+        return order
+
+    async def update_protection(
+        self,
+        position_id: str,
+        *,
+        stop_loss: Number | None = None,
+        take_profit: Number | None = None,
+        trailing_stop_percent: Number | None = None,
+        trailing_activation_percent: Number | None = None,
+        break_even_percent: Number | None = None,
+    ) -> Position:
+        """Replace the protection of an open position (None removes a level)."""
+        position = self.position(position_id)
+        position.set_protection(
+            stop_loss=stop_loss, take_profit=take_profit,
+            trailing_stop_percent=trailing_stop_percent,
+            trailing_activation_percent=trailing_activation_percent,
+            break_even_percent=break_even_percent,
+        )
+        self.tracker.record(position)
+        self.ctx.store.save(position)
+        self.tracker.flush_updates()
+        self.ctx.bus.publish(PositionUpdated(position))
+        return position
+
+    # -- background work -------------------------------------------------------------------
+    async def run_cycle(self) -> CycleReport:
+        """One pass: sync orders, refresh prices, evaluate exits. Never raises for exchange
+        trouble: errors are reported as events and in the returned report."""
+        report = CycleReport()
+        async with self._cycle_lock:
+            try:
+                report.orders_changed = await self.monitor.sync_open_orders()
+            except ExchangeError as exc:
+                report.errors.append(str(exc))
+                self._report_unavailable(exc, "order sync")
+            try:
+                report.prices = await self.tracker.refresh_prices()
+            except ExchangeError as exc:
+                report.errors.append(str(exc))
+                self._report_unavailable(exc, "price refresh")
+            report.exits = await self.tracker.evaluate()
+            if report.orders_changed:
+                await self._refresh_balances(quiet=True)
+            self._save_exchange_state()
+            if not report.errors:
+                self._set_connection(ConnectionState.CONNECTED)
+        return report
+
+    async def sync_orders(self) -> int:
+        """Scheduler job: raises on exchange trouble so the job's backoff applies."""
+        async with self._cycle_lock:
+            if not self.ctx.markets:
+                self.ctx.markets = await self.ctx.exchange.load_markets()
+            changed = await self.monitor.sync_open_orders()
+            if changed:
+                await self._refresh_balances(quiet=True)
+            self._set_connection(ConnectionState.CONNECTED)
+            return changed
+
+    async def refresh_positions(self) -> list[ExitDecision]:
+        async with self._cycle_lock:
+            await self.tracker.refresh_prices()
+            decisions = await self.tracker.evaluate()
+            self._save_exchange_state()
+            self._set_connection(ConnectionState.CONNECTED)
+            return decisions
+
+    async def _prune(self) -> int:
+        return self.tracker.prune()
+
+    # -- helpers ---------------------------------------------------------------------------
+    async def _market(self, symbol: str) -> MarketInfo:
+        if symbol not in self.ctx.markets:
+            try:
+                self.ctx.markets = await self.ctx.exchange.load_markets()
+            except ExchangeError as exc:
+                raise DomainError(f"cannot check {symbol}: markets unavailable ({exc})") from exc
+        try:
+            return self.ctx.markets[symbol]
+        except KeyError:
+            raise DomainError(f"{symbol} is not traded on {self.exchange_name}") from None
+
+    async def _price(self, symbol: str) -> Decimal:
+        try:
+            ticker = await self.ctx.exchange.fetch_ticker(symbol)
+        except ExchangeError as exc:
+            raise DomainError(f"no price for {symbol} right now ({exc})") from exc
+        self.ctx.prices[symbol] = ticker.last
+        return ticker.last
+
+    def _check_market(self, market: MarketInfo, order: Order, reference: Decimal) -> None:
+        decimals = market.amount_decimals
+        if decimals is not None and decimal_places(order.amount.normalize()) > decimals:
+            raise DomainError(
+                f"amount {order.amount} has more decimals than {market.symbol} allows "
+                f"({decimals})")
+        price_decimals = market.price_decimals
+        for label, value in (("price", order.price), ("stop price", order.stop_price)):
+            if value is not None and price_decimals is not None and \
+                    decimal_places(value.normalize()) > price_decimals:
+                raise DomainError(f"{label} {value} has more decimals than {market.symbol} "
+                                  f"allows ({price_decimals})")
+        try:
+            market.check_order(order.amount, reference)
+        except InvalidOrder as exc:
+            raise DomainError(str(exc)) from None
+
+    async def _refresh_balances(self, quiet: bool = False) -> None:
+        try:
+            balances = await self.ctx.exchange.fetch_balance()
+        except ExchangeError as exc:
+            if not quiet:
+                raise
+            log.info("balance refresh failed: %s", exc)
+            return
+        self.ctx.balances = {c: (b.free, b.total) for c, b in balances.items()}
+        self.ctx.bus.publish(AccountUpdated(dict(self.ctx.balances)))
+
+    def _set_connection(self, state: ConnectionState, detail: str = "") -> None:
+        if state is not self.connection_state:
+            self.connection_state = state
+            self.ctx.bus.publish(ConnectionChanged(state, detail))
+
+    def _report_unavailable(self, exc: Exception, where: str) -> None:
+        retryable = isinstance(exc, ExchangeError) and exc.retryable
+        self._set_connection(ConnectionState.DEGRADED if retryable else
+                             ConnectionState.DISCONNECTED, str(exc))
+        self.ctx.bus.publish(EngineError(f"Exchange problem during {where}: {exc}"))
+
+    def _job_failed(self, name: str, exc: BaseException) -> None:
+        self._report_unavailable(exc if isinstance(exc, Exception) else Exception(str(exc)), name)
+
+    def _job_retry(self, attempt: int, delay: float, exc: BaseException) -> None:
+        self._set_connection(ConnectionState.DEGRADED, f"retry {attempt} in {delay:.0f}s: {exc}")
+
+    # -- paper account persistence -----------------------------------------------------------
+    def _restore_exchange_state(self) -> None:
+        exchange: Any = self.ctx.exchange
+        if not hasattr(exchange, "load_snapshot"):
+            return
+        state = self.ctx.store.get_state(STATE_KEY.format(id=exchange.id))
+        if state:
+            exchange.load_snapshot(state)
+
+    def _save_exchange_state(self) -> None:
+        exchange: Any = self.ctx.exchange
+        if hasattr(exchange, "snapshot"):
+            self.ctx.store.set_state(STATE_KEY.format(id=exchange.id), exchange.snapshot())

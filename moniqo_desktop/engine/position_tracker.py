@@ -1,0 +1,146 @@
+"""Position tracker: marks open positions to market, ratchets stops, fires exits exactly once.
+
+Exactly once is a property of the data, not of timing: a position is moved to CLOSING and written
+together with its PENDING exit order before that order is sent, and only an OPEN position can
+decide an exit. A second cycle, a retry or a restart finds it CLOSING and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ..domain import ExitReason, Order, OrderIntent, OrderType, Position, PositionStatus
+from ..domain.exits import ExitDecision, apply_evaluation, evaluate_exit
+from ..domain.money import HUNDRED
+from ..store import PositionUpdate
+from .context import EngineContext
+from .events import EngineError, ExitTriggered, MessageLevel, PositionUpdated, PricesUpdated, UserMessage
+from .order_monitor import OrderMonitor
+
+log = logging.getLogger(__name__)
+
+
+class PositionTracker:
+    def __init__(self, ctx: EngineContext, monitor: OrderMonitor) -> None:
+        self.ctx = ctx
+        self.monitor = monitor
+        self.watched: set[str] = set()
+        self._pending_updates: list[PositionUpdate] = []
+        self._last_logged: dict[str, tuple[datetime, Decimal, Decimal | None]] = {}
+
+    def symbols(self) -> list[str]:
+        held = {p.symbol for p in self.ctx.positions.values() if p.is_open}
+        pending = {o.symbol for o in self.ctx.orders.values() if o.is_open()}
+        return sorted(held | pending | self.watched)
+
+    async def refresh_prices(self) -> dict[str, Decimal]:
+        """One batched ticker call for every symbol we hold, trade or watch."""
+        symbols = self.symbols()
+        if not symbols:
+            return {}
+        tickers = await self.ctx.exchange.fetch_tickers(symbols)
+        prices = {s: t.last for s, t in tickers.items() if t.last is not None and t.last > 0}
+        self.ctx.prices.update(prices)
+        if prices:
+            self.ctx.bus.publish(PricesUpdated(prices))
+        return prices
+
+    async def evaluate(self, prices: dict[str, Decimal] | None = None) -> list[ExitDecision]:
+        """Mark every open position to `prices` (default: last known), then act on exits."""
+        ctx = self.ctx
+        prices = ctx.prices if prices is None else prices
+        now = ctx.clock()
+        changed: list[Position] = []
+        decisions: list[tuple[Position, ExitDecision]] = []
+        for position in list(ctx.positions.values()):
+            price = prices.get(position.symbol)
+            if not position.is_open or price is None:
+                continue
+            try:
+                position.update_price(price, now)
+                moved = False
+                if position.status is PositionStatus.OPEN:
+                    evaluation = evaluate_exit(position, price, now)
+                    moved = apply_evaluation(position, evaluation) or moved
+                    if evaluation.decision is not None:
+                        decisions.append((position, evaluation.decision))
+                self._log_update(position, now, force=moved)
+                changed.append(position)
+            except Exception as exc:  # one broken position must not stop the others
+                log.exception("evaluating %s failed", position.id)
+                ctx.bus.publish(EngineError(f"Could not evaluate {position.symbol}: {exc}"))
+        if changed:
+            ctx.store.save(*changed)
+            self.flush_updates()
+            for position in changed:
+                ctx.bus.publish(PositionUpdated(position))
+        for position, decision in decisions:
+            await self.exit(position, decision.reason, decision)
+        return [d for _, d in decisions]
+
+    async def exit(self, position: Position, reason: ExitReason,
+                   decision: ExitDecision | None = None) -> Order | None:
+        """Send the one exit order for `position` (market), unless one is already on its way."""
+        ctx = self.ctx
+        if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
+            return None
+        market = ctx.markets.get(position.symbol)
+        amount = market.round_amount(position.amount) if market else position.amount
+        order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
+                      amount=amount, intent=OrderIntent.EXIT, position_id=position.id,
+                      created_at=ctx.clock())
+        position.mark_closing(order.id, reason)
+        if decision is not None:
+            ctx.bus.publish(ExitTriggered(position, decision))
+            ctx.bus.publish(UserMessage(
+                f"Exit: {reason.value.replace('_', ' ')}",
+                f"{position.symbol} {position.side.value} at {decision.price} "
+                f"(level {decision.level.quantize(Decimal('0.01'))})",
+                MessageLevel.WARNING if reason is not ExitReason.TAKE_PROFIT else MessageLevel.INFO))
+        ctx.bus.publish(PositionUpdated(position))
+        await self.monitor.submit(order, position)
+        return order
+
+    # -- position update log ---------------------------------------------------------------
+    def _log_update(self, position: Position, now: datetime, force: bool = False) -> None:
+        """Keep a row when time or price moved enough (or the stop moved): charts need shape,
+        not every tick."""
+        s = self.ctx.settings
+        price = position.current_price
+        assert price is not None
+        last = self._last_logged.get(position.id)
+        if last is not None and not force:
+            at, last_price, last_stop = last
+            moved = abs(price - last_price) / last_price * HUNDRED
+            if (now - at) < timedelta(seconds=s.update_log_min_seconds) and moved < s.update_log_min_move:
+                return
+        self._last_logged[position.id] = (now, price, position.stop_loss)
+        self._pending_updates.append(update_row(position, now))
+
+    def record(self, position: Position) -> None:
+        """Always log this moment (open, close, protection edit)."""
+        now = self.ctx.clock()
+        self._last_logged[position.id] = (now, position.current_price or position.entry_price,
+                                          position.stop_loss)
+        self._pending_updates.append(update_row(position, now))
+
+    def flush_updates(self) -> None:
+        if self._pending_updates:
+            rows, self._pending_updates = self._pending_updates, []
+            self.ctx.store.add_position_updates(rows)
+
+    def prune(self) -> int:
+        days = self.ctx.settings.update_log_retention_days
+        return self.ctx.store.prune_position_updates(self.ctx.clock() - timedelta(days=days))
+
+
+def update_row(position: Position, at: datetime) -> PositionUpdate:
+    price = position.current_price or position.entry_price
+    return PositionUpdate(
+        position_id=position.id, at=at, price=price, unrealized_pnl=position.pnl_at(price),
+        drawdown=position.drawdown_at(price), stop_loss=position.stop_loss,
+        high_water_mark=position.high_water_mark or price,
+        low_water_mark=position.low_water_mark or price,
+    )
