@@ -11,43 +11,128 @@ import asyncio
 import logging
 import signal
 import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 from . import __version__
-from .config import default_data_dir
+from .config import DB_FILENAME, Settings, default_data_dir, settings_path
 
 log = logging.getLogger("moniqo_desktop")
 
+FEED_SECONDS = 1.0
+
+
+def setup_logging(data_dir: Path, console: bool) -> Path:
+    """Log to a rotating file in the user's data dir (never the install dir)."""
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "moniqo.log"
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(fmt)
+    root.addHandler(handler)
+    if console:
+        stream = logging.StreamHandler()
+        stream.setFormatter(fmt)
+        stream.setLevel(logging.WARNING)
+        root.addHandler(stream)
+    return path
+
+
+async def feed_prices(exchange: object, stop: asyncio.Event) -> None:
+    """Drive the paper exchange's price feed: the 'market' that moves while the app runs."""
+    tick = getattr(exchange, "tick", None)
+    if tick is None:
+        return
+    while not stop.is_set():
+        try:
+            await tick()
+        except Exception:  # a broken feed step must not end the market
+            log.exception("price feed step failed")
+        try:
+            await asyncio.wait_for(stop.wait(), FEED_SECONDS)
+        except asyncio.TimeoutError:
+            pass
+
 
 def run(args: argparse.Namespace) -> int:
-    data_dir = args.data_dir or default_data_dir()
+    data_dir: Path = args.data_dir or default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(data_dir, console=True)
+    settings = Settings.load(settings_path(None if args.data_dir is None else data_dir))
+    exchange_id = args.exchange or settings.exchange
+    sandbox = args.sandbox or settings.sandbox
+    db_path = data_dir / DB_FILENAME
+    if args.headless:
+        from .headless import run_headless
 
-    from PySide6.QtWidgets import QApplication, QMainWindow
+        return asyncio.run(run_headless(db_path, exchange_id, sandbox, settings,
+                                        args.quit_after))
+    return run_gui(db_path, exchange_id, sandbox, settings, args.quit_after, data_dir)
+
+
+def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
+            quit_after: float | None, data_dir: Path) -> int:
     import qasync
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from .engine import Engine
+    from .exchanges.factory import build_exchange
+    from .store import StoreError
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Moniqo Desktop")
+    app.setOrganizationName("Moniqo")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("moniqo-desktop")
+    icon_path = Path(__file__).parent / "resources" / "moniqo.svg"
+    if icon_path.exists():
+        app.setWindowIcon(QIcon(str(icon_path)))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-
-    window = QMainWindow()
-    window.setWindowTitle(f"Moniqo Desktop {__version__}")
-    window.statusBar().showMessage(f"Paper trading · data in {data_dir}")
-    window.resize(1280, 800)
-    window.show()
-
-    done = asyncio.Event()
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    app.aboutToQuit.connect(done.set)
-    if args.quit_after is not None:
-        loop.call_later(args.quit_after, done.set)
+    stop = asyncio.Event()
+    exit_code = 0
 
     async def main() -> None:
-        await done.wait()
+        nonlocal exit_code
+        from .ui.main_window import MainWindow
 
+        try:
+            exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
+            engine = await Engine.open(db_path, exchange, settings=settings)
+        except StoreError as exc:
+            log.error("cannot open the database: %s", exc)
+            QMessageBox.critical(None, "Moniqo Desktop — database problem", str(exc))
+            exit_code = 2
+            return
+        except Exception as exc:
+            log.exception("start-up failed")
+            QMessageBox.critical(None, "Moniqo Desktop — cannot start", str(exc))
+            exit_code = 1
+            return
+        window = MainWindow(engine, settings, settings_file=settings_path(
+            None if data_dir == default_data_dir() else data_dir))
+        window.show()
+        engine.start()
+        feeder = asyncio.ensure_future(feed_prices(exchange, stop))
+        app.aboutToQuit.connect(stop.set)
+        app.lastWindowClosed.connect(stop.set)
+        try:
+            await stop.wait()
+        finally:
+            feeder.cancel()
+            await asyncio.gather(feeder, return_exceptions=True)
+            window.save_state()
+            window.close()
+            await engine.close()
+
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if quit_after is not None:
+        loop.call_later(quit_after, stop.set)
     with loop:
         loop.run_until_complete(main())
-    window.close()
-    return 0
+    return exit_code

@@ -1,0 +1,128 @@
+"""Headless demo: the engine on the paper exchange, no window, printing what it does.
+
+`moniqo-desktop --headless --quit-after 30` opens a few protected positions on the offline random
+walk, runs the background jobs, and narrates every event — a quick way to see the engine work
+(and a smoke test of everything but the GUI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from .config import Settings
+from .engine import Engine
+from .engine.events import (
+    AccountUpdated,
+    ConnectionChanged,
+    EngineError,
+    Event,
+    ExitTriggered,
+    FillReceived,
+    OrderChanged,
+    PositionClosed,
+    PositionOpened,
+    PositionUpdated,
+    PricesUpdated,
+    UserMessage,
+)
+from .exchanges.factory import build_exchange
+
+DEMO_TRADES = [
+    # symbol, side, notional in USDT, protection
+    ("BTC/USDT", "buy", Decimal("2000"), {"stop_loss_pct": Decimal("0.3"),
+                                           "trailing_stop_percent": Decimal("0.2")}),
+    ("ETH/USDT", "sell", Decimal("1000"), {"stop_loss_pct": Decimal("0.3"),
+                                            "take_profit_pct": Decimal("0.3")}),
+    ("SOL/USDT", "buy", Decimal("500"), {"break_even_percent": Decimal("0.05"),
+                                          "take_profit_pct": Decimal("0.4")}),
+]
+
+
+def describe(event: Event) -> str | None:
+    t = event.at.strftime("%H:%M:%S")
+    match event:
+        case OrderChanged(order=o):
+            return (f"{t} order  {o.symbol:<9} {o.side.value:<4} {o.type.value:<6} "
+                    f"{o.amount} → {o.status.value} ({o.history[-1].reason})")
+        case FillReceived(order=o, fill=f):
+            return f"{t} fill   {o.symbol:<9} {f.amount} @ {f.price} fee {f.fee} {f.fee_currency or ''}"
+        case PositionOpened(position=p):
+            return (f"{t} OPEN   {p.symbol:<9} {p.side.value} {p.amount} @ {p.entry_price} "
+                    f"SL={p.stop_loss} TP={p.take_profit} trail={p.trailing_stop_percent}% "
+                    f"BE={p.break_even_percent}%")
+        case ExitTriggered(position=p, decision=d):
+            return f"{t} EXIT   {p.symbol:<9} {d.reason.value} at {d.price} (level {d.level:.2f})"
+        case PositionClosed(position=p):
+            return (f"{t} CLOSED {p.symbol:<9} {p.close_reason.value if p.close_reason else ''} "
+                    f"realized {p.realized_pnl:.2f} {p.quote}")
+        case ConnectionChanged(state=s, detail=d):
+            return f"{t} exchange {s.value} {d}"
+        case EngineError(message=m):
+            return f"{t} ERROR  {m}"
+        case UserMessage() | PositionUpdated() | PricesUpdated() | AccountUpdated():
+            return None
+    return None
+
+
+async def open_demo_positions(engine: Engine) -> None:
+    prices = engine.last_prices()
+    for symbol, side, notional, prot in DEMO_TRADES:
+        if symbol not in engine.markets():
+            continue
+        price = prices.get(symbol) or (await engine.ctx.exchange.fetch_ticker(symbol)).last
+        market = engine.markets()[symbol]
+        amount = market.round_amount(notional / price)
+        d = 1 if side == "buy" else -1
+        kwargs: dict[str, Decimal] = {}
+        if "stop_loss_pct" in prot:
+            kwargs["stop_loss"] = market.round_price(price * (1 - d * prot["stop_loss_pct"] / 100))
+        if "take_profit_pct" in prot:
+            kwargs["take_profit"] = market.round_price(price * (1 + d * prot["take_profit_pct"] / 100))
+        for key in ("trailing_stop_percent", "break_even_percent"):
+            if key in prot:
+                kwargs[key] = prot[key]
+        await engine.place_order(symbol=symbol, side=side, type="market", amount=amount, **kwargs)
+
+
+async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
+                       quit_after: float | None) -> int:
+    from .app import feed_prices
+
+    exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
+    engine = await Engine.open(db_path, exchange, settings=settings)
+
+    def show(event: Event) -> None:
+        line = describe(event)
+        if line:
+            print(line, flush=True)
+
+    engine.events.subscribe(show)
+    print(f"Moniqo headless on {engine.exchange_name}; store {db_path}", flush=True)
+    stop = asyncio.Event()
+    feeder = asyncio.ensure_future(feed_prices(exchange, stop))
+    try:
+        if exchange_id in ("demo", "paper"):
+            await open_demo_positions(engine)
+        engine.start()
+        if quit_after is not None:
+            await asyncio.sleep(quit_after)
+        else:
+            await asyncio.Event().wait()
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        pass
+    finally:
+        stop.set()
+        await asyncio.gather(feeder, return_exceptions=True)
+        opened = engine.positions()
+        print(f"{len([p for p in opened if p.is_open])} open, "
+              f"{len([p for p in opened if not p.is_open])} closed; "
+              f"realized {sum((p.realized_pnl for p in opened), Decimal(0)):.2f} USDT", flush=True)
+        await engine.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(asyncio.run(run_headless(Path("headless.sqlite3"), "demo", False, Settings(), 30)))

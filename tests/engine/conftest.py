@@ -1,0 +1,77 @@
+"""Engine scenarios run on the real paper exchange, a real SQLite file and a controllable clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from moniqo_desktop.config import Settings
+from moniqo_desktop.engine import Engine
+from moniqo_desktop.engine.events import Event
+from moniqo_desktop.exchanges import DemoExchange
+
+D = Decimal
+START = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    """Time that moves only when the test says so (injected, not patched)."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "engine.sqlite3"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(update_log_min_seconds=0)
+
+
+@pytest.fixture
+def demo() -> DemoExchange:
+    return DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")},
+                        fee_rate=D("0.001"), balances={"USDT": D("100000")})
+
+
+@pytest.fixture
+async def engine(db_path, demo, settings, clock):
+    eng = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    yield eng
+    await eng.close()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture
+def events(engine) -> Recorder:
+    rec = Recorder()
+    engine.events.subscribe(rec)
+    return rec
