@@ -78,7 +78,12 @@ def evaluate_exit(position: Position, price: Number, at: datetime | None = None)
     if position.break_even_percent is not None and favourable_profit >= position.break_even_percent:
         armed = True
         level = break_even_price(position)
-        if _better(position, level, stop):
+        # Only once the market has been past the fee-covering level: with X % below the
+        # round-trip fees, a stop placed above the best price seen would fire at once and
+        # realize exactly the loss break-even is meant to prevent. It stays armed and moves
+        # as soon as the favourable water mark passes the level.
+        reached = position.direction * (position.favourable_water_mark - level) > 0
+        if reached and _better(position, level, stop):
             stop, source = level, ExitReason.BREAK_EVEN
 
     trailing_active = False

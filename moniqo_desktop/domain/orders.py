@@ -206,7 +206,10 @@ class Order:
         if self.has_fill(fill.fill_id):
             return False
         # Status first: "this order is cancelled" explains a late fill better than "too much".
-        if self.is_complete() or not can_transition(self.status, OrderStatus.PARTIALLY_FILLED):
+        takes_fills = can_transition(self.status, OrderStatus.PARTIALLY_FILLED) or can_transition(
+            self.status, OrderStatus.FILLED
+        )
+        if not takes_fills:
             raise InvalidTransition(
                 f"order {self.client_order_id} is {self.status.value} and cannot take a fill"
             )
@@ -218,6 +221,10 @@ class Order:
         new = OrderStatus.FILLED if fill.amount == self.remaining_amount else (
             OrderStatus.PARTIALLY_FILLED
         )
+        if not can_transition(self.status, new):
+            raise InvalidTransition(
+                f"order {self.client_order_id} is {self.status.value} and cannot take a fill"
+            )
         self.fills.append(fill)
         note = reason or f"fill {fill.amount} @ {fill.price}"
         self.update_status(new, note, fill.at)

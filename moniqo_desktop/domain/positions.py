@@ -64,6 +64,15 @@ class ExitReason(str, Enum):
     MANUAL = "manual"
 
 
+def parse_exit_reason(value: ExitReason | str) -> ExitReason:
+    """An exit reason from its name, or a DomainError a trader can read."""
+    try:
+        return ExitReason(value)
+    except ValueError:
+        names = ", ".join(r.value for r in ExitReason)
+        raise DomainError(f"unknown exit reason {value!r} (expected one of {names})") from None
+
+
 @dataclass(frozen=True)
 class RiskThresholds:
     """Boundaries between risk levels (settings). Each tuple is (medium, high, critical)."""
@@ -128,7 +137,13 @@ class Position:
             self.side = PositionSide(self.side)
         except ValueError:
             raise DomainError(f"position side must be long or short (got {self.side!r})") from None
-        self.status = PositionStatus(self.status)
+        try:
+            self.status = PositionStatus(self.status)
+        except ValueError:
+            names = ", ".join(st.value for st in PositionStatus)
+            raise DomainError(
+                f"unknown position status {self.status!r} (expected one of {names})"
+            ) from None
         self.amount = parse_amount(self.amount, "position amount")
         self.entry_price = parse_amount(self.entry_price, "entry price")
         self.entry_fees = parse_amount(self.entry_fees, "entry fees", allow_zero=True)
@@ -140,7 +155,19 @@ class Position:
             self.high_water_mark = self.entry_price
         if self.low_water_mark is None:
             self.low_water_mark = self.entry_price
-        self.stop_source = ExitReason(self.stop_source)
+        self.stop_source = parse_exit_reason(self.stop_source)
+        # Rebuilt positions (store, engine) must stay exact too: no floats sneak in here.
+        self.current_price = parse_amount(self.current_price, "current price")
+        self.high_water_mark = parse_amount(self.high_water_mark, "high water mark")
+        self.low_water_mark = parse_amount(self.low_water_mark, "low water mark")
+        self.stop_loss = optional_amount(self.stop_loss, "stop loss")
+        self.take_profit = optional_amount(self.take_profit, "take profit")
+        self.trailing_stop_percent = optional_amount(self.trailing_stop_percent, "trailing stop %")
+        self.trailing_activation_percent = optional_amount(
+            self.trailing_activation_percent, "trailing activation %"
+        )
+        self.break_even_percent = optional_amount(self.break_even_percent, "break-even %")
+        self.liquidation_price = optional_amount(self.liquidation_price, "liquidation price")
 
     # -- derived values -------------------------------------------------------------------
     @property
@@ -205,10 +232,12 @@ class Position:
         t = self.risk_thresholds
         if self.stop_loss is not None:
             room = self.direction * (self.entry_price - self.stop_loss)
-            if room <= 0:  # the stop already locks in break-even or better
-                return RiskLevel.LOW
-            used = self.direction * (self.entry_price - self.current_price) / room
-            return _grade(max(used, ZERO), t.stop_share)
+            if room > 0:
+                used = self.direction * (self.entry_price - self.current_price) / room
+                return _grade(max(used, ZERO), t.stop_share)
+            # The stop sits at or beyond entry (trailed / break-even): there is no entry->stop
+            # distance to use up. Grade by loss % instead, which reads LOW while the position
+            # is in profit but does not hide a loss after a gap through the stop.
         loss = -self.unrealized_pnl_percent
         return _grade(max(loss, ZERO), t.loss_percent)
 
@@ -288,7 +317,7 @@ class Position:
             raise DomainError(f"cannot close: position {self.symbol} is {self.status.value}")
         self.status = PositionStatus.CLOSING
         self.exit_order_id = order_id
-        self.pending_exit_reason = ExitReason(reason)
+        self.pending_exit_reason = parse_exit_reason(reason)
 
     def exit_failed(self) -> None:
         """The exit order was rejected or cancelled: the position is open and guarded again."""
@@ -311,7 +340,7 @@ class Position:
             raise DomainError("a close needs the exit price")
         x = parse_amount(price, "exit price")
         exit_fees = parse_amount(fees, "exit fees", allow_zero=True)
-        why = ExitReason(reason)
+        why = parse_exit_reason(reason)
         self.update_price(x, at)
         self.exit_price = x
         self.exit_fees = exit_fees

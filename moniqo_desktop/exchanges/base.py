@@ -114,6 +114,8 @@ class Trade:
     exchange_order_id: str
     side: OrderSide
     fill: Fill
+    # every fee of this execution per currency; `fill` carries the first one (a Fill has one fee)
+    fees: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

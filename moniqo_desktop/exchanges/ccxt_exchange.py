@@ -1,0 +1,354 @@
+"""Real exchanges through ccxt (async), behind our `Exchange` protocol.
+
+What this adapter adds on top of ccxt, and why:
+- domain values out (Decimal, our enums, `ExchangeOrder`), never ccxt dicts (`ccxt_mapping`);
+- our error family instead of ccxt's tree (`ccxt_errors`), secrets scrubbed from messages;
+- orders checked and rounded to the market's rules before sending, so a refusal is explained
+  locally instead of by an exchange error code;
+- our `client_order_id` on every order, which is what makes a lost create recoverable: a create
+  that timed out is never re-sent, it is looked up by client id;
+- bounded retries for reads only (`ccxt_retry`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import ccxt.async_support as ccxt
+
+from ..domain import Order, OrderType
+from . import ccxt_mapping as mapping
+from .base import Balance, ExchangeOrder, MarketInfo, Ticker, Trade
+from .ccxt_errors import is_ccxt_error, map_error
+from .ccxt_retry import RetryPolicy, Sleep, with_retries
+from .errors import ExchangeError, ExchangeUnavailable, InvalidOrder, OrderNotFound, RateLimited
+
+log = logging.getLogger(__name__)
+
+# Per-exchange ccxt options so load_markets asks only for what a spot monitor needs: Binance
+# otherwise also loads futures (fapi/dapi), margin pairs and (with keys) a private currencies
+# endpoint; and it refuses fetchOpenOrders without a symbol unless told we accept the cost.
+DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
+    "binance": {
+        "defaultType": "spot",
+        "fetchMarkets": {"types": ["spot"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+        "fetchOpenOrders": {"warnWithoutSymbol": False},
+        "warnOnFetchOpenOrdersWithoutSymbol": False,
+    },
+    "okx": {
+        "defaultType": "spot",
+        "fetchMarkets": {"types": ["spot"]},
+    },
+    "bybit": {
+        "defaultType": "spot",
+        "fetchMarkets": {"types": ["spot"]},
+    },
+}
+# Exchanges whose currencies endpoint is private or heavy and adds nothing to a spot monitor.
+SKIP_CURRENCIES = frozenset({"binance", "okx", "bybit"})
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def build_client(
+    exchange_id: str,
+    *,
+    api_key: str | None = None,
+    secret: str | None = None,
+    password: str | None = None,
+    sandbox: bool = False,
+    ccxt_options: Mapping[str, Any] | None = None,
+    module: Any = ccxt,
+) -> Any:
+    """A configured ccxt client (`module` may be `ccxt.pro` for streaming)."""
+    cls = getattr(module, exchange_id, None)
+    if cls is None or exchange_id not in getattr(module, "exchanges", [exchange_id]):
+        raise ExchangeError(f"{exchange_id!r} is not an exchange ccxt knows")
+    config: dict[str, Any] = {
+        "enableRateLimit": True,
+        "options": DEFAULT_OPTIONS.get(exchange_id, {}),
+    }
+    for key, value in (("apiKey", api_key), ("secret", secret), ("password", password)):
+        if value:
+            config[key] = value
+    config = _merge(config, ccxt_options or {})
+    client = cls(config)
+    if exchange_id in SKIP_CURRENCIES:
+        client.has = {**client.has, "fetchCurrencies": False}
+    if sandbox:
+        try:
+            client.set_sandbox_mode(True)
+        except Exception as exc:  # ccxt raises NotSupported when there is no testnet
+            raise ExchangeError(f"{exchange_id} has no sandbox/testnet: {exc}") from None
+    return client
+
+
+class CcxtExchange:
+    """The `Exchange` protocol on any ccxt exchange (Binance spot is the first-class one)."""
+
+    def __init__(
+        self,
+        exchange_id: str,
+        *,
+        api_key: str | None = None,
+        secret: str | None = None,
+        password: str | None = None,
+        sandbox: bool = False,
+        ccxt_options: Mapping[str, Any] | None = None,
+        client: Any = None,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.id = exchange_id
+        self.sandbox = sandbox
+        self.client = client or build_client(
+            exchange_id,
+            api_key=api_key,
+            secret=secret,
+            password=password,
+            sandbox=sandbox,
+            ccxt_options=ccxt_options,
+        )
+        self.name = getattr(self.client, "name", None) or exchange_id
+        self._secrets = tuple(s for s in (api_key, secret, password) if s)
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._markets: dict[str, MarketInfo] = {}
+        self._last_prices: dict[str, Decimal] = {}
+        self._markets_lock = asyncio.Lock()
+
+    @classmethod
+    def from_keyring(cls, exchange_id: str, *, sandbox: bool = False, **kwargs: Any) -> "CcxtExchange":
+        """Build with the keys stored in the OS keyring (public data only if there are none)."""
+        from .keys import load_keys
+
+        keys = load_keys(exchange_id, sandbox=sandbox)
+        if keys is None:
+            log.info("no API keys stored for %s; only public data will work", exchange_id)
+            return cls(exchange_id, sandbox=sandbox, **kwargs)
+        return cls(
+            exchange_id,
+            api_key=keys.api_key,
+            secret=keys.secret,
+            password=keys.password,
+            sandbox=sandbox,
+            **kwargs,
+        )
+
+    def __repr__(self) -> str:
+        return f"CcxtExchange({self.id!r}, sandbox={self.sandbox})"
+
+    # -- plumbing -------------------------------------------------------------------------
+    async def _once(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One ccxt call with its exception translated (non-ccxt exceptions pass untouched)."""
+        try:
+            return await getattr(self.client, method)(*args, **kwargs)
+        except Exception as exc:
+            if is_ccxt_error(exc):
+                raise map_error(exc, self._secrets) from exc
+            raise
+
+    async def _read(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """A read: safe to repeat, so retried on `ExchangeUnavailable` with backoff."""
+        return await with_retries(
+            lambda: self._once(method, *args, **kwargs),
+            policy=self._retry,
+            sleep=self._sleep,
+            what=f"{self.id} {method}",
+        )
+
+    def _has(self, feature: str) -> bool:
+        return bool(getattr(self.client, "has", {}).get(feature))
+
+    # -- markets --------------------------------------------------------------------------
+    async def load_markets(self, reload: bool = False) -> dict[str, MarketInfo]:
+        async with self._markets_lock:
+            if self._markets and not reload:
+                return dict(self._markets)
+            raw = await self._read("load_markets", reload)
+            mode = getattr(self.client, "precisionMode", mapping.TICK_SIZE)
+            has = getattr(self.client, "has", {})
+            self._markets = {
+                symbol: mapping.market_info(self.id, market, has, mode)
+                for symbol, market in raw.items()
+            }
+            return dict(self._markets)
+
+    def market(self, symbol: str) -> MarketInfo:
+        if not self._markets:
+            raise ExchangeError(f"{self.name} markets are not loaded yet")
+        try:
+            return self._markets[symbol]
+        except KeyError:
+            raise InvalidOrder(f"{symbol} is not a market on {self.name}") from None
+
+    async def _ensure_markets(self) -> None:
+        if not self._markets:
+            await self.load_markets()
+
+    # -- prices ---------------------------------------------------------------------------
+    async def fetch_ticker(self, symbol: str) -> Ticker:
+        await self._ensure_markets()
+        result = mapping.ticker(await self._read("fetch_ticker", symbol))
+        self._last_prices[result.symbol] = result.last
+        return result
+
+    async def fetch_tickers(self, symbols: list[str]) -> dict[str, Ticker]:
+        """One request for all symbols where the exchange can; otherwise one per symbol."""
+        await self._ensure_markets()
+        if not symbols:
+            return {}
+        if self._has("fetchTickers"):
+            raw = await self._read("fetch_tickers", list(symbols))
+            out = {s: mapping.ticker(t) for s, t in raw.items() if s in symbols}
+        else:
+            found = await asyncio.gather(*(self.fetch_ticker(s) for s in symbols))
+            out = {t.symbol: t for t in found}
+        for t in out.values():
+            self._last_prices[t.symbol] = t.last
+        return out
+
+    # -- orders ---------------------------------------------------------------------------
+    def _order_request(self, order: Order) -> tuple[str, float, float | None, dict[str, Any]]:
+        """Check and round `order` against its market; return ccxt's (type, amount, price, params).
+
+        Amount and prices are rounded as Decimals first; the float handed to ccxt is only the
+        carrier of an already-exact value (ccxt formats it back to the same digits).
+        """
+        info = self.market(order.symbol)
+        reference = order.price or order.stop_price or self._last_prices.get(order.symbol)
+        amount = info.check_order(order.amount, reference)
+        price = info.round_price(order.price) if order.price is not None else None
+        stop = info.round_price(order.stop_price) if order.stop_price is not None else None
+        params: dict[str, Any] = {"clientOrderId": order.client_order_id}
+        if order.type is OrderType.MARKET:
+            return "market", float(amount), None, params
+        if order.type is OrderType.LIMIT:
+            return "limit", float(amount), float(price), params  # type: ignore[arg-type]
+        if order.type is OrderType.STOP and not info.native_stop_orders:
+            raise InvalidOrder(
+                f"{order.symbol} cannot hold a stop-market order on {self.name}"
+                + (f" ({info.note})" if info.note else "")
+            )
+        params["triggerPrice"] = float(stop)  # type: ignore[arg-type]
+        if order.type is OrderType.STOP:
+            return "market", float(amount), None, params
+        return "limit", float(amount), float(price), params  # type: ignore[arg-type]
+
+    async def create_order(self, order: Order) -> ExchangeOrder:
+        """Send `order` once. A create that may have reached the exchange (timeout, 5xx) is not
+        re-sent: it is looked up by client order id and returned if it exists; otherwise
+        `ExchangeUnavailable` tells the engine to reconcile later."""
+        await self._ensure_markets()
+        ccxt_type, amount, price, params = self._order_request(order)
+        try:
+            raw = await self._once(
+                "create_order", order.symbol, ccxt_type, order.side.value, amount, price, params
+            )
+        except RateLimited:
+            raise  # refused before reaching the matching engine: nothing to look up
+        except ExchangeUnavailable as exc:
+            return await self._recover_create(order, exc)
+        return mapping.exchange_order(self.id, raw, fallback=order)
+
+    async def _recover_create(self, order: Order, cause: ExchangeUnavailable) -> ExchangeOrder:
+        log.warning(
+            "create of %s on %s did not answer (%s); looking it up by client order id",
+            order.client_order_id, self.id, cause,
+        )
+        try:
+            return await self.fetch_order(order.symbol, client_order_id=order.client_order_id)
+        except OrderNotFound:
+            raise ExchangeUnavailable(
+                f"order {order.client_order_id} was not confirmed by {self.name} ({cause}) and "
+                "is not on the exchange yet; it will be reconciled"
+            ) from cause
+        except ExchangeUnavailable as exc:
+            raise ExchangeUnavailable(
+                f"order {order.client_order_id}: {self.name} did not answer the create ({cause}) "
+                f"nor the look-up ({exc}); it will be reconciled"
+            ) from cause
+
+    async def cancel_order(self, exchange_order_id: str, symbol: str) -> ExchangeOrder:
+        """Not retried: a cancel that did land would be reported as OrderNotFound on repeat."""
+        await self._ensure_markets()
+        raw = await self._once("cancel_order", exchange_order_id, symbol)
+        if not isinstance(raw, Mapping) or raw.get("status") is None or not raw.get("side"):
+            # some exchanges acknowledge a cancel without the order: ask for the truth
+            return await self.fetch_order(symbol, exchange_order_id=exchange_order_id)
+        return mapping.exchange_order(self.id, raw)
+
+    async def fetch_order(
+        self,
+        symbol: str,
+        exchange_order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> ExchangeOrder:
+        await self._ensure_markets()
+        if exchange_order_id:
+            raw = await self._read("fetch_order", exchange_order_id, symbol)
+        elif client_order_id:
+            raw = await self._fetch_by_client_id(symbol, client_order_id)
+        else:
+            raise ValueError("fetch_order needs an exchange order id or a client order id")
+        return mapping.exchange_order(self.id, raw)
+
+    async def _fetch_by_client_id(self, symbol: str, client_order_id: str) -> Mapping:
+        """ccxt's unified `clientOrderId` param (Binance origClientOrderId, OKX clOrdId, ...);
+        where fetchOrder is missing, search the open then the closed orders."""
+        if self._has("fetchOrder"):
+            return await self._read("fetch_order", None, symbol, {"clientOrderId": client_order_id})
+        for method, feature in (
+            ("fetch_open_orders", "fetchOpenOrders"),
+            ("fetch_closed_orders", "fetchClosedOrders"),
+        ):
+            if not self._has(feature):
+                continue
+            for raw in await self._read(method, symbol):
+                if raw.get("clientOrderId") == client_order_id:
+                    return raw
+        raise OrderNotFound(f"no order with client id {client_order_id} on {self.name}")
+
+    async def fetch_open_orders(self, symbol: str | None = None) -> list[ExchangeOrder]:
+        """One request (for all symbols when `symbol` is None)."""
+        await self._ensure_markets()
+        raw = await self._read("fetch_open_orders", symbol)
+        return [mapping.exchange_order(self.id, o) for o in raw]
+
+    async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Trade]:
+        await self._ensure_markets()
+        raw = await self._read("fetch_my_trades", symbol, mapping.to_ms(since))
+        quote = self.market(symbol).quote
+        trades = (mapping.trade(self.id, t, quote) for t in raw)
+        return [t for t in trades if t is not None]
+
+    async def fetch_balance(self) -> dict[str, Balance]:
+        return mapping.balances(await self._read("fetch_balance"))
+
+    # -- streaming ------------------------------------------------------------------------
+    def watch_tickers(
+        self, symbols: list[str], *, poll_interval: float = 5.0
+    ) -> AsyncIterator[dict[str, Ticker]]:
+        """Ticker updates: ccxt.pro websockets where supported (reconnecting), else polling."""
+        from .ccxt_stream import TickerStream
+
+        return TickerStream.for_exchange(self, symbols, poll_interval=poll_interval).updates()
+
+    async def close(self) -> None:
+        await self.client.close()

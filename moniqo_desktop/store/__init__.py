@@ -1,0 +1,12 @@
+"""The store remembers: orders, positions, price samples and app state, in SQLite (or any
+SQLAlchemy database), with the schema kept current by Alembic migrations on every open.
+
+Only whole domain objects go in and come out; rows, sessions and SQL stay inside this package.
+"""
+
+from .database import default_db_path
+from .errors import StoreError
+from .repository import Store
+from .updates import PositionUpdate
+
+__all__ = ["PositionUpdate", "Store", "StoreError", "default_db_path"]

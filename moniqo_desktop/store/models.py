@@ -1,0 +1,211 @@
+"""The schema: one table per thing the app must remember across restarts.
+
+These classes are the source of truth for the schema that `migrations/` builds; a test compares the
+two so they cannot drift. The repository reads and writes through their tables with Core
+statements (bulk, no per-row ORM objects), then builds pure domain objects — so nothing outside
+`store` ever sees a row.
+
+Portability: only generic types (strings, TEXT, booleans, integers, DateTime) and our
+`TypeDecorator`s, so the same models run on SQLite and PostgreSQL. Money is TEXT (see `types`).
+
+Orders and positions point at each other by id *without* foreign keys on purpose: the engine saves
+an exit order and its position in either order (or in one `save`), and a FK cycle between the two
+tables would force an insert order the domain does not know about. Child rows (fills, status
+history, price updates) do have cascading foreign keys to their parent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..domain import (
+    ExitReason,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    PositionStatus,
+)
+from .types import DecimalText, EnumText, UTCDateTime
+
+# Deterministic constraint names: needed by SQLite batch migrations and by PostgreSQL ALTERs.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(64)  # our own ids (uuid4 hex today)
+EXTERNAL_ID = String(128)  # ids chosen by exchanges or by other clients
+SYMBOL = String(64)
+CURRENCY = String(32)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key for the
+# high-volume update log.
+AUTO_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        Decimal: DecimalText(),
+        datetime: UTCDateTime(),
+    }
+
+
+class OrderRow(Base):
+    """One `domain.Order` without its lists (fills and history have their own tables)."""
+
+
+    __tablename__ = "orders"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    client_order_id: Mapped[str] = mapped_column(EXTERNAL_ID, unique=True)
+    exchange_order_id: Mapped[str | None] = mapped_column(EXTERNAL_ID, index=True)
+    intent: Mapped[OrderIntent] = mapped_column(EnumText(OrderIntent))
+    position_id: Mapped[str | None] = mapped_column(ID, index=True)
+    symbol: Mapped[str] = mapped_column(SYMBOL)
+    side: Mapped[OrderSide] = mapped_column(EnumText(OrderSide))
+    type: Mapped[OrderType] = mapped_column(EnumText(OrderType))
+    amount: Mapped[Decimal]
+    price: Mapped[Decimal | None]
+    stop_price: Mapped[Decimal | None]
+    status: Mapped[OrderStatus] = mapped_column(EnumText(OrderStatus), index=True)
+    created_at: Mapped[datetime]
+    # `Order.protection`: what the position this entry opens must get. Kept across a restart
+    # between placing the entry and its fill, or the position would open unprotected.
+    # `has_protection` tells None from a Protection whose levels are all None.
+    has_protection: Mapped[bool] = mapped_column(Boolean)
+    protection_stop_loss: Mapped[Decimal | None]
+    protection_take_profit: Mapped[Decimal | None]
+    protection_trailing_stop_percent: Mapped[Decimal | None]
+    protection_trailing_activation_percent: Mapped[Decimal | None]
+    protection_break_even_percent: Mapped[Decimal | None]
+
+
+class FillRow(Base):
+    """One `domain.Fill`; `seq` keeps the order's list order, (order_id, fill_id) makes it idempotent."""
+
+    __tablename__ = "order_fills"
+
+    order_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    fill_id: Mapped[str] = mapped_column(EXTERNAL_ID, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal]
+    price: Mapped[Decimal]
+    fee: Mapped[Decimal]
+    fee_currency: Mapped[str | None] = mapped_column(CURRENCY)
+    at: Mapped[datetime | None]
+
+
+class OrderStatusRow(Base):
+    """One `domain.StatusChange`; the history is append-only, `sequence` is its list index."""
+
+    __tablename__ = "order_status_history"
+
+    order_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[OrderStatus] = mapped_column(EnumText(OrderStatus))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class PositionRow(Base):
+    """Every persisted field of `domain.Position` (risk thresholds are settings, not state)."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    symbol: Mapped[str] = mapped_column(SYMBOL)
+    side: Mapped[PositionSide] = mapped_column(EnumText(PositionSide))
+    status: Mapped[PositionStatus] = mapped_column(EnumText(PositionStatus), index=True)
+    amount: Mapped[Decimal]
+    entry_price: Mapped[Decimal]
+    entry_fees: Mapped[Decimal]
+    opened_at: Mapped[datetime]
+    entry_order_id: Mapped[str | None] = mapped_column(ID, index=True)
+    current_price: Mapped[Decimal | None]
+    high_water_mark: Mapped[Decimal | None]
+    low_water_mark: Mapped[Decimal | None]
+    max_drawdown: Mapped[Decimal]
+    updated_at: Mapped[datetime | None]
+    # protection
+    stop_loss: Mapped[Decimal | None]
+    take_profit: Mapped[Decimal | None]
+    trailing_stop_percent: Mapped[Decimal | None]
+    trailing_activation_percent: Mapped[Decimal | None]
+    break_even_percent: Mapped[Decimal | None]
+    liquidation_price: Mapped[Decimal | None]
+    stop_source: Mapped[ExitReason] = mapped_column(EnumText(ExitReason))
+    break_even_armed: Mapped[bool] = mapped_column(Boolean)
+    # exit
+    exit_order_id: Mapped[str | None] = mapped_column(ID)
+    pending_exit_reason: Mapped[ExitReason | None] = mapped_column(EnumText(ExitReason))
+    exit_price: Mapped[Decimal | None]
+    exit_fees: Mapped[Decimal]
+    realized_pnl: Mapped[Decimal]
+    close_reason: Mapped[ExitReason | None] = mapped_column(EnumText(ExitReason))
+    closed_at: Mapped[datetime | None]
+
+
+class PositionUpdateRow(Base):
+    """A sampled mark-to-market of one position (the chart's data), pruned by age."""
+
+    __tablename__ = "position_updates"
+    __table_args__ = (
+        Index("ix_position_updates_position_id_at", "position_id", "at"),
+        Index("ix_position_updates_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(AUTO_ID, primary_key=True, autoincrement=True)
+    position_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("positions.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime]
+    price: Mapped[Decimal]
+    unrealized_pnl: Mapped[Decimal]
+    drawdown: Mapped[Decimal]
+    stop_loss: Mapped[Decimal | None]
+    high_water_mark: Mapped[Decimal]
+    low_water_mark: Mapped[Decimal]
+
+
+class AppStateRow(Base):
+    """Small named JSON documents (e.g. the paper exchange's account) kept between runs."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+# The Core tables the repository's bulk statements use.
+orders = cast(Table, OrderRow.__table__)
+order_fills = cast(Table, FillRow.__table__)
+order_status_history = cast(Table, OrderStatusRow.__table__)
+positions = cast(Table, PositionRow.__table__)
+position_updates = cast(Table, PositionUpdateRow.__table__)
+app_state = cast(Table, AppStateRow.__table__)

@@ -1,0 +1,352 @@
+"""`Store`: the engine's memory — save and load whole domain objects, log prices, keep app state.
+
+Synchronous on purpose: every call is one short transaction on a local file, cheaper than a
+thread hop, so the asyncio engine calls it directly. Writes work in bulk (one SELECT of known
+ids per 500 objects, then one executemany per table) because the engine saves every open
+position on every cycle. Child rows are append-only: re-saving an order inserts only the fills
+and status changes the database does not have yet.
+
+Errors: a database problem (locked, disk full, corrupt, gone) raises `StoreError` naming the
+database; a caller bug (a float where money belongs, a naive datetime) raises the TypeError or
+ValueError that explains it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
+
+from ..domain import TERMINAL_STATUSES, Order, Position, RiskThresholds
+from ..domain.orders import utcnow
+from ..domain.positions import OPEN_STATUSES
+from . import state_codec
+from .database import (
+    BEGIN_OPTION,
+    DEFAULT_BUSY_TIMEOUT,
+    Location,
+    Target,
+    check_sqlite_file,
+    create_store_engine,
+    resolve,
+)
+from .errors import StoreError
+from .mapping import (
+    Row,
+    build_order,
+    build_position,
+    build_update,
+    fill_row,
+    order_row,
+    position_row,
+    status_row,
+    update_row,
+)
+from .migrate import upgrade_to_head
+from .models import app_state, order_fills, order_status_history, orders, position_updates, positions
+from .updates import PositionUpdate
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # ids per IN (...) list: far below every database's bound-parameter limit
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Store:
+    """Persistence for orders, positions, position updates and app state."""
+
+    def __init__(self, engine: Engine, location: Location) -> None:
+        """Use `Store.open`; this only wraps an engine whose schema is already at head."""
+        self._engine: Engine | None = engine
+        self.location = location
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls, target: Target | None = None, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    ) -> "Store":
+        """Open (creating and migrating as needed) the database at `target`.
+
+        `target` is a file path (Path or str: a SQLite file, parent directories created), any
+        SQLAlchemy URL string, or None for `default_db_path()`. Raises `StoreError` when the
+        database cannot be used; an existing file that is refused is never modified.
+        """
+        location = resolve(target)
+        if location.path is not None:
+            check_sqlite_file(location.path, busy_timeout)
+        engine = create_store_engine(location, busy_timeout)
+        try:
+            upgrade_to_head(engine, location)
+        except StoreError:
+            engine.dispose()
+            raise
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise _store_error(location, "open", exc) from exc
+        except Exception:
+            engine.dispose()
+            raise
+        log.info("store opened at %s", location.label)
+        return cls(engine, location)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for an in-memory or server database."""
+        return self.location.path
+
+    @property
+    def closed(self) -> bool:
+        return self._engine is None
+
+    def close(self) -> None:
+        """Release every connection (SQLite then folds the WAL back into the main file)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<Store {self.location.label} ({state})>"
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool) -> Iterator[Connection]:
+        """One transaction; database failures become StoreError, caller bugs stay themselves."""
+        if self._engine is None:
+            raise StoreError(f"cannot {action}: the store for {self.location.label} is closed")
+        try:
+            with self._engine.connect() as conn:
+                if write:
+                    conn.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
+                with conn.begin():
+                    yield conn
+        except StatementError as exc:
+            if not isinstance(exc, DBAPIError) and isinstance(exc.orig, (TypeError, ValueError)):
+                raise exc.orig from None  # a bad value handed to a column type
+            raise _store_error(self.location, action, exc) from exc
+        except SQLAlchemyError as exc:
+            raise _store_error(self.location, action, exc) from exc
+
+    # -- orders and positions ------------------------------------------------------------------
+    def save(self, *objects: Order | Position) -> None:
+        """Insert or update any mix of orders and positions, all in one transaction."""
+        order_map: dict[str, Order] = {}
+        position_map: dict[str, Position] = {}
+        for obj in objects:
+            if isinstance(obj, Order):
+                order_map[obj.id] = obj
+            elif isinstance(obj, Position):
+                position_map[obj.id] = obj
+            else:
+                raise TypeError(
+                    f"save() takes Order and Position objects (unpack lists: save(*items)), "
+                    f"not {type(obj).__name__}"
+                )
+        if not order_map and not position_map:
+            return
+        with self._transaction("save", write=True) as conn:
+            if position_map:
+                _upsert(conn, positions, [position_row(p) for p in position_map.values()])
+            if order_map:
+                _save_orders(conn, list(order_map.values()))
+
+    def load_orders(self, open_only: bool = False) -> list[Order]:
+        """All orders (or those not yet in a terminal status), oldest first."""
+        where = orders.c.status.not_in(list(TERMINAL_STATUSES)) if open_only else true()
+        with self._transaction("load orders", write=False) as conn:
+            return _load_orders(conn, where)
+
+    def get_order(self, order_id: str) -> Order | None:
+        with self._transaction("load an order", write=False) as conn:
+            found = _load_orders(conn, orders.c.id == order_id)
+        return found[0] if found else None
+
+    def get_order_by_client_id(self, client_order_id: str) -> Order | None:
+        with self._transaction("load an order", write=False) as conn:
+            found = _load_orders(conn, orders.c.client_order_id == client_order_id)
+        return found[0] if found else None
+
+    def load_positions(
+        self, open_only: bool = False, *, risk_thresholds: RiskThresholds | None = None
+    ) -> list[Position]:
+        """All positions (or those opening, open or closing), oldest first.
+
+        Risk thresholds are settings, not stored: pass the current ones to have them applied.
+        """
+        where = positions.c.status.in_(list(OPEN_STATUSES)) if open_only else true()
+        with self._transaction("load positions", write=False) as conn:
+            rows = conn.execute(
+                select(positions).where(where).order_by(positions.c.opened_at, positions.c.id)
+            ).mappings()
+            return [build_position(row, risk_thresholds) for row in rows]
+
+    def get_position(
+        self, position_id: str, *, risk_thresholds: RiskThresholds | None = None
+    ) -> Position | None:
+        with self._transaction("load a position", write=False) as conn:
+            row = conn.execute(select(positions).where(positions.c.id == position_id)).mappings()
+            found = row.first()
+        return None if found is None else build_position(found, risk_thresholds)
+
+    # -- position updates ----------------------------------------------------------------------
+    def add_position_updates(self, rows: Iterable[PositionUpdate]) -> int:
+        """Append price samples (their positions must be saved already); returns how many."""
+        values = [update_row(u) for u in rows]
+        if not values:
+            return 0
+        with self._transaction("save position updates", write=True) as conn:
+            conn.execute(insert(position_updates), values)
+        return len(values)
+
+    def position_updates(
+        self, position_id: str, since: datetime | None = None
+    ) -> list[PositionUpdate]:
+        """One position's samples in time order, optionally from `since` (inclusive)."""
+        t = position_updates
+        query = select(t).where(t.c.position_id == position_id)
+        if since is not None:
+            query = query.where(t.c.at >= since)
+        with self._transaction("load position updates", write=False) as conn:
+            result = conn.execute(query.order_by(t.c.at, t.c.id)).mappings()
+            return [build_update(row) for row in result]
+
+    def prune_position_updates(self, older_than: datetime) -> int:
+        """Delete samples taken before `older_than`; returns the number of rows deleted."""
+        with self._transaction("prune position updates", write=True) as conn:
+            result = conn.execute(delete(position_updates).where(position_updates.c.at < older_than))
+            return int(result.rowcount or 0)
+
+    # -- app state -----------------------------------------------------------------------------
+    def get_state(self, key: str) -> Any | None:
+        """The value stored under `key` (Decimals and datetimes restored), or None."""
+        with self._transaction("read app state", write=False) as conn:
+            text = conn.execute(
+                select(app_state.c.value).where(app_state.c.key == key)
+            ).scalar_one_or_none()
+        return None if text is None else state_codec.loads(text)
+
+    def set_state(self, key: str, value: Any) -> None:
+        """Store a JSON-able value (dicts, lists, str, int, float, bool, None, Decimal, datetime)."""
+        text = state_codec.dumps(value)  # fail on an unstorable value before touching the db
+        with self._transaction("save app state", write=True) as conn:
+            _upsert(conn, app_state, [{"key": key, "value": text, "updated_at": utcnow()}], "key")
+
+
+# -- bulk helpers -----------------------------------------------------------------------------
+
+
+def _upsert(conn: Connection, table: Table, rows: list[Row], key: str = "id") -> set[Any]:
+    """Insert new rows and update existing ones by `key`; returns the keys that already existed."""
+    key_col = table.c[key]
+    existing: set[Any] = set()
+    for chunk in _chunks([row[key] for row in rows]):
+        existing.update(conn.scalars(select(key_col).where(key_col.in_(chunk))))
+    fresh = [row for row in rows if row[key] not in existing]
+    known = [
+        {"_key": row[key], **{k: v for k, v in row.items() if k != key}}
+        for row in rows
+        if row[key] in existing
+    ]
+    if fresh:
+        conn.execute(insert(table), fresh)
+    if known:
+        conn.execute(update(table).where(key_col == bindparam("_key")), known)
+    return existing
+
+
+def _save_orders(conn: Connection, items: list[Order]) -> None:
+    existing = _upsert(conn, orders, [order_row(o) for o in items])
+    known_fills: set[tuple[str, str]] = set()
+    last_sequence: dict[str, int] = {}
+    h = order_status_history
+    for chunk in _chunks([o.id for o in items if o.id in existing]):
+        fill_query = select(order_fills.c.order_id, order_fills.c.fill_id).where(
+            order_fills.c.order_id.in_(chunk)
+        )
+        known_fills.update((oid, fid) for oid, fid in conn.execute(fill_query))
+        history_query = (
+            select(h.c.order_id, func.max(h.c.sequence))
+            .where(h.c.order_id.in_(chunk))
+            .group_by(h.c.order_id)
+        )
+        last_sequence.update((oid, last) for oid, last in conn.execute(history_query))
+    new_fills = [
+        fill_row(o.id, seq, f)
+        for o in items
+        for seq, f in enumerate(o.fills)
+        if (o.id, f.fill_id) not in known_fills
+    ]
+    new_history = [
+        status_row(o.id, seq, change)
+        for o in items
+        for seq, change in enumerate(o.history)
+        if seq > last_sequence.get(o.id, -1)
+    ]
+    if new_fills:
+        conn.execute(insert(order_fills), new_fills)
+    if new_history:
+        conn.execute(insert(h), new_history)
+
+
+def _load_orders(conn: Connection, where: ColumnElement[bool]) -> list[Order]:
+    """Orders matching `where`, with fills and history: three queries whatever the count."""
+    rows = conn.execute(
+        select(orders).where(where).order_by(orders.c.created_at, orders.c.id)
+    ).mappings().all()
+    if not rows:
+        return []
+    wanted = select(orders.c.id).where(where)
+    fills: dict[str, list[Row]] = defaultdict(list)
+    for f in conn.execute(
+        select(order_fills)
+        .where(order_fills.c.order_id.in_(wanted))
+        .order_by(order_fills.c.order_id, order_fills.c.seq)
+    ).mappings():
+        fills[f["order_id"]].append(dict(f))
+    history: dict[str, list[Row]] = defaultdict(list)
+    h = order_status_history
+    for change in conn.execute(
+        select(h).where(h.c.order_id.in_(wanted)).order_by(h.c.order_id, h.c.sequence)
+    ).mappings():
+        history[change["order_id"]].append(dict(change))
+    return [build_order(row, fills.get(row["id"], ()), history.get(row["id"], ())) for row in rows]
+
+
+def _store_error(location: Location, action: str, exc: SQLAlchemyError) -> StoreError:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    if "locked" in text or "busy" in text.lower():
+        return StoreError(
+            f"could not {action}: the database {location.label} is locked by another program "
+            f"({text})"
+        )
+    return StoreError(f"could not {action} in the database {location.label}: {text}")

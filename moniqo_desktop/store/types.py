@@ -1,0 +1,100 @@
+"""Column types that keep money and time exact on every database.
+
+- `DecimalText`: SQLite has no decimal type — a NUMERIC/REAL column silently turns
+  "0.000000012345678901234567" into a 15-digit float. Storing `str(value)` in a TEXT column keeps
+  every digit (and the exponent, so "1.10" comes back as "1.10"). The price is that SQL cannot
+  compare or sum these columns; the store never needs to, the domain does the arithmetic.
+- `UTCDateTime`: SQLite keeps no time zone, so an aware datetime would come back naive (and
+  comparing naive with aware raises). We store UTC and re-attach UTC on the way out; naive input
+  is refused because guessing its zone is how timestamps silently shift by hours.
+- `EnumText`: enums stored by value in a plain string column (not a database ENUM type), so adding
+  a status later is a code change, not a schema migration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import DateTime, Dialect, String, Text
+from sqlalchemy.types import TypeDecorator
+
+E = TypeVar("E", bound=Enum)
+
+# Dialects whose DateTime(timezone=True) stores the offset (or normalises to UTC) and hands aware
+# datetimes to the driver; everywhere else we pass naive UTC.
+_TZ_AWARE_DIALECTS = frozenset({"postgresql"})
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """`Decimal` stored as its exact text (`str(value)`), read back with `Decimal(text)`."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or isinstance(value, float):
+            # A float has already lost digits; storing it would pretend otherwise.
+            raise TypeError(f"money must be a Decimal, not {type(value).__name__} ({value!r})")
+        if isinstance(value, int):
+            value = Decimal(value)
+        if not isinstance(value, Decimal):
+            raise TypeError(f"expected a Decimal, got {type(value).__name__} ({value!r})")
+        if not value.is_finite():
+            raise ValueError(f"cannot store a non-finite Decimal ({value})")
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__} ({value!r})")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"refusing a naive datetime ({value.isoformat()}): give it a time zone")
+        utc = value.astimezone(timezone.utc)
+        return utc if dialect.name in _TZ_AWARE_DIALECTS else utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class EnumText(TypeDecorator[E], Generic[E]):
+    """A `str`-valued Enum stored by its value in a VARCHAR, read back as the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[E], length: int = 32) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+        self.length = length  # part of the cache key, with enum_class
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return str(self.enum_class(value).value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        if value is None:
+            return None
+        return self.enum_class(value)

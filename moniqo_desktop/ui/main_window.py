@@ -1,0 +1,517 @@
+"""The main window: account strip, order entry, positions, chart, log and orders.
+
+It is the only UI class that knows the engine. It subscribes to engine events and forwards each
+one to the widget that shows it (one row upsert per event), and turns the trader's clicks into
+engine coroutines scheduled on the qasync loop, so the Qt thread never waits on the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..config import Settings
+from ..domain import Order, OrderStatus, Position
+from ..engine.events import (
+    AccountUpdated,
+    ConnectionChanged,
+    EngineError,
+    ExitTriggered,
+    FillReceived,
+    OrderChanged,
+    PositionClosed,
+    PositionOpened,
+    PositionUpdated,
+    PricesUpdated,
+    Progress,
+    UserMessage,
+)
+from . import theme
+from .dialogs.protection_dialog import ProtectionDialog
+from .dialogs.settings_dialog import SettingsDialog
+from .formatting import fmt_amount, fmt_decimal, fmt_enum
+from .models.positions import total_open_pnl
+from .notifier import Notifier, app_icon
+from .order_ticket import OrderTicket
+from .tasks import spawn
+from .widgets.account_strip import AccountStrip
+from .widgets.log_panel import LogPanel
+from .widgets.order_entry import OrderEntry
+from .widgets.orders_panel import OrdersPanel
+from .widgets.position_chart import PositionChart
+from .widgets.positions_panel import PositionsPanel
+
+log = logging.getLogger(__name__)
+
+QSETTINGS_ORG = "Moniqo"
+QSETTINGS_APP = "moniqo-desktop"
+
+
+def _titled(title: str, body: QWidget, name: str = "panel") -> QFrame:
+    frame = QFrame()
+    frame.setObjectName(name)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(6, 4, 6, 6)
+    layout.setSpacing(4)
+    if title:
+        label = QLabel(title)
+        label.setObjectName("panelTitle")
+        layout.addWidget(label)
+    layout.addWidget(body, 1)
+    return frame
+
+
+def _order_summary(order: Order) -> str:
+    price = f" @ {fmt_decimal(order.price)}" if order.price is not None else ""
+    return (f"{order.side.value.upper()} {fmt_amount(order.amount)} {order.symbol} "
+            f"{order.type.value.replace('_', ' ')}{price}")
+
+
+class MainWindow(QMainWindow):
+    """`MainWindow(engine, settings)`; call `show()`. The engine must already be open."""
+
+    settingsChanged = Signal(object)  # the new config.Settings (saved if settings_path given)
+
+    def __init__(
+        self,
+        engine: Any,
+        settings: Settings | None = None,
+        *,
+        settings_path: Path | None = None,
+        qsettings: QSettings | None = None,
+        notifier: Notifier | None = None,
+        duration_refresh_ms: int = 1000,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.settings = settings or Settings()
+        self.settings_path = settings_path
+        self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name}")
+        self.setWindowIcon(app_icon())
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, self.settings.theme)
+        self._order_status: dict[str, OrderStatus] = {}
+        self._unsubscribe: list[Callable[[], None]] = []
+
+        self._build()
+        self._build_menus()
+        self._build_shortcuts()
+        self.notifier = notifier if notifier is not None else Notifier(self)
+        self._load_initial_state()
+        self._subscribe()
+        self._restore_state()
+
+        self._held_timer = QTimer(self)
+        self._held_timer.timeout.connect(lambda: self.positions.model.refresh_column("held"))
+        if duration_refresh_ms > 0:
+            self._held_timer.start(duration_refresh_ms)
+
+    # -- construction -----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.account = AccountStrip()
+        self.entry = OrderEntry()
+        self.positions = PositionsPanel()
+        self.orders = OrdersPanel()
+        self.chart = PositionChart()
+        self.log_panel = LogPanel()
+
+        entry_scroll = QScrollArea()
+        entry_scroll.setWidget(self.entry)
+        entry_scroll.setWidgetResizable(True)
+        entry_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        entry_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        entry_scroll.setMinimumWidth(270)
+
+        self.middle_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.middle_splitter.setObjectName("middleSplitter")
+        self.middle_splitter.addWidget(_titled("", self.chart))
+        self.middle_splitter.addWidget(_titled("LOG", self.log_panel))
+        self.middle_splitter.setStretchFactor(0, 3)
+        self.middle_splitter.setStretchFactor(1, 2)
+
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.setObjectName("rightSplitter")
+        self.right_splitter.addWidget(self.positions)
+        self.right_splitter.addWidget(self.middle_splitter)
+        self.right_splitter.addWidget(self.orders)
+        self.right_splitter.setStretchFactor(0, 3)
+        self.right_splitter.setStretchFactor(1, 4)
+        self.right_splitter.setStretchFactor(2, 3)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(entry_scroll)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([290, 1100])
+        for splitter in (self.main_splitter, self.right_splitter, self.middle_splitter):
+            splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.account)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+        self.resize(1440, 900)
+
+        self.entry.submitted.connect(self.place_order)
+        self.entry.symbol.currentTextChanged.connect(self._watch_symbol)
+        self.positions.closeRequested.connect(self.request_close_position)
+        self.positions.editProtectionRequested.connect(self.edit_protection)
+        self.positions.selected.connect(self._on_position_selected)
+        self.orders.cancelRequested.connect(self.request_cancel_order)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        settings = QAction("&Settings…", self)
+        settings.setShortcut(QKeySequence("Ctrl+,"))
+        settings.triggered.connect(self.open_settings)
+        file_menu.addAction(settings)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = bar.addMenu("&View")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in ("dark", "light"):
+            action = QAction(f"{name.capitalize()} theme", self, checkable=True)
+            action.setChecked(self.settings.theme == name)
+            action.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            group.addAction(action)
+            view_menu.addAction(action)
+            self.theme_actions[name] = action
+
+        trade_menu = bar.addMenu("&Trade")
+        new_order = QAction("&New order", self)
+        new_order.setShortcut(QKeySequence("Ctrl+N"))
+        new_order.triggered.connect(self.entry.focus_amount)
+        trade_menu.addAction(new_order)
+        close_selected = QAction("&Close position / cancel order", self)
+        close_selected.setShortcut(QKeySequence("Ctrl+W"))
+        close_selected.triggered.connect(self.close_or_cancel_selected)
+        trade_menu.addAction(close_selected)
+        edit = QAction("&Edit protection…", self)
+        edit.setShortcut(QKeySequence("Ctrl+E"))
+        edit.triggered.connect(self._edit_selected)
+        trade_menu.addAction(edit)
+        self.addActions([settings, quit_action, new_order, close_selected, edit])
+
+    def _build_shortcuts(self) -> None:
+        # Del only where a row is selected: a window-wide Del would steal it from text fields.
+        for view in (self.positions.view, self.orders.view):
+            shortcut = QShortcut(QKeySequence(Qt.Key.Key_Delete), view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.close_or_cancel_selected)
+
+    # -- initial state and events -----------------------------------------------------------
+    def _load_initial_state(self) -> None:
+        engine = self.engine
+        self.account.set_exchange(engine.exchange_name)
+        self.entry.fee_rate = (Decimal(self.settings.demo_fee_rate)
+                               if self.settings.exchange == "demo" else Decimal("0.001"))
+        self.entry.set_markets(engine.markets())
+        prices = engine.last_prices()
+        self.entry.set_prices(prices)
+        self.account.set_prices(prices)
+        balances = engine.balances()
+        self.entry.set_balances(balances)
+        self.account.set_balances(balances)
+        self.account.set_connection(engine.connection_state)
+        orders = engine.orders()
+        self.orders.model.reset(orders)
+        self._order_status = {o.id: o.status for o in orders}
+        self.positions.model.reset(engine.positions())
+        self._refresh_open_pnl()
+        self.log_panel.add(f"Connected to {engine.exchange_name}: "
+                           f"{len(orders)} orders, {len(self.positions.model.objects())} positions")
+        self.statusBar().showMessage(f"{engine.exchange_name} · "
+                                     f"{'paper trading' if self.settings.exchange == 'demo' else 'live'}")
+
+    def _subscribe(self) -> None:
+        bus = self.engine.events
+        handlers: list[tuple[Callable[[Any], None], type]] = [
+            (self._on_order_changed, OrderChanged),
+            (self._on_fill, FillReceived),
+            (self._on_position_opened, PositionOpened),
+            (self._on_position_updated, PositionUpdated),
+            (self._on_position_closed, PositionClosed),
+            (self._on_exit_triggered, ExitTriggered),
+            (self._on_prices, PricesUpdated),
+            (self._on_account, AccountUpdated),
+            (self._on_connection, ConnectionChanged),
+            (self._on_engine_error, EngineError),
+            (self._on_user_message, UserMessage),
+            (self._on_progress, Progress),
+        ]
+        for handler, event_type in handlers:
+            self._unsubscribe.append(bus.subscribe(handler, event_type))
+
+    def unsubscribe(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def _on_order_changed(self, event: OrderChanged) -> None:
+        order = event.order
+        self.orders.model.upsert(order)
+        previous = self._order_status.get(order.id)
+        if previous is not order.status:
+            self._order_status[order.id] = order.status
+            reason = order.history[-1].reason if order.history else ""
+            level = {OrderStatus.REJECTED: "error", OrderStatus.FAILED: "error",
+                     OrderStatus.FILLED: "success"}.get(order.status, "info")
+            self.log_panel.add(f"{_order_summary(order)}: {fmt_enum(order.status).lower()}"
+                               + (f" ({reason})" if reason and level == "error" else ""), level)
+
+    def _on_fill(self, event: FillReceived) -> None:
+        fill = event.fill
+        self.log_panel.add(f"Fill {fmt_amount(fill.amount)} {event.order.symbol} @ "
+                           f"{fmt_decimal(fill.price)}", "success")
+
+    def _on_position_opened(self, event: PositionOpened) -> None:
+        p = event.position
+        self.positions.model.upsert(p)
+        self._refresh_open_pnl()
+        self.log_panel.add(f"Position opened: {p.side.value} {fmt_amount(p.amount)} {p.symbol} "
+                           f"@ {fmt_decimal(p.entry_price)}", "success")
+        if self.positions.view.current_id() is None:
+            self.positions.view.select_id(p.id)
+
+    def _on_position_updated(self, event: PositionUpdated) -> None:
+        self.positions.model.upsert(event.position)
+        self.chart.update_position(event.position)
+        self._refresh_open_pnl()
+
+    def _on_position_closed(self, event: PositionClosed) -> None:
+        p = event.position
+        self.positions.model.upsert(p)
+        self.chart.update_position(p)
+        self._refresh_open_pnl()
+        reason = p.close_reason.value.replace("_", " ") if p.close_reason else "closed"
+        level = "success" if p.realized_pnl >= 0 else "warning"
+        self.log_panel.add(f"Position closed ({reason}): {p.symbol} realized "
+                           f"{fmt_decimal(p.realized_pnl, 2, sign=True)} {p.quote}", level)
+
+    def _on_exit_triggered(self, event: ExitTriggered) -> None:
+        d = event.decision
+        self.log_panel.add(f"Exit triggered for {event.position.symbol}: "
+                           f"{d.reason.value.replace('_', ' ')} at {fmt_decimal(d.price)} "
+                           f"(level {fmt_decimal(d.level)})", "warning")
+
+    def _on_prices(self, event: PricesUpdated) -> None:
+        self.entry.set_prices(event.prices)
+        self.account.set_prices(event.prices, event.at)
+
+    def _on_account(self, event: AccountUpdated) -> None:
+        self.entry.set_balances(event.balances)
+        self.account.set_balances(event.balances, event.at)
+
+    def _on_connection(self, event: ConnectionChanged) -> None:
+        self.account.set_connection(event.state, event.detail)
+        level = "info" if event.state.value == "connected" else "warning"
+        self.log_panel.add(f"Connection {event.state.value}"
+                           + (f": {event.detail}" if event.detail else ""), level)
+
+    def _on_engine_error(self, event: EngineError) -> None:
+        self.log_panel.add(event.message + (f" — {event.detail}" if event.detail else ""),
+                           "error")
+        self.statusBar().showMessage(event.message, 10000)
+
+    def _on_user_message(self, event: UserMessage) -> None:
+        level = getattr(event.level, "value", str(event.level))
+        self.log_panel.add(f"{event.title}: {event.text}", level)
+        self.notifier.notify(event.title, event.text, level)
+
+    def _on_progress(self, event: Progress) -> None:
+        if event.done >= event.total:
+            self.statusBar().showMessage(f"{event.task}", 4000)
+        else:
+            self.statusBar().showMessage(f"{event.task}… ({event.done}/{event.total})")
+
+    def _refresh_open_pnl(self) -> None:
+        objects = self.positions.model.objects()
+        self.account.set_open_pnl(total_open_pnl(objects), sum(1 for p in objects if p.is_open))
+
+    def _watch_symbol(self, symbol: str) -> None:
+        watch = getattr(self.engine, "watch", None)
+        if symbol and callable(watch):
+            watch(symbol)
+
+    # -- selection and chart ----------------------------------------------------------------
+    def _on_position_selected(self, position_id: str | None) -> None:
+        position = self.positions.model.get(position_id) if position_id else None
+        if position is None:
+            self.chart.clear()
+            return
+        try:
+            updates = self.engine.position_updates(position.id)
+        except Exception as exc:  # history is a nicety; the live chart still works
+            log.warning("cannot load the history of %s: %s", position.id, exc)
+            updates = []
+        self.chart.set_position(position, updates)
+
+    # -- user actions -----------------------------------------------------------------------
+    def place_order(self, ticket: OrderTicket) -> None:
+        self.entry.set_busy(True)
+        spawn(self.engine.place_order(**ticket.kwargs()),
+              on_result=self._order_placed,
+              on_error=lambda exc: self._action_failed("Order not placed", exc, self.entry),
+              on_finally=lambda: self.entry.set_busy(False))
+
+    def _order_placed(self, order: Order) -> None:
+        self.orders.model.upsert(order)
+        if order.status is OrderStatus.REJECTED:
+            reason = order.history[-1].reason if order.history else "no reason given"
+            self.entry.show_error(f"Rejected by the exchange: {reason}")
+            return
+        self.entry.show_info(f"{_order_summary(order)} — {fmt_enum(order.status).lower()}")
+
+    def _action_failed(self, what: str, exc: BaseException, entry: OrderEntry | None = None
+                       ) -> None:
+        text = f"{what}: {exc}"
+        if entry is not None:
+            entry.show_error(str(exc))
+        self.log_panel.add(text, "error")
+        self.statusBar().showMessage(text, 10000)
+        if not isinstance(exc, (ValueError,)) and type(exc).__module__.startswith("builtins"):
+            log.error(text, exc_info=exc)
+
+    def request_close_position(self, position_id: str) -> None:
+        position: Position | None = self.positions.model.get(position_id)
+        if position is None or not position.is_open:
+            return
+        pnl = fmt_decimal(position.unrealized_pnl, 2, sign=True)
+        answer = QMessageBox.question(
+            self, "Close position",
+            f"Close {position.side.value} {fmt_amount(position.amount)} {position.symbol} "
+            f"at market?\n\nOpen P&L now: {pnl} {position.quote}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.log_panel.add(f"Closing {position.symbol} {position.side.value} by hand…")
+        spawn(self.engine.close_position(position_id),
+              on_error=lambda exc: self._action_failed("Close failed", exc))
+
+    def request_cancel_order(self, order_id: str) -> None:
+        order: Order | None = self.orders.model.get(order_id)
+        if order is None or not order.is_open():
+            return
+        spawn(self.engine.cancel_order(order_id),
+              on_error=lambda exc: self._action_failed("Cancel failed", exc))
+
+    def edit_protection(self, position_id: str) -> None:
+        position = self.positions.model.get(position_id)
+        if position is None or not position.is_open:
+            return
+        dialog = ProtectionDialog(position, self)
+        if dialog.exec() != ProtectionDialog.DialogCode.Accepted:
+            return
+        spawn(self.engine.update_protection(position_id, **dialog.values()),
+              on_result=lambda p: self.log_panel.add(f"Protection updated for {p.symbol}"),
+              on_error=lambda exc: self._action_failed("Protection not changed", exc))
+
+    def _edit_selected(self) -> None:
+        position_id = self.positions.view.current_id()
+        if position_id:
+            self.edit_protection(position_id)
+
+    def close_or_cancel_selected(self) -> None:
+        """Ctrl+W / Del: act on the table that has focus (orders → cancel, else close)."""
+        if self.orders.view.hasFocus():
+            order_id = self.orders.view.current_id()
+            if order_id:
+                self.request_cancel_order(order_id)
+            return
+        position_id = self.positions.view.current_id()
+        if position_id:
+            self.request_close_position(position_id)
+
+    # -- settings and theme -----------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, name)
+        self.settings.theme = name
+        self.theme_actions[name].setChecked(True)
+        self.positions.model.refresh_all()
+        self.orders.model.refresh_all()
+        self.chart.apply_theme()
+        self._refresh_open_pnl()
+        self.account.set_connection(self.engine.connection_state)
+        self._save_settings()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted or dialog.result_settings is None:
+            return
+        new = dialog.result_settings
+        restart = (new.exchange, new.sandbox) != (self.settings.exchange, self.settings.sandbox)
+        self.settings = new
+        self.set_theme(new.theme)
+        self.settingsChanged.emit(new)
+        self.log_panel.add("Settings saved" + (" — the exchange change applies at the next start"
+                                                if restart else ""))
+
+    def _save_settings(self) -> None:
+        if self.settings_path is not None:
+            try:
+                self.settings.save(self.settings_path)
+            except OSError as exc:
+                self.log_panel.add(f"Cannot save settings: {exc}", "error")
+
+    # -- window state -----------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        s = self.qsettings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        for splitter in (self.main_splitter, self.right_splitter, self.middle_splitter):
+            state = s.value(f"splitters/{splitter.objectName()}")
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+        self.positions.restore_state(s)
+        self.orders.restore_state(s)
+
+    def save_state(self) -> None:
+        s = self.qsettings
+        s.setValue("window/geometry", self.saveGeometry())
+        for splitter in (self.main_splitter, self.right_splitter, self.middle_splitter):
+            s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+        self.positions.save_state(s)
+        self.orders.save_state(s)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.unsubscribe()
+        self._held_timer.stop()
+        self.notifier.hide()
+        super().closeEvent(event)

@@ -1,0 +1,326 @@
+"""One generic monitor table: rows are live objects keyed by id, columns are data.
+
+Following vnpy's monitor idea, a table is a list of `Column` declarations (header, how to get
+the value, what kind of cell it is) and this single model does the rest. An engine event carries
+one object; `upsert` finds its row by id and emits `dataChanged` for that row only, so a price
+tick repaints one line instead of resetting the table (and losing selection and scroll).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from operator import attrgetter
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from .. import theme
+from ..formatting import (
+    fmt_amount,
+    fmt_decimal,
+    fmt_duration,
+    fmt_enum,
+    fmt_percent,
+    fmt_time,
+)
+
+SortRole = Qt.ItemDataRole.UserRole + 1  # raw value, comparable (see `sort_key`)
+IdRole = Qt.ItemDataRole.UserRole + 2  # the row object's id
+ObjectRole = Qt.ItemDataRole.UserRole + 3  # the row object itself
+ActionRole = Qt.ItemDataRole.UserRole + 4  # action column: button label, or None if disabled
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class CellKind(str, Enum):
+    TEXT = "text"
+    DECIMAL = "decimal"  # fixed or automatic places
+    AMOUNT = "amount"  # quantity: the decimals it carries
+    PNL = "pnl"  # signed, green/red
+    PERCENT = "percent"  # unsigned percent
+    SIGNED_PERCENT = "signed_percent"  # signed percent, green/red
+    ENUM = "enum"  # badge: coloured by its value
+    TIME = "time"
+    DURATION = "duration"
+    ACTION = "action"  # a button drawn by `ActionDelegate`
+
+
+NUMERIC_KINDS = frozenset({CellKind.DECIMAL, CellKind.AMOUNT, CellKind.PNL, CellKind.PERCENT,
+                           CellKind.SIGNED_PERCENT, CellKind.DURATION})
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column reads and shows a row object.
+
+    `get` is an attribute name (dotted paths allowed) or a callable `obj -> value`. `places` is
+    the decimals for DECIMAL/PNL cells (None: chosen by magnitude). `action` gives the button
+    label for ACTION cells, or None where the row has no such action (e.g. a filled order).
+    `display` overrides the text (e.g. "Closed · manual") while the value still sorts and colours.
+    """
+
+    key: str
+    header: str
+    get: str | Callable[[Any], Any] | None = None
+    kind: CellKind = CellKind.TEXT
+    places: int | None = None
+    tooltip: Callable[[Any], str | None] | None = None
+    action: Callable[[Any], str | None] | None = None
+    width: int | None = None
+    header_tip: str | None = None
+    display: Callable[[Any], str] | None = None  # text from the object; kind still colours
+
+
+    def value(self, obj: Any) -> Any:
+        getter = self.get if self.get is not None else self.key
+        if callable(getter):
+            return getter(obj)
+        return attrgetter(getter)(obj)
+
+    def text(self, value: Any) -> str:
+        k = self.kind
+        if value is None:
+            return ""
+        if k is CellKind.DECIMAL:
+            return fmt_decimal(value, self.places)
+        if k is CellKind.AMOUNT:
+            return fmt_amount(value)
+        if k is CellKind.PNL:
+            return fmt_decimal(value, 2 if self.places is None else self.places, sign=True)
+        if k is CellKind.PERCENT:
+            return fmt_percent(value, 2 if self.places is None else self.places, sign=False)
+        if k is CellKind.SIGNED_PERCENT:
+            return fmt_percent(value, 2 if self.places is None else self.places, sign=True)
+        if k is CellKind.ENUM:
+            return fmt_enum(value)
+        if k is CellKind.TIME:
+            return fmt_time(value)
+        if k is CellKind.DURATION:
+            return fmt_duration(value)
+        if k is CellKind.ACTION:
+            return ""
+        return str(value)
+
+
+def sort_key(value: Any) -> Any:
+    """A Qt-friendly comparable for the sort role: numbers stay numbers, times become seconds.
+
+    (Floats here only order rows; they are never shown.)
+    """
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        members = list(type(value))
+        return members.index(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, (int, float)):
+        return value
+    return str(value).lower()
+
+
+class MonitorModel(QAbstractTableModel):
+    """Rows are objects with an id; `upsert` repaints exactly one row."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        key: Callable[[Any], str] = attrgetter("id"),
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self.columns: tuple[Column, ...] = tuple(columns)
+        self._key = key
+        self._rows: list[Any] = []
+        self._row_of: dict[str, int] = {}
+
+    # -- Qt model API -----------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.header_tip
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return self._alignment(column)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        obj = self._rows[index.row()]
+        column = self.columns[index.column()]
+        if role == IdRole:
+            return self._key(obj)
+        if role == ObjectRole:
+            return obj
+        if role == ActionRole:
+            return column.action(obj) if column.action else None
+        try:
+            value = column.value(obj)
+        except Exception:  # a half-built object must not break painting
+            value = None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.display(obj) if column.display else column.text(value)
+        if role == SortRole:
+            return sort_key(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return self._alignment(column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._colour(column, value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip(obj) if column.tooltip else None
+        return None
+
+    @staticmethod
+    def _alignment(column: Column) -> int:
+        if column.kind in NUMERIC_KINDS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if column.kind is CellKind.ACTION:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+    @staticmethod
+    def _colour(column: Column, value: Any) -> Any:
+        if value is None:
+            return None
+        if column.kind in (CellKind.PNL, CellKind.SIGNED_PERCENT):
+            return theme.pnl_colour(value)
+        if column.kind is CellKind.ENUM:
+            return theme.badge_colour(value)
+        return None
+
+    # -- rows by id -------------------------------------------------------------------------
+    def row_of(self, obj_id: str) -> int | None:
+        return self._row_of.get(obj_id)
+
+    def get(self, obj_id: str) -> Any | None:
+        row = self._row_of.get(obj_id)
+        return None if row is None else self._rows[row]
+
+    def object_at(self, row: int) -> Any:
+        return self._rows[row]
+
+    def objects(self) -> list[Any]:
+        return list(self._rows)
+
+    def column_index(self, key: str) -> int:
+        for i, column in enumerate(self.columns):
+            if column.key == key:
+                return i
+        raise KeyError(key)
+
+    def upsert(self, obj: Any) -> int:
+        """Insert `obj` or refresh its row; returns the row. Emits for that row only."""
+        obj_id = self._key(obj)
+        row = self._row_of.get(obj_id)
+        if row is None:
+            row = len(self._rows)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows.append(obj)
+            self._row_of[obj_id] = row
+            self.endInsertRows()
+            return row
+        self._rows[row] = obj
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+        return row
+
+    def upsert_many(self, objs: Iterable[Any]) -> None:
+        for obj in objs:
+            self.upsert(obj)
+
+    def remove(self, obj_id: str) -> bool:
+        row = self._row_of.get(obj_id)
+        if row is None:
+            return False
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self._row_of = {self._key(o): i for i, o in enumerate(self._rows)}
+        self.endRemoveRows()
+        return True
+
+    def reset(self, objs: Iterable[Any]) -> None:
+        """Replace everything: for the first load only, never for a tick."""
+        self.beginResetModel()
+        self._rows = list(objs)
+        self._row_of = {self._key(o): i for i, o in enumerate(self._rows)}
+        self.endResetModel()
+
+    def refresh_column(self, key: str) -> None:
+        """Repaint one column in every row (time held ticks on its own, without events)."""
+        if not self._rows:
+            return
+        col = self.column_index(key)
+        self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col),
+                              [Qt.ItemDataRole.DisplayRole, SortRole])
+
+    def refresh_all(self) -> None:
+        """Repaint every cell (a theme change recolours badges)."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(self.columns) - 1))
+
+
+class MonitorProxy(QSortFilterProxyModel):
+    """Sorts on raw values (not text) and filters with a plain predicate on the row object."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+        self._predicate: Callable[[Any], bool] | None = None
+
+    def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9: invalidateFilter is deprecated
+            self.beginFilterChange()
+            self._predicate = predicate
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._predicate = predicate
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if self._predicate is None:
+            return True
+        model = self.sourceModel()
+        assert isinstance(model, MonitorModel)
+        return self._predicate(model.object_at(source_row))
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        a = left.data(SortRole)
+        b = right.data(SortRole)
+        if a is None or b is None:
+            return a is None and b is not None
+        try:
+            return a < b
+        except TypeError:
+            return str(a) < str(b)
+
+    def object_at(self, proxy_row: int) -> Any:
+        source = self.mapToSource(self.index(proxy_row, 0))
+        model = self.sourceModel()
+        assert isinstance(model, MonitorModel)
+        return model.object_at(source.row())

@@ -1,0 +1,70 @@
+"""The orders monitor: only column declarations of the generic `MonitorModel`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...domain import Order, OrderType
+from ..formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_time
+from .monitor import CellKind, Column, MonitorModel
+
+CANCEL_LABEL = "Cancel"
+
+
+def _price_or_stop(order: Order) -> str:
+    parts = []
+    if order.price is not None:
+        parts.append(fmt_decimal(order.price))
+    if order.stop_price is not None:
+        parts.append(f"stop {fmt_decimal(order.stop_price)}")
+    return " / ".join(parts) if parts else "—"
+
+
+def _price_sort(order: Order) -> Decimal | None:
+    return order.price if order.price is not None else order.stop_price
+
+
+def _history_tip(order: Order) -> str:
+    lines = [f"{fmt_time(h.at, with_date=True)}  {fmt_enum(h.status)}"
+             + (f" — {h.reason}" if h.reason else "") for h in order.history]
+    return "\n".join(lines)
+
+
+def _fees(order: Order) -> Decimal | None:
+    return order.fee_in_quote if order.fills else None
+
+
+def _fees_tip(order: Order) -> str | None:
+    if not order.fees:
+        return None
+    return "\n".join(f"{fmt_amount(v)} {cur}" for cur, v in order.fees.items())
+
+
+def _cancel_action(order: Order) -> str | None:
+    return CANCEL_LABEL if order.is_open() and order.type is not OrderType.MARKET else None
+
+
+ORDER_COLUMNS: tuple[Column, ...] = (
+    Column("created_at", "Time", kind=CellKind.TIME,
+           tooltip=lambda o: fmt_time(o.created_at, with_date=True)),
+    Column("symbol", "Symbol"),
+    Column("side", "Side", kind=CellKind.ENUM),
+    Column("type", "Type", kind=CellKind.ENUM),
+    Column("intent", "For", kind=CellKind.ENUM, header_tip="Entry opens a position, exit closes one"),
+    Column("amount", "Amount", kind=CellKind.AMOUNT),
+    Column("filled", "Filled", get=lambda o: o.filled_amount, kind=CellKind.AMOUNT),
+    Column("avg_price", "Avg price", get=lambda o: o.average_fill_price, kind=CellKind.DECIMAL),
+    Column("price", "Price / stop", get=_price_sort, kind=CellKind.DECIMAL,
+           display=_price_or_stop),
+    Column("status", "Status", kind=CellKind.ENUM, tooltip=_history_tip,
+           header_tip="Hover a status for the order's history"),
+    Column("fees", "Fees", get=_fees, kind=CellKind.DECIMAL, places=4, tooltip=_fees_tip,
+           header_tip="Fees valued in the quote currency"),
+    Column("client_order_id", "Client id"),
+    Column("cancel", "", get=lambda o: None, kind=CellKind.ACTION, action=_cancel_action,
+           width=72),
+)
+
+
+def make_orders_model(parent=None) -> MonitorModel:
+    return MonitorModel(ORDER_COLUMNS, parent=parent)

@@ -1,0 +1,102 @@
+"""The positions monitor: only column declarations of the generic `MonitorModel`.
+
+Values that mean nothing for a row (unrealized P&L of a closed position, realized P&L of an
+open one) are blank rather than zero, so a zero always means "flat".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...domain import Position, PositionStatus
+from ...domain.orders import utcnow
+from ..formatting import fmt_decimal, fmt_enum, fmt_time
+from .monitor import CellKind, Column, MonitorModel
+
+CLOSE_LABEL = "Close"
+
+
+def _if_open(getter):
+    return lambda p: getter(p) if p.is_open else None
+
+
+def _if_closed(getter):
+    return lambda p: None if p.is_open else getter(p)
+
+
+def _stop_tip(p: Position) -> str | None:
+    if p.stop_loss is None:
+        return None
+    return f"Stop {fmt_decimal(p.stop_loss)} (set by {fmt_enum(p.stop_source).lower()})"
+
+
+def _trailing_tip(p: Position) -> str | None:
+    if p.trailing_stop_percent is None:
+        return None
+    tip = f"Trailing {fmt_decimal(p.trailing_stop_percent, 2)} % behind the best price"
+    if p.trailing_activation_percent is not None:
+        tip += f", active after {fmt_decimal(p.trailing_activation_percent, 2)} % profit"
+    if p.break_even_percent is not None:
+        tip += f"\nBreak-even at {fmt_decimal(p.break_even_percent, 2)} % profit"
+    return tip
+
+
+def _status_tip(p: Position) -> str:
+    tip = f"Opened {fmt_time(p.opened_at, with_date=True)}"
+    if p.closed_at is not None:
+        tip += f"\nClosed {fmt_time(p.closed_at, with_date=True)}"
+        if p.close_reason is not None:
+            tip += f" ({fmt_enum(p.close_reason).lower()})"
+        if p.exit_price is not None:
+            tip += f" at {fmt_decimal(p.exit_price)}"
+    return tip
+
+
+def _status(p: Position) -> str:
+    """The status, with the close reason once closed: "Closed · manual"."""
+    if p.close_reason is not None and not p.is_open:
+        return f"{fmt_enum(p.status)} · {p.close_reason.value.replace('_', ' ')}"
+    return fmt_enum(p.status)
+
+
+def _close_action(p: Position) -> str | None:
+    return CLOSE_LABEL if p.status is PositionStatus.OPEN else None
+
+
+def _held(p: Position):
+    return p.time_held(utcnow())
+
+
+POSITION_COLUMNS: tuple[Column, ...] = (
+    Column("symbol", "Symbol"),
+    Column("side", "Side", kind=CellKind.ENUM),
+    Column("amount", "Amount", kind=CellKind.AMOUNT),
+    Column("entry_price", "Entry", kind=CellKind.DECIMAL),
+    Column("current_price", "Price", kind=CellKind.DECIMAL,
+           get=lambda p: p.current_price if p.is_open else p.exit_price),
+    Column("unrealized_pnl", "Open P&L", get=_if_open(lambda p: p.unrealized_pnl),
+           kind=CellKind.PNL, header_tip="Unrealized P&L after entry fees"),
+    Column("unrealized_pnl_percent", "Open %",
+           get=_if_open(lambda p: p.unrealized_pnl_percent), kind=CellKind.SIGNED_PERCENT),
+    Column("realized_pnl", "Realized", get=_if_closed(lambda p: p.realized_pnl),
+           kind=CellKind.PNL, header_tip="Realized P&L after entry and exit fees"),
+    Column("high_water_mark", "HWM", kind=CellKind.DECIMAL, header_tip="Highest price since open"),
+    Column("low_water_mark", "LWM", kind=CellKind.DECIMAL, header_tip="Lowest price since open"),
+    Column("max_drawdown", "Max DD", kind=CellKind.PERCENT,
+           header_tip="Largest retreat from the best price, in %"),
+    Column("risk_level", "Risk", get=_if_open(lambda p: p.risk_level), kind=CellKind.ENUM),
+    Column("stop_loss", "Stop", kind=CellKind.DECIMAL, tooltip=_stop_tip),
+    Column("take_profit", "Target", kind=CellKind.DECIMAL),
+    Column("trailing_stop_percent", "Trail", kind=CellKind.PERCENT, tooltip=_trailing_tip),
+    Column("held", "Held", get=_held, kind=CellKind.DURATION),
+    Column("status", "Status", kind=CellKind.ENUM, tooltip=_status_tip, display=_status),
+    Column("close", "", get=lambda p: None, kind=CellKind.ACTION, action=_close_action, width=64),
+)
+
+
+def make_positions_model(parent=None) -> MonitorModel:
+    return MonitorModel(POSITION_COLUMNS, parent=parent)
+
+
+def total_open_pnl(positions) -> Decimal:
+    return sum((p.unrealized_pnl for p in positions if p.is_open), Decimal(0))

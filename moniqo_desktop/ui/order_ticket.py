@@ -1,0 +1,193 @@
+"""Turn what the trader typed into an order request, or say exactly which field is wrong.
+
+Kept free of widgets so every rule is a plain function test: text is parsed with `Decimal(str)`
+through the domain's `parse_amount` (no NaN, no infinity, nothing negative or zero, no more
+decimals than the market allows), and protection levels are checked against the price the order
+will most likely fill at, with the same domain rule the engine applies later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from ..domain import DomainError, OrderSide, OrderType, PositionSide
+from ..domain.money import parse_amount
+from ..domain.positions import check_protection
+from ..exchanges.base import MarketInfo
+from ..exchanges.errors import InvalidOrder
+
+# field names (also the keys of `TicketErrors.fields`)
+AMOUNT, PRICE, STOP_PRICE = "amount", "price", "stop_price"
+STOP_LOSS, TAKE_PROFIT, TRAILING, BREAK_EVEN = (
+    "stop_loss", "take_profit", "trailing_stop_percent", "break_even_percent")
+SYMBOL = "symbol"
+
+NEEDS_PRICE = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
+NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
+
+
+@dataclass(frozen=True)
+class OrderTicket:
+    """A validated order request, ready for `engine.place_order(**ticket.kwargs())`."""
+
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    amount: Decimal
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
+    trailing_stop_percent: Decimal | None = None
+    break_even_percent: Decimal | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol, "side": self.side, "type": self.type, "amount": self.amount,
+            "price": self.price, "stop_price": self.stop_price, "stop_loss": self.stop_loss,
+            "take_profit": self.take_profit,
+            "trailing_stop_percent": self.trailing_stop_percent,
+            "break_even_percent": self.break_even_percent,
+        }
+
+
+@dataclass
+class TicketErrors(Exception):
+    """Every field that is wrong, with a reason a trader can act on."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(self.fields.values())
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, message)
+
+
+def _optional(text: str, name: str, label: str, errors: TicketErrors,
+              max_decimals: int | None = None) -> Decimal | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_amount(text, label, max_decimals=max_decimals)
+    except DomainError as exc:
+        errors.add(name, _capital(str(exc)))
+        return None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def reference_price(order_type: OrderType, price: Decimal | None, stop_price: Decimal | None,
+                    last: Decimal | None) -> Decimal | None:
+    """The price the order will most likely fill at: what cost and protection are judged by."""
+    if order_type in NEEDS_PRICE and price is not None:
+        return price
+    if order_type in NEEDS_STOP and stop_price is not None:
+        return stop_price
+    return last
+
+
+def build_ticket(
+    *,
+    symbol: str,
+    side: OrderSide,
+    order_type: OrderType,
+    texts: dict[str, str],
+    market: MarketInfo | None,
+    last_price: Decimal | None,
+) -> OrderTicket:
+    """Validate `texts` (field name -> typed text); raise `TicketErrors` naming every bad field."""
+    errors = TicketErrors()
+    if market is None:
+        errors.add(SYMBOL, f"Unknown symbol {symbol!r}: pick one from the list")
+    amount_decimals = market.amount_decimals if market else None
+    price_decimals = market.price_decimals if market else None
+
+    amount_text = texts.get(AMOUNT, "").strip()
+    amount: Decimal | None = None
+    if not amount_text:
+        errors.add(AMOUNT, "Enter an amount")
+    else:
+        try:
+            amount = parse_amount(amount_text, "amount", max_decimals=amount_decimals)
+        except DomainError as exc:
+            errors.add(AMOUNT, _capital(str(exc)))
+
+    price = stop_price = None
+    if order_type in NEEDS_PRICE:
+        if not texts.get(PRICE, "").strip():
+            errors.add(PRICE, "Enter a limit price")
+        price = _optional(texts.get(PRICE, ""), PRICE, "price", errors, price_decimals)
+    if order_type in NEEDS_STOP:
+        if not texts.get(STOP_PRICE, "").strip():
+            errors.add(STOP_PRICE, "Enter a stop price")
+        stop_price = _optional(texts.get(STOP_PRICE, ""), STOP_PRICE, "stop price", errors,
+                               price_decimals)
+
+    stop_loss = _optional(texts.get(STOP_LOSS, ""), STOP_LOSS, "stop loss", errors,
+                          price_decimals)
+    take_profit = _optional(texts.get(TAKE_PROFIT, ""), TAKE_PROFIT, "take profit", errors,
+                            price_decimals)
+    trailing = _optional(texts.get(TRAILING, ""), TRAILING, "trailing stop %", errors)
+    break_even = _optional(texts.get(BREAK_EVEN, ""), BREAK_EVEN, "break-even %", errors)
+    if trailing is not None and trailing >= 100:
+        errors.add(TRAILING, "Trailing stop % must be below 100")
+    if break_even is not None and break_even >= 100:
+        errors.add(BREAK_EVEN, "Break-even % must be below 100")
+
+    ref = reference_price(order_type, price, stop_price, last_price)
+    if market is not None and amount is not None and AMOUNT not in errors.fields:
+        try:
+            market.check_order(amount, ref)
+        except InvalidOrder as exc:
+            errors.add(AMOUNT, _capital(str(exc)))
+    if ref is not None:
+        position_side = PositionSide.from_entry(side)
+        for name, level in ((STOP_LOSS, stop_loss), (TAKE_PROFIT, take_profit)):
+            if level is None:
+                continue
+            try:
+                check_protection(position_side, ref,
+                                 level if name == STOP_LOSS else None,
+                                 level if name == TAKE_PROFIT else None)
+            except DomainError as exc:
+                errors.add(name, _capital(str(exc)))
+
+    if errors.fields:
+        raise errors
+    assert amount is not None
+    return OrderTicket(symbol=symbol, side=side, type=order_type, amount=amount, price=price,
+                       stop_price=stop_price, stop_loss=stop_loss, take_profit=take_profit,
+                       trailing_stop_percent=trailing, break_even_percent=break_even)
+
+
+def amount_for_fraction(
+    *,
+    fraction: Decimal,
+    side: OrderSide,
+    market: MarketInfo,
+    balances: dict[str, tuple[Decimal, Decimal]],
+    price: Decimal | None,
+    fee_rate: Decimal,
+) -> Decimal | None:
+    """The amount that spends `fraction` of the free balance (fees included), rounded down.
+
+    A buy spends the quote currency, so it needs a price; a sell spends the base.
+    """
+    if side is OrderSide.BUY:
+        free = balances.get(market.quote, (Decimal(0), Decimal(0)))[0]
+        if price is None or price <= 0:
+            return None
+        raw = free * fraction / (price * (1 + fee_rate))
+    else:
+        raw = balances.get(market.base, (Decimal(0), Decimal(0)))[0] * fraction
+    if market.amount_step is None:
+        rounded = raw.quantize(Decimal("0.00000001"), rounding=ROUND_DOWN).normalize()
+    else:
+        rounded = market.round_amount(raw)
+    return rounded if rounded > 0 else None

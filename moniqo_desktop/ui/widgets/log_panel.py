@@ -1,0 +1,47 @@
+"""The log panel: what the engine did, newest at the bottom, coloured by level.
+
+A plain text view with a block limit: appending is O(1) and memory stays bounded however long
+the app runs.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from .. import theme
+from ..formatting import fmt_time
+
+LEVEL_COLOURS = {"info": "text", "success": "up", "warning": "warn", "error": "down",
+                 "debug": "muted"}
+
+
+class LogPanel(QPlainTextEdit):
+    def __init__(self, parent: QWidget | None = None, max_lines: int = 5000) -> None:
+        super().__init__(parent)
+        self.setObjectName("logPanel")
+        self.setReadOnly(True)
+        self.setMaximumBlockCount(max_lines)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.entries: list[tuple[str, str]] = []  # (level, text), for tests and export
+
+    def add(self, text: str, level: str = "info", at: datetime | None = None) -> None:
+        t = theme.current()
+        colour = getattr(t, LEVEL_COLOURS.get(level, "text"))
+        stamp = fmt_time(at or datetime.now().astimezone())
+        self.entries.append((level, text))
+        if len(self.entries) > self.maximumBlockCount():
+            del self.entries[0]
+        at_bottom = self.verticalScrollBar().value() >= self.verticalScrollBar().maximum() - 2
+        self.appendHtml(
+            f'<span style="color:{t.muted}">{stamp}</span>&nbsp;&nbsp;'
+            f'<span style="color:{colour}">{html.escape(text)}</span>')
+        if at_bottom:
+            self.moveCursor(QTextCursor.MoveOperation.End)
+            self.ensureCursorVisible()
+
+    def texts(self) -> list[str]:
+        return [text for _level, text in self.entries]

@@ -1,0 +1,111 @@
+"""The table view every monitor uses: sorting proxy, compact rows, action buttons, saved widths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from ..models.monitor import CellKind, IdRole, MonitorModel, MonitorProxy
+from .action_delegate import ActionDelegate
+
+
+class MonitorView(QTableView):
+    """A `QTableView` over a `MonitorProxy`; `actionTriggered(column_key, id)` for buttons."""
+
+    actionTriggered = Signal(str, str)
+    currentIdChanged = Signal(object)  # id of the selected row, or None
+
+    def __init__(self, model: MonitorModel, object_name: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.source_model = model
+        self.proxy = MonitorProxy(self)
+        self.proxy.setSourceModel(model)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(True)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setMouseTracking(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = self.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        hh = self.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(False)
+        hh.setSectionsMovable(True)
+        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._delegates: list[ActionDelegate] = []
+        for col, column in enumerate(model.columns):
+            if column.kind is CellKind.ACTION:
+                delegate = ActionDelegate(self)
+                delegate.triggered.connect(
+                    lambda obj_id, key=column.key: self.actionTriggered.emit(key, obj_id))
+                self.setItemDelegateForColumn(col, delegate)
+                self._delegates.append(delegate)
+        self.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.size_columns()
+
+    def size_columns(self) -> None:
+        """Widths from the header text and a sample figure, so numbers never clip."""
+        fm = self.fontMetrics()
+        for col, column in enumerate(self.source_model.columns):
+            if column.width is not None:
+                width = column.width
+            else:
+                sample = {
+                    CellKind.DECIMAL: "000,000.0000", CellKind.PNL: "+00,000.00",
+                    CellKind.AMOUNT: "0.00000000", CellKind.TIME: "00:00:00",
+                    CellKind.DURATION: "0d 00:00:00", CellKind.PERCENT: "00.00 %",
+                    CellKind.SIGNED_PERCENT: "+00.00 %", CellKind.ENUM: "Partially filled",
+                }.get(column.kind, "BTC/USDT")
+                width = max(fm.horizontalAdvance(sample), fm.horizontalAdvance(column.header)
+                            + 18) + 14
+            self.setColumnWidth(col, width)
+
+    def _on_current_changed(self, current, _previous) -> None:
+        self.currentIdChanged.emit(current.data(IdRole) if current.isValid() else None)
+
+    def current_id(self) -> str | None:
+        index = self.currentIndex()
+        return index.data(IdRole) if index.isValid() else None
+
+    def select_id(self, obj_id: str) -> bool:
+        row = self.source_model.row_of(obj_id)
+        if row is None:
+            return False
+        proxy_index = self.proxy.mapFromSource(self.source_model.index(row, 0))
+        if not proxy_index.isValid():
+            return False
+        self.selectRow(proxy_index.row())
+        self.setCurrentIndex(proxy_index)
+        return True
+
+    def current_object(self) -> Any | None:
+        obj_id = self.current_id()
+        return None if obj_id is None else self.source_model.get(obj_id)
+
+    def action_rect(self, column_key: str, obj_id: str):
+        """Where the action button of a row is drawn (viewport coordinates), for tests."""
+        row = self.source_model.row_of(obj_id)
+        col = self.source_model.column_index(column_key)
+        proxy_index = self.proxy.mapFromSource(self.source_model.index(row, col))
+        return ActionDelegate.button_rect(self.visualRect(proxy_index))
+
+    # -- persistence ------------------------------------------------------------------------
+    def save_state(self, settings: QSettings, key: str) -> None:
+        settings.setValue(f"{key}/header", self.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings, key: str) -> None:
+        state = settings.value(f"{key}/header")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.horizontalHeader().restoreState(state)

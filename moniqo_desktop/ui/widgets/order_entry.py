@@ -1,0 +1,412 @@
+"""The order-entry panel: pick, type, see the cost, submit — or see inline what is wrong.
+
+It never talks to the engine: a valid form emits `submitted(OrderTicket)` and the main window
+places the order, then reports back with `show_error` / `show_info`. So an invalid form provably
+submits nothing, and the widget is testable without an engine.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain import DomainError, OrderSide, OrderType
+from ...domain.money import parse_amount
+from ...exchanges.base import MarketInfo
+from ..formatting import fmt_amount, fmt_decimal
+from ..order_ticket import (
+    AMOUNT,
+    BREAK_EVEN,
+    NEEDS_PRICE,
+    NEEDS_STOP,
+    PRICE,
+    STOP_LOSS,
+    STOP_PRICE,
+    SYMBOL,
+    TAKE_PROFIT,
+    TRAILING,
+    OrderTicket,
+    TicketErrors,
+    amount_for_fraction,
+    build_ticket,
+    reference_price,
+)
+
+ORDER_TYPES = (
+    (OrderType.MARKET, "Market"),
+    (OrderType.LIMIT, "Limit"),
+    (OrderType.STOP, "Stop"),
+    (OrderType.STOP_LIMIT, "Stop limit"),
+)
+FRACTIONS = (Decimal("0.25"), Decimal("0.5"), Decimal("1"))
+
+
+def _quiet(text: str) -> Decimal | None:
+    """Parse for the live estimate only: anything odd is simply "no estimate"."""
+    try:
+        return parse_amount(text) if text.strip() else None
+    except DomainError:
+        return None
+
+
+def _set_invalid(widget: QWidget, invalid: bool) -> None:
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class OrderEntry(QFrame):
+    submitted = Signal(object)  # OrderTicket
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self._markets: dict[str, MarketInfo] = {}
+        self._prices: dict[str, Decimal] = {}
+        self._balances: dict[str, tuple[Decimal, Decimal]] = {}
+        self.fee_rate = Decimal("0.001")
+        self._build()
+        self._on_type_changed()
+        self._on_side_changed()
+
+    # -- construction ---------------------------------------------------------------------
+    def _line(self, name: str, placeholder: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        edit.textChanged.connect(lambda _t, e=edit: self._on_edited(e))
+        return edit
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 10)
+        outer.setSpacing(6)
+        title = QLabel("NEW ORDER")
+        title.setObjectName("panelTitle")
+        outer.addWidget(title)
+
+        self.symbol = QComboBox()
+        self.symbol.setObjectName("orderSymbol")
+        self.symbol.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.symbol.currentTextChanged.connect(self._on_symbol_changed)
+        self.last_price = QLabel("")
+        self.last_price.setObjectName("muted")
+        self.last_price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        symbol_row = QHBoxLayout()
+        symbol_row.addWidget(self.symbol, 3)
+        symbol_row.addWidget(self.last_price, 2)
+        outer.addLayout(symbol_row)
+
+        side_box = QWidget()
+        side_box.setObjectName("orderSide")
+        side_row = QHBoxLayout(side_box)
+        side_row.setContentsMargins(0, 0, 0, 0)
+        side_row.setSpacing(4)
+        self.buy_button = QPushButton("Buy")
+        self.buy_button.setObjectName("buyButton")
+        self.sell_button = QPushButton("Sell")
+        self.sell_button.setObjectName("sellButton")
+        self.side_group = QButtonGroup(self)
+        for button in (self.buy_button, self.sell_button):
+            button.setCheckable(True)
+            self.side_group.addButton(button)
+            side_row.addWidget(button)
+        self.buy_button.setChecked(True)
+        self.side_group.buttonToggled.connect(lambda *_: self._on_side_changed())
+        outer.addWidget(side_box)
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(5)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form = form
+
+        self.order_type = QComboBox()
+        self.order_type.setObjectName("orderType")
+        for value, label in ORDER_TYPES:
+            self.order_type.addItem(label, value)
+        self.order_type.currentIndexChanged.connect(lambda *_: self._on_type_changed())
+        form.addRow("Type", self.order_type)
+
+        self.amount = self._line("orderAmount", "0.00")
+        self.amount_unit = QLabel("")
+        self.amount_unit.setObjectName("muted")
+        self.amount_unit.setMinimumWidth(34)
+        amount_row = QHBoxLayout()
+        amount_row.setSpacing(4)
+        amount_row.addWidget(self.amount, 1)
+        amount_row.addWidget(self.amount_unit)
+        form.addRow("Amount", amount_row)
+
+        fraction_row = QHBoxLayout()
+        fraction_row.setSpacing(4)
+        self.fraction_buttons: list[QPushButton] = []
+        for fraction in FRACTIONS:
+            button = QPushButton(f"{int(fraction * 100)} %")
+            button.setObjectName(f"orderFraction{int(fraction * 100)}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _c=False, f=fraction: self.fill_fraction(f))
+            fraction_row.addWidget(button)
+            self.fraction_buttons.append(button)
+        form.addRow("", fraction_row)
+
+        self.price = self._line("orderPrice", "limit price")
+        form.addRow("Limit price", self.price)
+        self.stop_price = self._line("orderStopPrice", "trigger price")
+        form.addRow("Stop price", self.stop_price)
+        outer.addLayout(form)
+
+        protection_title = QLabel("PROTECTION  (optional)")
+        protection_title.setObjectName("panelTitle")
+        outer.addSpacing(4)
+        outer.addWidget(protection_title)
+        protection = QFormLayout()
+        protection.setContentsMargins(0, 0, 0, 0)
+        protection.setHorizontalSpacing(8)
+        protection.setVerticalSpacing(5)
+        protection.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.stop_loss = self._line("orderStopLoss", "price")
+        self.take_profit = self._line("orderTakeProfit", "price")
+        self.trailing = self._line("orderTrailing", "% behind best")
+        self.break_even = self._line("orderBreakEven", "% profit")
+        protection.addRow("Stop loss", self.stop_loss)
+        protection.addRow("Take profit", self.take_profit)
+        protection.addRow("Trailing %", self.trailing)
+        protection.addRow("Break-even %", self.break_even)
+        outer.addLayout(protection)
+
+        outer.addSpacing(4)
+        self.available = QLabel("")
+        self.available.setObjectName("orderInfo")
+        self.estimate = QLabel("")
+        self.estimate.setObjectName("orderEstimate")
+        self.estimate.setWordWrap(True)
+        outer.addWidget(self.available)
+        outer.addWidget(self.estimate)
+
+        self.error = QLabel("")
+        self.error.setObjectName("orderError")
+        self.error.setWordWrap(True)
+        self.error.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.error)
+        self.message = QLabel("")
+        self.message.setObjectName("orderMessage")
+        self.message.setWordWrap(True)
+        outer.addWidget(self.message)
+
+        self.submit_button = QPushButton("Buy")
+        self.submit_button.setObjectName("submitOrder")
+        self.submit_button.setDefault(True)
+        self.submit_button.clicked.connect(self.submit)
+        outer.addWidget(self.submit_button)
+        outer.addStretch(1)
+
+        self.fields: dict[str, QWidget] = {
+            SYMBOL: self.symbol, AMOUNT: self.amount, PRICE: self.price,
+            STOP_PRICE: self.stop_price, STOP_LOSS: self.stop_loss,
+            TAKE_PROFIT: self.take_profit, TRAILING: self.trailing, BREAK_EVEN: self.break_even,
+        }
+        for edit in (self.amount, self.price, self.stop_price, self.stop_loss,
+                     self.take_profit, self.trailing, self.break_even):
+            edit.returnPressed.connect(self.submit)
+
+    # -- inputs from the engine -------------------------------------------------------------
+    def set_markets(self, markets: dict[str, MarketInfo]) -> None:
+        current = self.symbol.currentText()
+        self._markets = dict(markets)
+        self.symbol.blockSignals(True)
+        self.symbol.clear()
+        self.symbol.addItems(sorted(s for s, m in markets.items() if m.active))
+        self.symbol.blockSignals(False)
+        if current in markets:
+            self.symbol.setCurrentText(current)
+        self._on_symbol_changed()
+
+    def set_prices(self, prices: dict[str, Decimal]) -> None:
+        self._prices.update(prices)
+        if self.symbol.currentText() in prices:
+            self._refresh_info()
+
+    def set_balances(self, balances: dict[str, tuple[Decimal, Decimal]]) -> None:
+        self._balances = dict(balances)
+        self._refresh_info()
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def side(self) -> OrderSide:
+        return OrderSide.SELL if self.sell_button.isChecked() else OrderSide.BUY
+
+    def set_side(self, side: OrderSide) -> None:
+        (self.sell_button if OrderSide(side) is OrderSide.SELL else self.buy_button).setChecked(True)
+
+    @property
+    def order_type_value(self) -> OrderType:
+        return OrderType(self.order_type.currentData())  # a str-Enum comes back as str
+
+    def set_order_type(self, order_type: OrderType) -> None:
+        self.order_type.setCurrentIndex(self.order_type.findData(OrderType(order_type)))
+
+    def market(self) -> MarketInfo | None:
+        return self._markets.get(self.symbol.currentText())
+
+    def texts(self) -> dict[str, str]:
+        return {name: w.text() for name, w in self.fields.items() if isinstance(w, QLineEdit)}
+
+    def focus_amount(self) -> None:
+        self.amount.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.amount.selectAll()
+
+    # -- reactions ----------------------------------------------------------------------------
+    def _on_symbol_changed(self, *_: object) -> None:
+        market = self.market()
+        self.amount_unit.setText(market.base if market else "")
+        self._on_side_changed()
+        self._clear_invalid(SYMBOL)
+
+    def _on_side_changed(self) -> None:
+        side = self.side
+        market = self.market()
+        verb = "Buy" if side is OrderSide.BUY else "Sell"
+        self.submit_button.setText(f"{verb} {market.base}" if market else verb)
+        self.submit_button.setProperty("side", side.value)
+        self.submit_button.style().unpolish(self.submit_button)
+        self.submit_button.style().polish(self.submit_button)
+        self._refresh_info()
+
+    def _on_type_changed(self) -> None:
+        order_type = self.order_type_value
+        self.form.setRowVisible(self.price, order_type in NEEDS_PRICE)
+        self.form.setRowVisible(self.stop_price, order_type in NEEDS_STOP)
+        if order_type not in NEEDS_PRICE:
+            self._clear_invalid(PRICE)
+        if order_type not in NEEDS_STOP:
+            self._clear_invalid(STOP_PRICE)
+        self._refresh_info()
+
+    def _on_edited(self, edit: QLineEdit) -> None:
+        if edit.property("invalid"):  # re-check as the trader fixes it
+            try:
+                self._validate()
+                self._show_errors({})
+            except TicketErrors as errors:
+                self._show_errors(errors.fields)
+        self._refresh_info()
+
+    def _reference(self) -> Decimal | None:
+        return reference_price(self.order_type_value, _quiet(self.price.text()),
+                               _quiet(self.stop_price.text()),
+                               self._prices.get(self.symbol.currentText()))
+
+    def _refresh_info(self) -> None:
+        market = self.market()
+        last = self._prices.get(self.symbol.currentText())
+        self.last_price.setText(f"Last {fmt_decimal(last)}" if last is not None else "")
+        if market is None:
+            self.available.setText("")
+            self.estimate.setText("")
+            return
+        spend = market.quote if self.side is OrderSide.BUY else market.base
+        free = self._balances.get(spend, (Decimal(0), Decimal(0)))[0]
+        shown = fmt_decimal(free, 2) if spend == market.quote else fmt_amount(free)
+        self.available.setText(f"Available  {shown} {spend}")
+        amount = _quiet(self.amount.text())
+        ref = self._reference()
+        if amount is None or ref is None:
+            self.estimate.setText("")
+            return
+        cost = amount * ref
+        fee = cost * self.fee_rate
+        self.estimate.setText(
+            f"Cost ≈ {fmt_decimal(cost, 2)} {market.quote}   Fee ≈ {fmt_decimal(fee, 2)}")
+
+    def fill_fraction(self, fraction: Decimal) -> None:
+        market = self.market()
+        if market is None:
+            return
+        amount = amount_for_fraction(fraction=fraction, side=self.side, market=market,
+                                     balances=self._balances, price=self._reference(),
+                                     fee_rate=self.fee_rate)
+        if amount is None:
+            self.show_error("No free balance (or no price yet) to size the order from")
+            return
+        self.amount.setText(str(amount))
+        self.clear_message()
+
+    # -- validation and submit --------------------------------------------------------------
+    def _validate(self) -> OrderTicket:
+        return build_ticket(symbol=self.symbol.currentText(), side=self.side,
+                            order_type=self.order_type_value, texts=self.texts(),
+                            market=self.market(),
+                            last_price=self._prices.get(self.symbol.currentText()))
+
+    def _clear_invalid(self, name: str) -> None:
+        widget = self.fields.get(name) if hasattr(self, "fields") else None
+        if widget is not None:
+            _set_invalid(widget, False)
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name, widget in self.fields.items():
+            bad = name in errors
+            _set_invalid(widget, bad)
+            widget.setToolTip(errors.get(name, ""))
+        if errors:
+            self.show_error("\n".join(errors.values()))
+        else:
+            self.clear_message()
+
+    def submit(self) -> OrderTicket | None:
+        """Validate; on success emit `submitted` and return the ticket, else show why."""
+        if not self.submit_button.isEnabled():
+            return None
+        try:
+            ticket = self._validate()
+        except TicketErrors as errors:
+            self._show_errors(errors.fields)
+            first = next(iter(errors.fields))
+            self.fields[first].setFocus()
+            return None
+        self._show_errors({})
+        self.submitted.emit(ticket)
+        return ticket
+
+    # -- feedback from the main window ------------------------------------------------------
+    def set_busy(self, busy: bool) -> None:
+        self.submit_button.setEnabled(not busy)
+        if busy:
+            self.show_info("Sending…")
+
+    def show_error(self, text: str) -> None:
+        """A reason in red under the form (invalid input, or the exchange's rejection)."""
+        self.message.setText("")
+        self.error.setText(text)
+
+    def show_info(self, text: str) -> None:
+        self.error.setText("")
+        self.message.setText(text)
+
+    def clear_message(self) -> None:
+        self.error.setText("")
+        self.message.setText("")
+
+    def clear_amount(self) -> None:
+        self.amount.clear()

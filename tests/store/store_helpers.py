@@ -1,0 +1,178 @@
+"""Store test helpers: domain objects with every field set, and an exact comparison.
+
+Order and Position compare by identity (eq=False), so "loaded equals saved" is checked with
+`snapshot`, which flattens an object to plain values and keeps what `==` would hide: a Decimal's
+exact text ("1.10" is not "1.1") and whether a datetime is aware.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from moniqo_desktop.domain import (
+    ExitReason,
+    Fill,
+    Order,
+    OrderIntent,
+    OrderStatus,
+    Position,
+    PositionStatus,
+    Protection,
+)
+
+D = Decimal
+UTC = timezone.utc
+IST = timezone(timedelta(hours=5, minutes=30))
+T0 = datetime(2026, 1, 5, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+def snapshot(value: Any) -> Any:
+    """A plain, exactness-preserving picture of a domain value (for == in tests)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            {f.name: snapshot(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        )
+    if isinstance(value, Decimal):
+        return ("Decimal", str(value))
+    if isinstance(value, datetime):
+        assert value.tzinfo is not None, f"naive datetime {value!r}"
+        return ("datetime", value.astimezone(UTC).isoformat())
+    if isinstance(value, Enum):
+        return (type(value).__name__, value.value)
+    if isinstance(value, (list, tuple)):
+        return [snapshot(v) for v in value]
+    if isinstance(value, dict):
+        return {k: snapshot(v) for k, v in value.items()}
+    return value
+
+
+def assert_all_aware_utc(value: Any) -> None:
+    """Every datetime inside a loaded object is aware and in UTC."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            assert_all_aware_utc(getattr(value, f.name))
+    elif isinstance(value, datetime):
+        assert value.tzinfo is not None and value.utcoffset() == timedelta(0), value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            assert_all_aware_utc(v)
+
+
+def full_order(**overrides: Any) -> Order:
+    """A stop-limit exit order with every optional field set, mixed-currency fills and a long
+    history (partial fills and a refused cancel)."""
+    order = Order(
+        symbol="BTC/USDT",
+        side="sell",
+        type="stop_limit",
+        amount=D("1.000000000000000000"),
+        price=D("123456789.123456789"),
+        stop_price=D("0.000000012345678901234567"),
+        exchange_order_id="binance-8389765498765432",
+        intent=OrderIntent.EXIT,
+        position_id="pos-42",
+        created_at=datetime(2026, 1, 5, 17, 30, 0, 1, tzinfo=IST),
+        protection=Protection(
+            stop_loss=D("49000.5"),
+            take_profit=None,
+            trailing_stop_percent=D("2.50"),
+            trailing_activation_percent=D("1E+1"),
+            break_even_percent=D("0.75"),
+        ),
+        **overrides,
+    )
+    order.update_status(OrderStatus.SUBMITTED, "sent", T0 + timedelta(seconds=1))
+    order.update_status(OrderStatus.OPEN, "accepted by the exchange", T0 + timedelta(seconds=2))
+    currencies = ["USDT", "BTC", "BNB", None]
+    for i in range(24):
+        order.add_fill(
+            Fill(
+                fill_id=f"trade-{i:03d}",
+                amount=D("0.0400000000000000"),
+                price=D("50000.01") + i,
+                fee=D("0") if currencies[i % 4] is None else D("0.0000400000001"),
+                fee_currency=currencies[i % 4],
+                at=None if i == 5 else T0 + timedelta(seconds=10 + i),
+            ),
+            reason=f"fill #{i} — “quoted” ünïcode",
+        )
+        if i in (3, 11):
+            order.update_status(OrderStatus.CANCELLING, "user asked", T0 + timedelta(seconds=40 + i))
+            order.update_status(OrderStatus.OPEN, "cancel refused", T0 + timedelta(seconds=41 + i))
+    assert order.status is OrderStatus.PARTIALLY_FILLED
+    return order
+
+
+def bare_order(**overrides: Any) -> Order:
+    """A market entry with every optional field left None and no protection, fills or changes."""
+    kwargs: dict[str, Any] = dict(symbol="ETH/USDT", side="buy", type="market", amount=D("2"))
+    kwargs.update(overrides)
+    return Order(**kwargs)
+
+
+def full_position(**overrides: Any) -> Position:
+    """An open short with every protection field set and a pending exit."""
+    kwargs: dict[str, Any] = dict(
+        symbol="ETH/USDT:USDT",
+        side="short",
+        amount=D("3.141592653589793238462643"),
+        entry_price=D("3000.000000001"),
+        entry_fees=D("9.4247779607693797"),
+        opened_at=datetime(2026, 1, 5, 8, 0, tzinfo=IST),
+        status=PositionStatus.CLOSING,
+        entry_order_id="order-entry-1",
+        current_price=D("2950.5"),
+        high_water_mark=D("3010.25"),
+        low_water_mark=D("2900.125"),
+        max_drawdown=D("1.7241379310344827586206896"),
+        updated_at=T0 + timedelta(minutes=5),
+        stop_loss=D("2990"),
+        take_profit=D("2500.00"),
+        trailing_stop_percent=D("3"),
+        trailing_activation_percent=D("1.5"),
+        break_even_percent=D("0.5"),
+        liquidation_price=D("3600"),
+        stop_source=ExitReason.TRAILING_STOP,
+        break_even_armed=True,
+        exit_order_id="order-exit-1",
+        pending_exit_reason=ExitReason.TRAILING_STOP,
+        exit_price=None,
+        exit_fees=D("0"),
+        realized_pnl=D("0"),
+        close_reason=None,
+        closed_at=None,
+    )
+    kwargs.update(overrides)
+    return Position(**kwargs)
+
+
+def closed_position(**overrides: Any) -> Position:
+    """A long closed by take profit: the exit fields set, protection fields None."""
+    kwargs: dict[str, Any] = dict(
+        symbol="BTC/USDT",
+        side="long",
+        amount=D("0.5"),
+        entry_price=D("50000"),
+        entry_fees=D("25"),
+        opened_at=T0,
+    )
+    kwargs.update(overrides)
+    position = Position(**kwargs)
+    position.update_price(D("51000"), T0 + timedelta(minutes=1))
+    position.close(order_id="exit-7", price=D("51500"), reason=ExitReason.TAKE_PROFIT,
+                   fees=D("25.75"), at=T0 + timedelta(hours=2))
+    assert position.realized_pnl == D("699.25")
+    return position
+
+
+def minimal_position(**overrides: Any) -> Position:
+    kwargs: dict[str, Any] = dict(
+        symbol="SOL/USDT", side="long", amount=D("10"), entry_price=D("100"), opened_at=T0
+    )
+    kwargs.update(overrides)
+    return Position(**kwargs)

@@ -1,0 +1,136 @@
+"""Order entry: invalid input is shown inline and nothing is submitted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+
+from moniqo_desktop.domain import OrderSide, OrderType
+from moniqo_desktop.ui.order_ticket import OrderTicket
+from moniqo_desktop.ui.widgets.order_entry import OrderEntry
+
+from ui_factories import MARKETS
+
+D = Decimal
+
+
+@pytest.fixture
+def entry(qtbot):
+    widget = OrderEntry()
+    qtbot.addWidget(widget)
+    widget.set_markets(MARKETS)
+    widget.set_prices({"BTC/USDT": D("50000"), "ETH/USDT": D("3000")})
+    widget.set_balances({"USDT": (D("10000"), D("10000")), "BTC": (D("0.2"), D("0.2"))})
+    widget.show()
+    return widget
+
+
+def submissions(entry: OrderEntry) -> list[OrderTicket]:
+    seen: list[OrderTicket] = []
+    entry.submitted.connect(seen.append)
+    return seen
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("abc", "not a number"),
+    ("nan", "finite"),
+    ("inf", "finite"),
+    ("-1", "negative"),
+    ("0", "greater than zero"),
+    ("0.123456", "more decimals"),
+    ("", "Enter an amount"),
+    ("0.00001", "decimals"),
+])
+def test_bad_amount_is_red_with_reason_and_nothing_submitted(qtbot, entry, text, reason):
+    sent = submissions(entry)
+    entry.amount.setText(text)
+    qtbot.mouseClick(entry.submit_button, Qt.MouseButton.LeftButton)
+    assert sent == []
+    assert entry.amount.property("invalid") is True
+    error = entry.findChild(type(entry.error), "orderError")
+    assert reason.lower() in error.text().lower()
+
+
+def test_fixing_the_field_clears_the_red(entry):
+    entry.amount.setText("x")
+    entry.submit()
+    assert entry.amount.property("invalid") is True
+    entry.amount.setText("0.01")
+    assert not entry.amount.property("invalid")
+    assert entry.error.text() == ""
+
+
+def test_valid_market_order_is_submitted_with_decimals(qtbot, entry):
+    sent = submissions(entry)
+    entry.amount.setText("0.01")
+    entry.stop_loss.setText("49000")
+    entry.take_profit.setText("52000")
+    entry.trailing.setText("1.5")
+    with qtbot.waitSignal(entry.submitted):
+        qtbot.mouseClick(entry.submit_button, Qt.MouseButton.LeftButton)
+    (ticket,) = sent
+    assert ticket.symbol == "BTC/USDT" and ticket.side is OrderSide.BUY
+    assert ticket.type is OrderType.MARKET
+    assert ticket.amount == D("0.01") and isinstance(ticket.amount, Decimal)
+    assert ticket.stop_loss == D("49000") and ticket.trailing_stop_percent == D("1.5")
+    assert ticket.kwargs()["price"] is None
+
+
+def test_price_fields_appear_only_when_they_apply(entry):
+    assert entry.price.isHidden() and entry.stop_price.isHidden()
+    entry.set_order_type(OrderType.LIMIT)
+    assert entry.price.isVisible() and entry.stop_price.isHidden()
+    entry.set_order_type(OrderType.STOP)
+    assert entry.price.isHidden() and entry.stop_price.isVisible()
+    entry.set_order_type(OrderType.STOP_LIMIT)
+    assert entry.price.isVisible() and entry.stop_price.isVisible()
+
+
+def test_limit_without_price_is_refused(entry):
+    sent = submissions(entry)
+    entry.set_order_type(OrderType.LIMIT)
+    entry.amount.setText("0.01")
+    entry.submit()
+    assert sent == [] and entry.price.property("invalid") is True
+    assert "limit price" in entry.error.text()
+
+
+def test_stop_loss_on_wrong_side_is_refused(entry):
+    sent = submissions(entry)
+    entry.amount.setText("0.01")
+    entry.stop_loss.setText("51000")  # above the market for a long
+    entry.submit()
+    assert sent == [] and entry.stop_loss.property("invalid") is True
+    assert "below" in entry.error.text()
+
+
+def test_below_minimum_cost_is_refused(entry):
+    sent = submissions(entry)
+    entry.symbol.setCurrentText("ETH/USDT")
+    entry.amount.setText("0.001")  # 3 USDT < min cost 5
+    entry.submit()
+    assert sent == [] and "minimum" in entry.error.text()
+
+
+def test_fraction_buttons_size_from_free_balance(entry):
+    entry.fill_fraction(D("0.5"))  # 5000 USDT / (50000 * 1.001) -> 0.0999 (step 0.0001)
+    assert entry.amount.text() == "0.0999"
+    entry.set_side(OrderSide.SELL)
+    entry.fill_fraction(D("1"))
+    assert entry.amount.text() == "0.2"
+
+
+def test_live_estimate_of_cost_and_fee(entry):
+    entry.amount.setText("0.1")
+    assert "5,000.00 USDT" in entry.estimate.text()
+    assert "Fee ≈ 5.00" in entry.estimate.text()
+    entry.set_order_type(OrderType.LIMIT)
+    entry.price.setText("40000")
+    assert "4,000.00 USDT" in entry.estimate.text()
+
+
+def test_rejection_is_shown_as_message(entry):
+    entry.show_error("Insufficient balance")
+    assert entry.error.text() == "Insufficient balance"
