@@ -91,7 +91,16 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
                        quit_after: float | None) -> int:
     from .app import feed_prices
 
-    exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
+    if exchange_id in ("demo", "paper"):
+        # Each one-second tick plays two minutes of market, so exits happen within the demo.
+        from .exchanges.demo import DemoExchange
+        from .exchanges.price_feeds import RandomWalkFeed
+
+        feed = RandomWalkFeed(step_seconds=120)
+        exchange = DemoExchange(prices=feed.initial_prices(), feed=feed,
+                                fee_rate=Decimal(settings.demo_fee_rate))
+    else:
+        exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
     engine = await Engine.open(db_path, exchange, settings=settings)
 
     def show(event: Event) -> None:

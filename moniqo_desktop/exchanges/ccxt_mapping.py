@@ -324,9 +324,11 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: Order | None = Non
         status=order_status(data.get("status"), filled),
         amount=amount,
         filled=filled,
-        average=average,
+        average=plain(average),
         # a market order has no limit price (ccxt reports its average there)
-        price=None if data.get("type") == "market" else (positive(raw("price")) or positive(data.get("price"))),
+        price=None if data.get("type") == "market" else (
+            positive(raw("price")) or positive(data.get("price")) or (fallback.price if fallback else None)
+        ),
         stop_price=trigger,
         fees=fees,
         trades=fills,

@@ -112,6 +112,14 @@ def check_sqlite_file(path: Path, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) ->
             f"{path} is not a SQLite database (it starts with other data); it was left "
             "untouched — move it away or choose another data directory"
         )
+    # Note: on a WAL database even a read-only connection creates (and cannot remove) the -wal
+    # and -shm side files; they are harmless and deliberately not deleted here, because another
+    # process may be starting to use them.
+    _inspect_read_only(path, busy_timeout)
+
+
+def _inspect_read_only(path: Path, busy_timeout: float) -> None:
+    """quick_check and "is it ours?" through a read-only connection (mode=ro cannot write)."""
     try:
         con = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True, timeout=busy_timeout)
     except sqlite3.Error as exc:

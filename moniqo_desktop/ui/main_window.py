@@ -176,6 +176,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
         self.resize(1440, 900)
+        self.right_splitter.setSizes([250, 390, 230])
+        self.middle_splitter.setSizes([720, 380])
 
         self.entry.submitted.connect(self.place_order)
         self.entry.symbol.currentTextChanged.connect(self._watch_symbol)
@@ -278,22 +280,26 @@ class MainWindow(QMainWindow):
             unsubscribe()
         self._unsubscribe.clear()
 
+    # Fills, rejections, exits and closes arrive as UserMessage too (engine-worded, also sent
+    # to the tray); the handlers below log only what no UserMessage covers, so the log has
+    # one line per happening.
+    QUIET_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.SUBMITTED,
+                                OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED,
+                                OrderStatus.REJECTED, OrderStatus.FAILED})
+
     def _on_order_changed(self, event: OrderChanged) -> None:
         order = event.order
         self.orders.model.upsert(order)
         previous = self._order_status.get(order.id)
         if previous is not order.status:
             self._order_status[order.id] = order.status
-            reason = order.history[-1].reason if order.history else ""
-            level = {OrderStatus.REJECTED: "error", OrderStatus.FAILED: "error",
-                     OrderStatus.FILLED: "success"}.get(order.status, "info")
-            self.log_panel.add(f"{_order_summary(order)}: {fmt_enum(order.status).lower()}"
-                               + (f" ({reason})" if reason and level == "error" else ""), level)
+            if order.status not in self.QUIET_STATUSES:
+                reason = order.history[-1].reason if order.history else ""
+                self.log_panel.add(f"{_order_summary(order)}: {fmt_enum(order.status).lower()}"
+                                   + (f" ({reason})" if reason else ""))
 
     def _on_fill(self, event: FillReceived) -> None:
-        fill = event.fill
-        self.log_panel.add(f"Fill {fmt_amount(fill.amount)} {event.order.symbol} @ "
-                           f"{fmt_decimal(fill.price)}", "success")
+        self.orders.model.upsert(event.order)
 
     def _on_position_opened(self, event: PositionOpened) -> None:
         p = event.position
@@ -310,20 +316,12 @@ class MainWindow(QMainWindow):
         self._refresh_open_pnl()
 
     def _on_position_closed(self, event: PositionClosed) -> None:
-        p = event.position
-        self.positions.model.upsert(p)
-        self.chart.update_position(p)
+        self.positions.model.upsert(event.position)
+        self.chart.update_position(event.position)
         self._refresh_open_pnl()
-        reason = p.close_reason.value.replace("_", " ") if p.close_reason else "closed"
-        level = "success" if p.realized_pnl >= 0 else "warning"
-        self.log_panel.add(f"Position closed ({reason}): {p.symbol} realized "
-                           f"{fmt_decimal(p.realized_pnl, 2, sign=True)} {p.quote}", level)
 
     def _on_exit_triggered(self, event: ExitTriggered) -> None:
-        d = event.decision
-        self.log_panel.add(f"Exit triggered for {event.position.symbol}: "
-                           f"{d.reason.value.replace('_', ' ')} at {fmt_decimal(d.price)} "
-                           f"(level {fmt_decimal(d.level)})", "warning")
+        self.positions.model.upsert(event.position)
 
     def _on_prices(self, event: PricesUpdated) -> None:
         self.entry.set_prices(event.prices)
@@ -346,7 +344,8 @@ class MainWindow(QMainWindow):
 
     def _on_user_message(self, event: UserMessage) -> None:
         level = getattr(event.level, "value", str(event.level))
-        self.log_panel.add(f"{event.title}: {event.text}", level)
+        shown = "success" if event.title.startswith(("Order filled", "Position closed")) else level
+        self.log_panel.add(f"{event.title}: {event.text}", shown)
         self.notifier.notify(event.title, event.text, level)
 
     def _on_progress(self, event: Progress) -> None:
@@ -400,8 +399,7 @@ class MainWindow(QMainWindow):
             entry.show_error(str(exc))
         self.log_panel.add(text, "error")
         self.statusBar().showMessage(text, 10000)
-        if not isinstance(exc, (ValueError,)) and type(exc).__module__.startswith("builtins"):
-            log.error(text, exc_info=exc)
+        log.warning(text)
 
     def request_close_position(self, position_id: str) -> None:
         position: Position | None = self.positions.model.get(position_id)

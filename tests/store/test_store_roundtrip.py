@@ -66,8 +66,10 @@ def test_full_order_details_survive(store: Store) -> None:
     store.save(order)
     loaded = store.get_order(order.id)
     assert loaded is not None
-    assert str(loaded.price) == "123456789.123456789"
-    assert str(loaded.stop_price) == "0.000000012345678901234567"
+    assert loaded.price == D("123456789.123456789")
+    assert loaded.stop_price == D("0.000000012345678901234567")
+    # Same digits *and* exponent: the value and its precision (trailing zeros) both survive.
+    assert loaded.stop_price.as_tuple() == D("0.000000012345678901234567").as_tuple()
     assert str(loaded.amount) == "1.000000000000000000"
     assert loaded.created_at == order.created_at and loaded.created_at.tzinfo is not None
     assert [f.fill_id for f in loaded.fills] == [f"trade-{i:03d}" for i in range(24)]

@@ -89,7 +89,8 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("take_profit", "Target", kind=CellKind.DECIMAL),
     Column("trailing_stop_percent", "Trail", kind=CellKind.PERCENT, tooltip=_trailing_tip),
     Column("held", "Held", get=_held, kind=CellKind.DURATION),
-    Column("status", "Status", kind=CellKind.ENUM, tooltip=_status_tip, display=_status),
+    Column("status", "Status", kind=CellKind.ENUM, tooltip=_status_tip, display=_status,
+           width=150),
     Column("close", "", get=lambda p: None, kind=CellKind.ACTION, action=_close_action, width=64),
 )
 

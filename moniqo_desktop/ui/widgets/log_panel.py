@@ -25,7 +25,7 @@ class LogPanel(QPlainTextEdit):
         self.setObjectName("logPanel")
         self.setReadOnly(True)
         self.setMaximumBlockCount(max_lines)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.entries: list[tuple[str, str]] = []  # (level, text), for tests and export
 
     def add(self, text: str, level: str = "info", at: datetime | None = None) -> None:

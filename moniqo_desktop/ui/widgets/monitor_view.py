@@ -63,13 +63,13 @@ class MonitorView(QTableView):
                 width = column.width
             else:
                 sample = {
-                    CellKind.DECIMAL: "000,000.0000", CellKind.PNL: "+00,000.00",
-                    CellKind.AMOUNT: "0.00000000", CellKind.TIME: "00:00:00",
+                    CellKind.DECIMAL: "00,000.0000", CellKind.PNL: "+0,000.00",
+                    CellKind.AMOUNT: "0.000000", CellKind.TIME: "00:00:00",
                     CellKind.DURATION: "0d 00:00:00", CellKind.PERCENT: "00.00 %",
-                    CellKind.SIGNED_PERCENT: "+00.00 %", CellKind.ENUM: "Partially filled",
+                    CellKind.SIGNED_PERCENT: "+00.00 %", CellKind.ENUM: "Medium",
                 }.get(column.kind, "BTC/USDT")
-                width = max(fm.horizontalAdvance(sample), fm.horizontalAdvance(column.header)
-                            + 18) + 14
+                width = max(fm.horizontalAdvance(sample),
+                            fm.horizontalAdvance(column.header) + 14) + 12
             self.setColumnWidth(col, width)
 
     def _on_current_changed(self, current, _previous) -> None:

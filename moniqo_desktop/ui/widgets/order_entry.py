@@ -213,6 +213,8 @@ class OrderEntry(QFrame):
         self.message.setObjectName("orderMessage")
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
+        self.error.hide()
+        self.message.hide()
 
         self.submit_button = QPushButton("Buy")
         self.submit_button.setObjectName("submitOrder")
@@ -397,16 +399,22 @@ class OrderEntry(QFrame):
 
     def show_error(self, text: str) -> None:
         """A reason in red under the form (invalid input, or the exchange's rejection)."""
-        self.message.setText("")
-        self.error.setText(text)
+        self._say(self.message, "")
+        self._say(self.error, text)
 
     def show_info(self, text: str) -> None:
-        self.error.setText("")
-        self.message.setText(text)
+        self._say(self.error, "")
+        self._say(self.message, text)
 
     def clear_message(self) -> None:
-        self.error.setText("")
-        self.message.setText("")
+        self._say(self.error, "")
+        self._say(self.message, "")
+
+    @staticmethod
+    def _say(label: QLabel, text: str) -> None:
+        """Empty labels take no room, so the submit button stays under the estimate."""
+        label.setText(text)
+        label.setVisible(bool(text))
 
     def clear_amount(self) -> None:
         self.amount.clear()

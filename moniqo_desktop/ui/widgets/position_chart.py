@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from ...domain import Position
 from ...domain.exits import break_even_price
 from .. import theme
-from ..formatting import fmt_decimal, fmt_percent, fmt_time
+from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_time
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,16 @@ class PositionChart(QWidget):
         self.hwm_curve = self.price_plot.plot(name="hwm", stepMode="left")
         self.lwm_curve = self.price_plot.plot(name="lwm", stepMode="left")
         self.drawdown_curve = self.dd_plot.plot(name="drawdown", fillLevel=0)
+        self.stop_label = pg.TextItem(anchor=(1, 0))  # "stop 50,272.15" under the stop's end
+        self.price_plot.addItem(self.stop_label, ignoreBounds=True)
+        # labels sit just above their line, left-anchored so they never clip at the edge
+        label_opts = {"position": 0.01, "anchors": [(0, 1), (0, 1)]}
         self.entry_line = pg.InfiniteLine(angle=0, movable=False, label="entry",
-                                          labelOpts={"position": 0.03})
+                                          labelOpts=dict(label_opts))
         self.target_line = pg.InfiniteLine(angle=0, movable=False, label="target",
-                                           labelOpts={"position": 0.03})
+                                           labelOpts=dict(label_opts))
         self.break_even_line = pg.InfiniteLine(angle=0, movable=False, label="break-even",
-                                               labelOpts={"position": 0.2})
+                                               labelOpts={**label_opts, "position": 0.35})
         for line in (self.entry_line, self.target_line, self.break_even_line):
             self.price_plot.addItem(line, ignoreBounds=False)
             line.hide()
@@ -153,6 +157,7 @@ class PositionChart(QWidget):
                              (self.break_even_line, t.chart_break_even)):
             line.setPen(pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
             line.label.setColor(colour)
+        self.stop_label.setColor(t.chart_stop)
         cross = pg.mkPen(t.muted, width=1, style=Qt.PenStyle.DotLine)
         for line in (self.v_line, self.h_line, self.dd_v_line):
             line.setPen(cross)
@@ -202,7 +207,7 @@ class PositionChart(QWidget):
             return
         state = p.status.value
         self.title.setText(
-            f"{p.symbol}  {p.side.value.upper()}  {fmt_decimal(p.amount, None)} @ "
+            f"{p.symbol}  {p.side.value.upper()}  {fmt_amount(p.amount)} @ "
             f"{fmt_decimal(p.entry_price)}   ·   {state}")
         self.entry_line.setValue(float(p.entry_price))
         self.entry_line.label.setFormat(f"entry {fmt_decimal(p.entry_price)}")
@@ -226,14 +231,21 @@ class PositionChart(QWidget):
             for curve in (self.price_curve, self.stop_curve, self.hwm_curve, self.lwm_curve,
                           self.drawdown_curve):
                 curve.setData([], [])
+            self.stop_label.setText("")
             return
         x = np.array(self._times, dtype=float)
         self.price_curve.setData(x, _arr(p.price for p in self.points))
         stops = _arr(p.stop_loss for p in self.points)
+        last_stop = self.points[-1].stop_loss
         if np.all(np.isnan(stops)):
             self.stop_curve.setData([], [])
         else:
             self.stop_curve.setData(x, stops, connect="finite")
+        if last_stop is None:
+            self.stop_label.setText("")
+        else:
+            self.stop_label.setText(f"stop {fmt_decimal(last_stop)}")
+            self.stop_label.setPos(x[-1], float(last_stop))
         self.hwm_curve.setData(x, _arr(p.high_water_mark for p in self.points))
         self.lwm_curve.setData(x, _arr(p.low_water_mark for p in self.points))
         self.drawdown_curve.setData(x, _arr(p.drawdown for p in self.points))
