@@ -225,7 +225,9 @@ class CcxtExchange:
         return out
 
     # -- orders ---------------------------------------------------------------------------
-    def _order_request(self, order: Order) -> tuple[str, float, float | None, dict[str, Any]]:
+    def _order_request(
+        self, order: Order
+    ) -> tuple[str, float, float | None, dict[str, Any], mapping.SentOrder]:
         """Check and round `order` against its market; return ccxt's (type, amount, price, params).
 
         Amount and prices are rounded as Decimals first; the float handed to ccxt is only the
@@ -237,10 +239,11 @@ class CcxtExchange:
         price = info.round_price(order.price) if order.price is not None else None
         stop = info.round_price(order.stop_price) if order.stop_price is not None else None
         params: dict[str, Any] = {"clientOrderId": order.client_order_id}
+        sent = mapping.SentOrder.of(order, amount, price, stop)
         if order.type is OrderType.MARKET:
-            return "market", float(amount), None, params
+            return "market", float(amount), None, params, sent
         if order.type is OrderType.LIMIT:
-            return "limit", float(amount), float(price), params  # type: ignore[arg-type]
+            return "limit", float(amount), float(price), params, sent  # type: ignore[arg-type]
         if order.type is OrderType.STOP and not info.native_stop_orders:
             raise InvalidOrder(
                 f"{order.symbol} cannot hold a stop-market order on {self.name}"
@@ -248,15 +251,15 @@ class CcxtExchange:
             )
         params["triggerPrice"] = float(stop)  # type: ignore[arg-type]
         if order.type is OrderType.STOP:
-            return "market", float(amount), None, params
-        return "limit", float(amount), float(price), params  # type: ignore[arg-type]
+            return "market", float(amount), None, params, sent
+        return "limit", float(amount), float(price), params, sent  # type: ignore[arg-type]
 
     async def create_order(self, order: Order) -> ExchangeOrder:
         """Send `order` once. A create that may have reached the exchange (timeout, 5xx) is not
         re-sent: it is looked up by client order id and returned if it exists; otherwise
         `ExchangeUnavailable` tells the engine to reconcile later."""
         await self._ensure_markets()
-        ccxt_type, amount, price, params = self._order_request(order)
+        ccxt_type, amount, price, params, sent = self._order_request(order)
         try:
             raw = await self._once(
                 "create_order", order.symbol, ccxt_type, order.side.value, amount, price, params
@@ -265,7 +268,7 @@ class CcxtExchange:
             raise  # refused before reaching the matching engine: nothing to look up
         except ExchangeUnavailable as exc:
             return await self._recover_create(order, exc)
-        return mapping.exchange_order(self.id, raw, fallback=order)
+        return mapping.exchange_order(self.id, raw, fallback=sent)
 
     async def _recover_create(self, order: Order, cause: ExchangeUnavailable) -> ExchangeOrder:
         log.warning(

@@ -10,6 +10,7 @@ which is the digits ccxt parsed). No arithmetic on money ever happens in float.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -254,6 +255,23 @@ def trade(exchange_id: str, data: Mapping, quote: str) -> Trade | None:
 
 
 # -- orders ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SentOrder:
+    """What we actually sent (after rounding): the fallback for a terse acknowledgement."""
+
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    amount: Decimal
+    price: Decimal | None
+    stop_price: Decimal | None
+    client_order_id: str
+
+    @classmethod
+    def of(cls, order: Order, amount: Decimal, price: Decimal | None, stop: Decimal | None) -> "SentOrder":
+        return cls(order.symbol, order.side, order.type, amount, price, stop, order.client_order_id)
+
+
 def order_status(status: str | None, filled: Decimal | None) -> OrderStatus:
     """ccxt status -> ours; an 'open' order with fills is PARTIALLY_FILLED, no status yet is
     SUBMITTED (the exchange acknowledged the request but said nothing about the order)."""
@@ -280,7 +298,7 @@ def order_type(ccxt_type: str | None, trigger: Decimal | None, fallback: OrderTy
     raise ExchangeError(f"unknown order type from the exchange: {ccxt_type!r}")
 
 
-def exchange_order(exchange_id: str, data: Mapping, fallback: Order | None = None) -> ExchangeOrder:
+def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None = None) -> ExchangeOrder:
     """A ccxt order as an `ExchangeOrder`. `fallback` (the order we sent) fills what a terse
     acknowledgement leaves out (some exchanges answer a create with little more than an id)."""
     def raw(field: str) -> Any:
@@ -300,8 +318,11 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: Order | None = Non
         average: Decimal | None = cost / filled
     else:
         average = positive(data.get("average"))
-    trigger = positive(raw("stop_price")) or positive(data.get("triggerPrice")) or positive(
-        data.get("stopPrice")
+    trigger = (
+        positive(raw("stop_price"))
+        or positive(data.get("triggerPrice"))
+        or positive(data.get("stopPrice"))
+        or (fallback.stop_price if fallback else None)
     )
     quote = symbol.split("/")[1].split(":")[0] if "/" in symbol else ""
     fills = tuple(
