@@ -85,8 +85,9 @@ def can_transition(current: OrderStatus, new: OrderStatus) -> bool:
 
 
 def new_client_order_id() -> str:
-    """A client order id every exchange accepts (Binance: ≤36 chars of [.A-Z:/a-z0-9_-])."""
-    return "mq-" + uuid.uuid4().hex[:29]
+    """A client order id every exchange accepts: letters and digits, 32 chars (Binance, OKX
+    and Bybit all take it)."""
+    return "mq" + uuid.uuid4().hex[:30]
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,40 @@ def delete_keys(exchange_id: str, *, sandbox: bool = False) -> bool:
     except KeyringError as exc:
         raise KeyStoreError(f"cannot delete API keys from the system keyring: {exc}") from None
     return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m moniqo_desktop.exchanges.keys set|delete|show EXCHANGE [--sandbox]`.
+
+    Prompts without echo, so keys never land in shell history.
+    """
+    import argparse
+    import getpass
+
+    parser = argparse.ArgumentParser(prog="python -m moniqo_desktop.exchanges.keys",
+                                     description="Manage exchange API keys in the OS keyring.")
+    parser.add_argument("action", choices=["set", "delete", "show"])
+    parser.add_argument("exchange", help="ccxt exchange id, e.g. binance")
+    parser.add_argument("--sandbox", action="store_true", help="the testnet keys")
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "set":
+            api_key = getpass.getpass("API key: ").strip()
+            secret = getpass.getpass("API secret: ").strip()
+            password = getpass.getpass("Passphrase (empty if none): ").strip() or None
+            save_keys(args.exchange, ApiKeys(api_key, secret, password), sandbox=args.sandbox)
+            print(f"Saved keys for {account_name(args.exchange, args.sandbox)} in the OS keyring.")
+        elif args.action == "delete":
+            gone = delete_keys(args.exchange, sandbox=args.sandbox)
+            print("Deleted." if gone else "No keys were stored.")
+        else:
+            keys = load_keys(args.exchange, sandbox=args.sandbox)
+            print(repr(keys) if keys else "No keys stored.")
+    except KeyStoreError as exc:
+        print(f"error: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

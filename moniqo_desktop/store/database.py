@@ -21,7 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .. import config
@@ -175,7 +175,12 @@ def _sqlite_error(path: Path, exc: sqlite3.Error) -> StoreError:
 def create_store_engine(location: Location, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     """An Engine for `location`, with the SQLite connection setup described in the module doc."""
     if not location.is_sqlite:
-        return create_engine(location.url, pool_pre_ping=True)
+        try:
+            return create_engine(location.url, pool_pre_ping=True)
+        except ImportError as exc:
+            raise StoreError(
+                f"cannot open {location.label}: its database driver is not installed ({exc})"
+            ) from exc
     if location.path is not None:
         try:
             location.path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,8 +213,7 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: float) -> None:
             cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: object) -> None:
+    def _on_begin(conn: Connection) -> None:
         # Writers use BEGIN IMMEDIATE: taking the write lock up front means a busy database waits
         # (busy_timeout) instead of failing when a read transaction later tries to write.
-        statement = conn.get_execution_options().get(BEGIN_OPTION, "BEGIN")  # type: ignore[attr-defined]
-        conn.exec_driver_sql(statement)  # type: ignore[attr-defined]
+        conn.exec_driver_sql(conn.get_execution_options().get(BEGIN_OPTION, "BEGIN"))

@@ -38,6 +38,7 @@ STATUS_FIELDS = ("status", "reason", "at")
 UPDATE_FIELDS = tuple(c.name for c in position_updates.columns if c.name != "id")
 
 Row = dict[str, Any]
+RowLike = Mapping[Any, Any]  # a dict or SQLAlchemy's RowMapping
 
 
 def order_row(order: Order) -> Row:
@@ -49,7 +50,7 @@ def order_row(order: Order) -> Row:
     return row
 
 
-def _protection(row: Mapping[str, Any]) -> Protection | None:
+def _protection(row: RowLike) -> Protection | None:
     if not row["has_protection"]:
         return None
     return Protection(**{name: row[PROTECTION_PREFIX + name] for name in PROTECTION_FIELDS})
@@ -76,7 +77,7 @@ def update_row(update: PositionUpdate) -> Row:
 
 
 def build_order(
-    row: Mapping[str, Any], fills: Iterable[Mapping[str, Any]], history: Iterable[Mapping[str, Any]]
+    row: RowLike, fills: Iterable[RowLike], history: Iterable[RowLike]
 ) -> Order:
     """Rebuild an Order; `fills` and `history` must already be in list order."""
     return Order(
@@ -88,7 +89,7 @@ def build_order(
 
 
 def build_position(
-    row: Mapping[str, Any], risk_thresholds: RiskThresholds | None = None
+    row: RowLike, risk_thresholds: RiskThresholds | None = None
 ) -> Position:
     kwargs = {name: row[name] for name in POSITION_COLUMNS}
     if risk_thresholds is not None:
@@ -96,7 +97,7 @@ def build_position(
     return Position(**kwargs)
 
 
-def build_update(row: Mapping[str, Any]) -> PositionUpdate:
+def build_update(row: RowLike) -> PositionUpdate:
     return PositionUpdate(**{name: row[name] for name in UPDATE_FIELDS})
 
 

@@ -102,7 +102,7 @@ class OrderRow(Base):
 
 
 class FillRow(Base):
-    """One `domain.Fill`; `seq` keeps the order's list order, (order_id, fill_id) makes it idempotent."""
+    """One `domain.Fill`: `seq` keeps the list order, the (order_id, fill_id) key idempotence."""
 
     __tablename__ = "order_fills"
 

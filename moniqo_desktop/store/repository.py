@@ -62,7 +62,14 @@ from .mapping import (
     update_row,
 )
 from .migrate import upgrade_to_head
-from .models import app_state, order_fills, order_status_history, orders, position_updates, positions
+from .models import (
+    app_state,
+    order_fills,
+    order_status_history,
+    orders,
+    position_updates,
+    positions,
+)
 from .updates import PositionUpdate
 
 log = logging.getLogger(__name__)
@@ -242,7 +249,8 @@ class Store:
     def prune_position_updates(self, older_than: datetime) -> int:
         """Delete samples taken before `older_than`; returns the number of rows deleted."""
         with self._transaction("prune position updates", write=True) as conn:
-            result = conn.execute(delete(position_updates).where(position_updates.c.at < older_than))
+            t = position_updates
+            result = conn.execute(delete(t).where(t.c.at < older_than))
             return int(result.rowcount or 0)
 
     # -- app state -----------------------------------------------------------------------------
@@ -255,7 +263,7 @@ class Store:
         return None if text is None else state_codec.loads(text)
 
     def set_state(self, key: str, value: Any) -> None:
-        """Store a JSON-able value (dicts, lists, str, int, float, bool, None, Decimal, datetime)."""
+        """Store a JSON-able value: dict, list, str, int, float, bool, None, Decimal, datetime."""
         text = state_codec.dumps(value)  # fail on an unstorable value before touching the db
         with self._transaction("save app state", write=True) as conn:
             _upsert(conn, app_state, [{"key": key, "value": text, "updated_at": utcnow()}], "key")

@@ -26,7 +26,9 @@ def _encode(value: Any) -> Any:
         return {DECIMAL_TAG: str(value)}
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError(f"refusing a naive datetime ({value.isoformat()}): give it a time zone")
+            raise ValueError(
+                f"refusing a naive datetime ({value.isoformat()}): give it a time zone"
+            )
         return {DATETIME_TAG: value.isoformat()}
     raise TypeError(f"app state cannot hold a {type(value).__name__} ({value!r})")
 

@@ -35,6 +35,8 @@ class DecimalText(TypeDecorator[Decimal]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if type(value) is Decimal and value.is_finite():  # the hot path: thousands per save
+            return str(value)
         if value is None:
             return None
         if isinstance(value, bool) or isinstance(value, float):
@@ -66,16 +68,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__} ({value!r})")
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-            raise ValueError(f"refusing a naive datetime ({value.isoformat()}): give it a time zone")
+            raise ValueError(
+                f"refusing a naive datetime ({value.isoformat()}): give it a time zone"
+            )
         utc = value.astimezone(timezone.utc)
         return utc if dialect.name in _TZ_AWARE_DIALECTS else utc.replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        moment: datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
 
 
 class EnumText(TypeDecorator[E], Generic[E]):

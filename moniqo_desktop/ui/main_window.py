@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
         self.resize(1440, 900)
-        self.right_splitter.setSizes([250, 390, 230])
+        self.right_splitter.setSizes([240, 370, 260])
         self.middle_splitter.setSizes([720, 380])
 
         self.entry.submitted.connect(self.place_order)

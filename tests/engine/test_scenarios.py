@@ -23,7 +23,7 @@ from moniqo_desktop.engine.events import (
     PositionOpened,
     UserMessage,
 )
-from moniqo_desktop.store import Store
+from moniqo_desktop.exchanges import DemoExchange
 
 D = Decimal
 
@@ -187,5 +187,27 @@ async def test_restart_keeps_everything(db_path, demo, settings, clock):
         await again.run_cycle()
         assert again.order(limit.id).status is OrderStatus.FILLED
         assert len(again.positions(open_only=True)) == 2
+    finally:
+        await again.close()
+
+
+async def test_paper_account_survives_restart_with_a_new_exchange(db_path, settings, clock):
+    """The paper account (balances, resting orders) lives in the store, not in the process."""
+    first = DemoExchange(prices={"BTC/USDT": D("50000")})
+    engine = await Engine.open(db_path, first, settings=settings, clock=clock)
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.05")
+    limit = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                     amount="0.02", price="45000")
+    balances = await first.fetch_balance()
+    await engine.close()
+
+    second = DemoExchange(prices={"BTC/USDT": D("50000")})  # a fresh process, fresh venue
+    again = await Engine.open(db_path, second, settings=settings, clock=clock)
+    try:
+        assert (await second.fetch_balance())["USDT"] == balances["USDT"]
+        assert again.order(limit.id).status is OrderStatus.OPEN
+        second.set_price("BTC/USDT", D("44900"))
+        await again.run_cycle()
+        assert again.order(limit.id).status is OrderStatus.FILLED
     finally:
         await again.close()

@@ -23,6 +23,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import ccxt.async_support as ccxt_async
 
+from moniqo_desktop.exchanges.ccxt_exchange import CcxtExchange
+from moniqo_desktop.exchanges.ccxt_retry import RetryPolicy
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 # Errors the fetch layer itself raises (aiohttp failures), by the name a fixture uses.
@@ -194,3 +197,37 @@ class Replay:
         )
         exchange.handle_http_status_code(rec.status, rec.reason, url, method, text)
         return parsed if parsed is not None else text
+
+
+# -- clients answered by recordings (shared by the exchange and engine tests) ---------------
+TEST_KEY = "test-api-key-7f3a9c"
+TEST_SECRET = "test-secret-b81d4e0a"
+TEST_PASSWORD = "test-passphrase-55"
+
+
+class SleepRecorder:
+    """An instant `sleep` that remembers the delays asked for (backoff is asserted, not waited)."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+
+def replayed(exchange_id: str, replay: Replay, sleeps: SleepRecorder, **kwargs) -> CcxtExchange:
+    """A `CcxtExchange` whose ccxt client answers from `replay` (only the HTTP layer is replaced)."""
+    exchange = CcxtExchange(
+        exchange_id,
+        api_key=TEST_KEY,
+        secret=TEST_SECRET,
+        retry=RetryPolicy(attempts=3, base_delay=0.5),
+        sleep=sleeps,
+        # offline: no 250 ms pause on close, and no real-time pacing by ccxt's throttle (the
+        # production default, enableRateLimit=True, is asserted in test_ccxt_client)
+        ccxt_options={"timeout_on_exit": 0, "enableRateLimit": False, **kwargs.pop("ccxt_options", {})},
+        **kwargs,
+    )
+    replay.install(exchange.client)
+    return exchange

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from conftest import TEST_KEY, TEST_SECRET, replayed
+from ccxt_replay import TEST_KEY, TEST_SECRET, replayed
 
 from moniqo_desktop.domain import Order, OrderSide, OrderStatus, OrderType
 from moniqo_desktop.exchanges.errors import (

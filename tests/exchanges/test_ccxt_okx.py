@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from ccxt_replay import Replay
-from conftest import TEST_PASSWORD, replayed
+from ccxt_replay import TEST_PASSWORD, replayed
 
 from moniqo_desktop.domain import Order, OrderStatus, OrderType
 from moniqo_desktop.exchanges.errors import InsufficientFunds, OrderNotFound

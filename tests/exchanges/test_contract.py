@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from conftest import SleepRecorder, replayed
+from ccxt_replay import SleepRecorder, replayed
 from ccxt_replay import Replay
 
 from moniqo_desktop.domain import Order, OrderSide, OrderStatus, OrderType

@@ -1,4 +1,5 @@
-"""Store test helpers: domain objects with every field set, and an exact comparison.
+"""Store test helpers: domain objects with every field set, an exact comparison, sample price
+updates and app state, and the models-vs-database schema diff.
 
 Order and Position compare by identity (eq=False), so "loaded equals saved" is checked with
 `snapshot`, which flattens an object to plain values and keeps what `==` would hide: a Decimal's
@@ -13,6 +14,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, create_engine
+
 from moniqo_desktop.domain import (
     ExitReason,
     Fill,
@@ -23,6 +28,8 @@ from moniqo_desktop.domain import (
     PositionStatus,
     Protection,
 )
+from moniqo_desktop.store import PositionUpdate
+from moniqo_desktop.store.models import Base
 
 D = Decimal
 UTC = timezone.utc
@@ -102,8 +109,9 @@ def full_order(**overrides: Any) -> Order:
             reason=f"fill #{i} — “quoted” ünïcode",
         )
         if i in (3, 11):
-            order.update_status(OrderStatus.CANCELLING, "user asked", T0 + timedelta(seconds=40 + i))
-            order.update_status(OrderStatus.OPEN, "cancel refused", T0 + timedelta(seconds=41 + i))
+            asked, refused = T0 + timedelta(seconds=40 + i), T0 + timedelta(seconds=41 + i)
+            order.update_status(OrderStatus.CANCELLING, "user asked", asked)
+            order.update_status(OrderStatus.OPEN, "cancel refused", refused)
     assert order.status is OrderStatus.PARTIALLY_FILLED
     return order
 
@@ -176,3 +184,44 @@ def minimal_position(**overrides: Any) -> Position:
     )
     kwargs.update(overrides)
     return Position(**kwargs)
+
+
+def sample(position_id: str, minutes: float, price: str = "100", **kw: object) -> PositionUpdate:
+    values: dict[str, object] = dict(
+        position_id=position_id,
+        at=T0 + timedelta(minutes=minutes),
+        price=D(price),
+        unrealized_pnl=D("-0.000000012345678901234567"),
+        drawdown=D("1.25"),
+        stop_loss=None,
+        high_water_mark=D("101.5"),
+        low_water_mark=D("99.000"),
+    )
+    values.update(kw)
+    return PositionUpdate(**values)  # type: ignore[arg-type]
+
+
+ACCOUNT = {
+    "balances": {
+        "USDT": {"free": D("99950.123456789012345678"), "total": D("100000.00")},
+        "BTC": {"free": D("0.000000012345678901234567"), "total": D("1E-8")},
+    },
+    "next_id": 42,
+    "fee_rate": D("0.001"),
+    "open_orders": [{"id": "o-1", "price": D("50000"), "at": T0}, {"id": "o-2", "price": None}],
+    "ratio": 0.5,
+    "enabled": True,
+    "note": "naïve “quotes”",
+}
+
+
+def schema_diff(url: str, metadata: MetaData = Base.metadata) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
+            return compare_metadata(ctx, metadata)
+    finally:
+        engine.dispose()

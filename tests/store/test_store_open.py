@@ -290,3 +290,14 @@ def test_default_path_is_in_the_user_data_dir() -> None:
 def test_store_error_is_not_a_domain_error() -> None:
     assert issubclass(StoreError, Exception) and not issubclass(StoreError, DomainError)
     assert not issubclass(StoreError, ValueError)
+
+
+def test_a_missing_database_driver_is_a_store_error() -> None:
+    try:
+        import pg8000  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pg8000 is installed here")
+    with pytest.raises(StoreError, match="driver is not installed"):
+        Store.open("postgresql+pg8000://trader:s3cret@localhost/moniqo")

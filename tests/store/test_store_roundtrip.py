@@ -157,7 +157,8 @@ def test_load_positions_open_only(store: Store) -> None:
     closed = closed_position(opened_at=T0 - timedelta(days=1))
     store.save(closing, closed, open_, opening)
     assert [p.id for p in store.load_positions()] == [closed.id, opening.id, open_.id, closing.id]
-    assert [p.id for p in store.load_positions(open_only=True)] == [opening.id, open_.id, closing.id]
+    open_ids = [p.id for p in store.load_positions(open_only=True)]
+    assert open_ids == [opening.id, open_.id, closing.id]
 
 
 def test_risk_thresholds_are_settings_applied_on_load(store: Store) -> None:
@@ -300,7 +301,7 @@ def _field_names(cls: type) -> set[str]:
 
 
 def test_every_domain_field_has_a_column() -> None:
-    """A field added to the domain must get a column (and a migration) or be declared unpersisted."""
+    """A new domain field needs a column (and a migration) or an explicit "not persisted"."""
     order_cols = {c.name for c in orders.columns}
     assert _field_names(Order) - mapping.UNPERSISTED_ORDER_FIELDS <= order_cols
     assert set(mapping.PROTECTION_FIELDS) == _field_names(Protection)

@@ -10,7 +10,10 @@ migrations run from a PyInstaller bundle. For developers, `sqlalchemy.url` in th
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.types import TypeDecorator
 
@@ -20,7 +23,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(kind: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Autogenerate writes our TypeDecorators as their plain SQL type (e.g. `sa.Text()`).
 
     Revisions must not import app code: a later edit to a TypeDecorator would otherwise change
@@ -31,7 +34,7 @@ def _render_item(kind: str, obj: object, autogen_context: object) -> str | bool:
     return False
 
 
-def _configure_and_run(**kwargs: object) -> None:
+def _configure_and_run(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         render_as_batch=True,

@@ -45,6 +45,9 @@ def _cancel_action(order: Order) -> str | None:
 
 
 ORDER_COLUMNS: tuple[Column, ...] = (
+    # the action first: always visible, however narrow the window
+    Column("cancel", "", get=lambda o: None, kind=CellKind.ACTION, action=_cancel_action,
+           width=72),
     Column("created_at", "Time", kind=CellKind.TIME,
            tooltip=lambda o: fmt_time(o.created_at, with_date=True)),
     Column("symbol", "Symbol"),
@@ -61,8 +64,6 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("fees", "Fees", get=_fees, kind=CellKind.DECIMAL, places=4, tooltip=_fees_tip,
            header_tip="Fees valued in the quote currency"),
     Column("client_order_id", "Client id", width=250),
-    Column("cancel", "", get=lambda o: None, kind=CellKind.ACTION, action=_cancel_action,
-           width=72),
 )
 
 

@@ -68,6 +68,8 @@ def _held(p: Position):
 
 
 POSITION_COLUMNS: tuple[Column, ...] = (
+    # the action first: always visible, however narrow the window
+    Column("close", "", get=lambda p: None, kind=CellKind.ACTION, action=_close_action, width=64),
     Column("symbol", "Symbol"),
     Column("side", "Side", kind=CellKind.ENUM),
     Column("amount", "Amount", kind=CellKind.AMOUNT),
@@ -91,7 +93,6 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("held", "Held", get=_held, kind=CellKind.DURATION),
     Column("status", "Status", kind=CellKind.ENUM, tooltip=_status_tip, display=_status,
            width=150),
-    Column("close", "", get=lambda p: None, kind=CellKind.ACTION, action=_close_action, width=64),
 )
 
 

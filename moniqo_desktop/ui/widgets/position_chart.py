@@ -100,6 +100,7 @@ class PositionChart(QWidget):
             plot.showAxis("right")
             plot.getAxis("right").setStyle(showValues=False)
             plot.getAxis("right").setWidth(8)
+        self.price_plot.getViewBox().setDefaultPadding(0.08)  # room for the level labels
         self.dd_plot.setLabel("left", "DD %")
         self.dd_plot.invertY(True)  # a drawdown hangs down from zero
 

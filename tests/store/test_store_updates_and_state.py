@@ -1,0 +1,127 @@
+"""Position price samples (add, query by time, prune) and the app_state key/value documents."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from moniqo_desktop.store import PositionUpdate, Store
+
+from store_helpers import ACCOUNT, T0, full_position, minimal_position, sample
+
+D = Decimal
+
+
+@pytest.fixture
+def two_positions(store: Store) -> tuple[str, str]:
+    a, b = minimal_position(), minimal_position()
+    store.save(a, b)
+    return a.id, b.id
+
+
+def test_updates_come_back_in_time_order_and_exact(store: Store, two_positions) -> None:
+    a, b = two_positions
+    rows = [sample(a, m, price=f"{100 + m}.10") for m in (5, 1, 3, 2, 4)]
+    rows.append(sample(b, 0))
+    rows.append(sample(a, 6, stop_loss=D("95.5"),
+                       at=(T0 + timedelta(minutes=6)).astimezone(timezone(timedelta(hours=-5)))))
+    assert store.add_position_updates(iter(rows)) == 7
+    got = store.position_updates(a)
+    assert [u.at for u in got] == [T0 + timedelta(minutes=m) for m in range(1, 7)]
+    assert [str(u.price) for u in got[:5]] == [f"{100 + m}.10" for m in range(1, 6)]
+    assert got[0] == sample(a, 1, price="101.10")  # frozen dataclass: == compares every field
+    assert got[-1].stop_loss == D("95.5") and got[-1].at.utcoffset() == timedelta(0)
+    assert all(u.at.tzinfo is not None for u in got)
+    assert [u.position_id for u in store.position_updates(b)] == [b]
+    assert store.position_updates("unknown") == []
+
+
+def test_since_is_inclusive(store: Store, two_positions) -> None:
+    a, _ = two_positions
+    store.add_position_updates(sample(a, m) for m in range(10))
+    got = store.position_updates(a, since=T0 + timedelta(minutes=7))
+    assert [u.at for u in got] == [T0 + timedelta(minutes=m) for m in (7, 8, 9)]
+
+
+def test_same_instant_keeps_insertion_order(store: Store, two_positions) -> None:
+    a, _ = two_positions
+    store.add_position_updates([sample(a, 1, price="1"), sample(a, 1, price="2")])
+    assert [u.price for u in store.position_updates(a)] == [D(1), D(2)]
+
+
+def test_prune_deletes_only_older_rows_and_counts_them(store: Store, two_positions) -> None:
+    a, b = two_positions
+    store.add_position_updates([sample(a, m) for m in range(10)] + [sample(b, m) for m in range(4)])
+    assert store.prune_position_updates(T0 + timedelta(minutes=3)) == 6
+    assert [u.at for u in store.position_updates(a)][0] == T0 + timedelta(minutes=3)
+    assert len(store.position_updates(b)) == 1
+    assert store.prune_position_updates(T0) == 0
+
+
+def test_prune_refuses_a_naive_cutoff(store: Store) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        store.prune_position_updates(datetime(2026, 1, 1))
+
+
+def test_adding_nothing_is_fine(store: Store) -> None:
+    assert store.add_position_updates([]) == 0
+
+
+def test_snapshot_of_a_live_position(store: Store) -> None:
+    position = full_position()
+    store.save(position)
+    update = PositionUpdate.of(position)
+    assert update.at == position.updated_at
+    assert update.price == position.current_price and update.stop_loss == position.stop_loss
+    assert update.unrealized_pnl == position.unrealized_pnl
+    assert update.drawdown == position.drawdown
+    store.add_position_updates([update])
+    assert store.position_updates(position.id) == [update]
+
+
+def test_updates_persist_across_reopen(db_path: Path) -> None:
+    position = minimal_position()
+    with Store.open(db_path) as s:
+        s.save(position)
+        s.add_position_updates([sample(position.id, 1)])
+    with Store.open(db_path) as s:
+        assert s.position_updates(position.id) == [sample(position.id, 1)]
+
+
+# -- app_state ------------------------------------------------------------------------------
+
+def test_state_round_trips_decimals_datetimes_and_plain_json(store: Store) -> None:
+    store.set_state("paper:demo", ACCOUNT)
+    got = store.get_state("paper:demo")
+    assert got == ACCOUNT
+    usdt = got["balances"]["USDT"]["free"]
+    assert isinstance(usdt, Decimal) and str(usdt) == "99950.123456789012345678"
+    assert str(got["balances"]["BTC"]["total"]) == "1E-8"
+    assert got["open_orders"][0]["at"] == T0 and got["open_orders"][0]["at"].tzinfo is not None
+
+
+def test_state_overwrites_and_missing_keys_are_none(store: Store) -> None:
+    assert store.get_state("nothing") is None
+    store.set_state("k", [1, 2])
+    store.set_state("k", {"v": D("2.50")})
+    assert store.get_state("k") == {"v": D("2.50")}
+    store.set_state("scalar", D("7"))
+    assert store.get_state("scalar") == D("7")
+
+
+@pytest.mark.parametrize("bad", [{1, 2}, object(), D("NaN"), float("nan"), datetime(2026, 1, 1)])
+def test_unstorable_state_is_refused_before_writing(store: Store, bad: object) -> None:
+    store.set_state("k", "before")
+    with pytest.raises((TypeError, ValueError)):
+        store.set_state("k", {"x": bad})
+    assert store.get_state("k") == "before"
+
+
+def test_state_persists_across_reopen(db_path: Path) -> None:
+    with Store.open(db_path) as s:
+        s.set_state("paper:demo", ACCOUNT)
+    with Store.open(db_path) as s:
+        assert s.get_state("paper:demo") == ACCOUNT

@@ -1,0 +1,292 @@
+"""The real main window on the real engine and the paper exchange, driven like a trader would."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+import qasync
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from moniqo_desktop.config import Settings
+from moniqo_desktop.domain import ExitReason, OrderStatus, PositionStatus
+from moniqo_desktop.engine import Engine
+from moniqo_desktop.exchanges import DemoExchange
+from moniqo_desktop.ui import tasks
+from moniqo_desktop.ui.main_window import MainWindow
+from moniqo_desktop.ui.notifier import Notifier
+
+D = Decimal
+DISPLAY = Qt.ItemDataRole.DisplayRole
+
+
+@pytest.fixture
+def qloop(qapp):
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+    await until_idle()
+
+
+async def until_idle() -> None:
+    while tasks.pending():
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def run(qloop, qtbot, tmp_path):
+    """Run `scenario(window, engine, exchange)` on the qasync loop with a fresh paper account."""
+
+    def runner(scenario):
+        async def main():
+            exchange = DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")},
+                                    fee_rate=D("0.001"))
+            engine = await Engine.open(tmp_path / "moniqo.sqlite3", exchange)
+            window = MainWindow(engine, Settings(),
+                                qsettings=QSettings(str(tmp_path / "ui.ini"),
+                                                    QSettings.Format.IniFormat),
+                                notifier=Notifier(enabled=False), duration_refresh_ms=0)
+            qtbot.addWidget(window)
+            window.show()
+            try:
+                await scenario(window, engine, exchange)
+            finally:
+                await until_idle()
+                window.close()
+                await engine.close()
+
+        qloop.run_until_complete(main())
+
+    return runner
+
+
+def cell(model, row: int, key: str) -> str:
+    return model.index(row, model.column_index(key)).data(DISPLAY)
+
+
+def click_action(qtbot, view, key: str, obj_id: str) -> None:
+    rect = view.action_rect(key, obj_id)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+async def buy_market(qtbot, window, amount: str, symbol: str = "BTC/USDT") -> None:
+    entry = window.entry
+    entry.symbol.setCurrentText(symbol)
+    entry.amount.clear()
+    qtbot.keyClicks(entry.amount, amount)
+    qtbot.mouseClick(entry.submit_button, Qt.MouseButton.LeftButton)
+
+
+def test_typed_order_becomes_order_and_position_rows(run, qtbot):
+    async def scenario(window, engine, exchange):
+        positions, orders = window.positions.model, window.orders.model
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: positions.rowCount() == 1 and orders.rowCount() == 1)
+        assert cell(orders, 0, "status") == "Filled"
+        assert cell(orders, 0, "amount") == "0.1"
+        assert cell(orders, 0, "avg_price") == "50,000.00"
+        assert cell(positions, 0, "symbol") == "BTC/USDT"
+        assert cell(positions, 0, "side") == "Long"
+        assert cell(positions, 0, "status") == "Open"
+        assert window.positions.view.proxy.rowCount() == 1  # the "Open" filter shows it
+        assert window.chart.position is not None  # first position is selected and charted
+        assert "filled" in " ".join(window.log_panel.texts()).lower()
+
+    run(scenario)
+
+
+def test_close_button_confirms_then_closes_with_reason_manual(run, qtbot, monkeypatch):
+    asked: list[str] = []
+
+    def yes(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+
+    async def scenario(window, engine, exchange):
+        positions = window.positions.model
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: positions.rowCount() == 1)
+        position = positions.object_at(0)
+        click_action(qtbot, window.positions.view, "close", position.id)
+        await until(lambda: not position.is_open)
+        assert asked and "BTC/USDT" in asked[0]
+        assert position.status is PositionStatus.CLOSED
+        assert position.close_reason is ExitReason.MANUAL
+        assert cell(positions, 0, "status") == "Closed · manual"
+        assert cell(positions, 0, "unrealized_pnl") == ""
+        assert cell(positions, 0, "realized_pnl").startswith("-")  # fees, no price move
+        assert window.positions.view.proxy.rowCount() == 0  # left the "Open" view
+        window.positions.set_filter("Closed")
+        assert window.positions.view.proxy.rowCount() == 1
+
+    run(scenario)
+
+
+def test_declining_the_confirmation_keeps_the_position(run, qtbot, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
+
+    async def scenario(window, engine, exchange):
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: window.positions.model.rowCount() == 1)
+        position = window.positions.model.object_at(0)
+        window.positions.view.select_id(position.id)
+        window.positions.view.setFocus()
+        qtbot.keyClick(window.positions.view, Qt.Key.Key_Delete)
+        await until_idle()
+        assert position.is_open
+
+    run(scenario)
+
+
+def test_price_move_repaints_only_the_position_rows(run, qtbot):
+    async def scenario(window, engine, exchange):
+        positions = window.positions.model
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: positions.rowCount() == 1)
+        await buy_market(qtbot, window, "1", symbol="ETH/USDT")
+        await until(lambda: positions.rowCount() == 2)
+        btc_row = next(r for r in range(2) if positions.object_at(r).symbol == "BTC/USDT")
+        before = cell(positions, btc_row, "unrealized_pnl")
+        changed: list[tuple[int, int, int, int]] = []
+        positions.dataChanged.connect(lambda tl, br, roles=(): changed.append(
+            (tl.row(), br.row(), tl.column(), br.column())))
+        resets: list[bool] = []
+        positions.modelAboutToBeReset.connect(lambda: resets.append(True))
+
+        exchange.set_price("BTC/USDT", D("51000"))
+        await engine.run_cycle()
+
+        # 0.1 * (51000 - 50000) - 5 entry fee
+        assert cell(positions, btc_row, "unrealized_pnl") == "+95.00" != before
+        assert changed, "no dataChanged at all"
+        assert all(top == bottom for top, bottom, _l, _r in changed), changed
+        assert {top for top, *_ in changed} == {0, 1}  # one signal per position update
+        assert resets == []
+        # the account strip and chart follow
+        assert window.account.open_pnl.value.text().startswith("+")
+        assert window.chart.price_curve.getData()[1][-1] == 51000.0
+
+    run(scenario)
+
+
+def test_limit_order_cancel_button(run, qtbot):
+    async def scenario(window, engine, exchange):
+        entry, orders = window.entry, window.orders.model
+        entry.set_order_type("limit")
+        qtbot.keyClicks(entry.amount, "0.1")
+        qtbot.keyClicks(entry.price, "45000")
+        qtbot.mouseClick(entry.submit_button, Qt.MouseButton.LeftButton)
+        await until(lambda: orders.rowCount() == 1)
+        order = orders.object_at(0)
+        assert order.status is OrderStatus.OPEN
+        click_action(qtbot, window.orders.view, "cancel", order.id)
+        await until(lambda: order.status is OrderStatus.CANCELLED)
+        assert cell(orders, 0, "status") == "Cancelled"
+        assert window.positions.model.rowCount() == 0
+
+    run(scenario)
+
+
+def test_exchange_rejection_is_shown_in_the_form(run, qtbot):
+    async def scenario(window, engine, exchange):
+        await buy_market(qtbot, window, "5")  # 250 000 USDT > 10 000 in the paper account
+        await until(lambda: window.orders.model.rowCount() == 1 or window.entry.error.text())
+        assert window.entry.error.text()
+        assert window.positions.model.rowCount() == 0
+
+    run(scenario)
+
+
+def test_invalid_amount_sends_nothing_to_the_engine(run, qtbot):
+    async def scenario(window, engine, exchange):
+        await buy_market(qtbot, window, "-1")
+        await until_idle()
+        assert engine.orders() == []
+        assert window.entry.amount.property("invalid") is True
+
+    run(scenario)
+
+
+def action_for(window, keys: str):
+    wanted = QKeySequence(keys)
+    return next(a for a in window.actions() if a.shortcut() == wanted)
+
+
+def test_ctrl_n_focuses_the_amount(run, qtbot):
+    async def scenario(window, engine, exchange):
+        window.positions.view.setFocus()
+        action_for(window, "Ctrl+N").trigger()
+        await asyncio.sleep(0.01)
+        assert window.focusWidget() is window.entry.amount
+
+    run(scenario)
+
+
+def test_ctrl_w_closes_the_selected_position(run, qtbot, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+
+    async def scenario(window, engine, exchange):
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: window.positions.model.rowCount() == 1)
+        position = window.positions.model.object_at(0)
+        window.positions.view.select_id(position.id)
+        action_for(window, "Ctrl+W").trigger()
+        await until(lambda: not position.is_open)
+        assert position.close_reason is ExitReason.MANUAL
+
+    run(scenario)
+
+
+def test_window_state_round_trips_through_qsettings(run, qtbot, tmp_path):
+    async def scenario(window, engine, exchange):
+        window.right_splitter.setSizes([300, 300, 200])
+        window.positions.view.setColumnWidth(2, 123)
+        window.save_state()
+        saved = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+        assert saved.value("splitters/rightSplitter") is not None
+        assert saved.value("positions/header") is not None
+
+    run(scenario)
+
+
+def test_context_menu_edit_protection_calls_the_engine(run, qtbot, monkeypatch):
+    from moniqo_desktop.ui.dialogs.protection_dialog import ProtectionDialog
+
+    def fill_and_accept(dialog):
+        dialog.edits["stop_loss"].setText("48000")
+        dialog.edits["take_profit"].setText("55000")
+        dialog.accept()
+        return ProtectionDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ProtectionDialog, "exec", fill_and_accept)
+
+    async def scenario(window, engine, exchange):
+        positions = window.positions.model
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: positions.rowCount() == 1)
+        position = positions.object_at(0)
+        window.positions.editProtectionRequested.emit(position.id)
+        await until(lambda: position.stop_loss == D("48000"))
+        assert position.take_profit == D("55000")
+        assert cell(positions, 0, "stop_loss") == "48,000.00"
+        assert window.chart.target_line.value() == 55000.0
+
+    run(scenario)

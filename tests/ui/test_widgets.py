@@ -1,0 +1,141 @@
+"""Smaller pieces: dialogs, account strip, log panel, tray fallback, theme, PySide guard."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QObject, Signal
+
+from moniqo_desktop.config import Settings
+from moniqo_desktop.domain import DomainError
+from moniqo_desktop.engine.events import ConnectionState
+from moniqo_desktop.ui import theme
+from moniqo_desktop.ui.dialogs import settings_dialog
+from moniqo_desktop.ui.dialogs.protection_dialog import ProtectionDialog
+from moniqo_desktop.ui.dialogs.settings_dialog import SettingsDialog, parse_thresholds
+from moniqo_desktop.ui.formatting import fmt_amount, fmt_decimal, fmt_duration, fmt_percent
+from moniqo_desktop.ui.notifier import Notifier
+from moniqo_desktop.ui.widgets.account_strip import AccountStrip, equity
+from moniqo_desktop.ui.widgets.log_panel import LogPanel
+
+from ui_factories import make_position
+
+D = Decimal
+
+
+def test_money_is_formatted_from_decimals_half_up():
+    assert fmt_decimal(D("1234.565"), 2) == "1,234.57"
+    assert fmt_decimal(D("-0.001"), 2, sign=True) == "0.00"
+    assert fmt_decimal(D("0.000012345")) == "0.00001235"
+    assert fmt_amount(D("0.50000000")) == "0.5"
+    assert fmt_percent(D("1.9")) == "+1.90 %"
+    from datetime import timedelta
+    assert fmt_duration(timedelta(days=2, hours=3, minutes=4, seconds=5)) == "2d 03:04:05"
+
+
+def test_signal_emits_do_not_use_up_true():
+    """PySide6 6.12 steals a reference to True per emit; the guard must keep the app alive."""
+
+    class Emitter(QObject):
+        ping = Signal()
+
+    emitter = Emitter()
+    for _ in range(20000):
+        emitter.ping.emit()
+    assert sys.getrefcount(True) > 1000
+
+
+def test_protection_dialog_parses_and_refuses_wrong_side(qtbot):
+    position = make_position()
+    dialog = ProtectionDialog(position)
+    qtbot.addWidget(dialog)
+    dialog.edits["stop_loss"].setText("49000")
+    dialog.edits["trailing_stop_percent"].setText("1.5")
+    values = dialog.parse()
+    assert values["stop_loss"] == D("49000") and values["take_profit"] is None
+    assert values["trailing_stop_percent"] == D("1.5")
+    dialog.edits["stop_loss"].setText("51000")  # above the market for a long
+    with pytest.raises(DomainError):
+        dialog.parse()
+    dialog.accept()
+    assert "below" in dialog.error.text() and dialog.result() == 0
+
+
+def test_settings_dialog_edits_a_copy_and_validates(qtbot, monkeypatch):
+    saved: list[tuple] = []
+    monkeypatch.setattr(settings_dialog.keystore, "load_keys", lambda *a, **k: None)
+    monkeypatch.setattr(settings_dialog.keystore, "save_keys",
+                        lambda exchange, keys, sandbox=False: saved.append((exchange, keys,
+                                                                            sandbox)))
+    original = Settings()
+    dialog = SettingsDialog(original)
+    qtbot.addWidget(dialog)
+    dialog.exchange.setCurrentText("binance")
+    dialog.sandbox.setChecked(True)
+    dialog.api_key.setText("key123")
+    dialog.api_secret.setText("s3cret")
+    dialog.theme.setCurrentText("light")
+    dialog.risk_loss.setText("1, 3, 8")
+    dialog.order_poll.setValue(5)
+    dialog.accept()
+    new = dialog.result_settings
+    assert new is not None and new is not original
+    assert (new.exchange, new.sandbox, new.theme) == ("binance", True, "light")
+    assert new.risk_loss_percent == ["1", "3", "8"] and new.order_poll_seconds == 5
+    assert original.exchange == "demo"  # untouched
+    assert saved and saved[0][0] == "binance" and saved[0][2] is True
+    assert saved[0][1].secret == "s3cret" and "s3cret" not in repr(saved[0][1])
+    assert dialog.api_secret.text() == ""  # the secret does not linger in the widget
+
+
+def test_settings_dialog_refuses_bad_thresholds(qtbot, monkeypatch):
+    monkeypatch.setattr(settings_dialog.keystore, "load_keys", lambda *a, **k: None)
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.risk_stop.setText("0.5, 0.25, 0.75")
+    dialog.accept()
+    assert dialog.result_settings is None and "increasing" in dialog.error.text()
+    with pytest.raises(ValueError):
+        parse_thresholds("1, nan, 3", "x")
+
+
+def test_account_strip_equity_and_pnl(qtbot):
+    strip = AccountStrip()
+    qtbot.addWidget(strip)
+    balances = {"USDT": (D("7000"), D("7500")), "BTC": (D("0.1"), D("0.1"))}
+    assert equity(balances, {}, "USDT") is None  # BTC has no price yet: blank, not a guess
+    strip.set_balances(balances)
+    strip.set_prices({"BTC/USDT": D("50000")})
+    assert strip.equity.value.text() == "12,500.00"
+    strip.set_open_pnl(D("-12.5"), 2)
+    assert strip.open_pnl.value.text() == "-12.50 USDT"
+    assert theme.current().down.lower() in strip.open_pnl.value.styleSheet().lower()
+    strip.set_connection(ConnectionState.DEGRADED, "timeout")
+    assert "Degraded" in strip.connection.value.text()
+
+
+def test_log_panel_keeps_levels_and_is_bounded(qtbot):
+    panel = LogPanel(max_lines=10)
+    qtbot.addWidget(panel)
+    for i in range(25):
+        panel.add(f"line {i} <b>", "error" if i % 2 else "info")
+    assert panel.blockCount() == 10
+    assert panel.texts()[-1] == "line 24 <b>"  # escaped, not rendered as HTML
+    assert "line 24 <b>" in panel.toPlainText()
+
+
+def test_notifier_falls_back_silently_without_tray(qtbot):
+    notifier = Notifier(enabled=False)
+    notifier.notify("Order filled", "buy 0.1 BTC/USDT", "info")
+    assert not notifier.available and notifier.sent == [("Order filled", "buy 0.1 BTC/USDT",
+                                                         "info")]
+
+
+def test_light_theme_switches_semantic_colours(qapp):
+    dark_up = theme.current().up
+    theme.apply_theme(qapp, "light")
+    assert theme.current().name == "light" and theme.current().up != dark_up
+    assert theme.pnl_colour(D("1")).name() == theme.LIGHT.up
+    theme.apply_theme(qapp, "dark")
