@@ -88,6 +88,11 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
     app.setOrganizationName("Moniqo")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("moniqo-desktop")
+    # Teardown closes the window before the engine has finished writing; quitting is ours.
+    app.setQuitOnLastWindowClosed(False)
+    from .ui import pyside_fixes
+
+    pyside_fixes.apply()
     icon_path = Path(__file__).parent / "resources" / "moniqo.svg"
     if icon_path.exists():
         app.setWindowIcon(QIcon(str(icon_path)))

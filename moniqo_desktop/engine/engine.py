@@ -218,7 +218,9 @@ class Engine:
         if not protection.is_empty:
             protection.check(PositionSide.from_entry(order.side).direction, reference)
             order.protection = protection
-        return await self.monitor.submit(order)
+        await self.monitor.submit(order)
+        await self._refresh_balances(quiet=True)
+        return order
 
     async def cancel_order(self, order_id: str) -> Order:
         """Ask the exchange to cancel; the order ends CANCELLED, or back OPEN/FILLED if the
@@ -259,6 +261,7 @@ class Engine:
                 self.monitor._save_and_publish(order)
             return order
         self.monitor.apply(order, snap)
+        await self._refresh_balances(quiet=True)
         return order
 
     async def close_position(self, position_id: str) -> Order:
@@ -270,6 +273,7 @@ class Engine:
             raise DomainError("an exit order for this position is already on its way")
         order = await self.tracker.exit(position, ExitReason.MANUAL)
         assert order is not None
+        await self._refresh_balances(quiet=True)
         return order
 
     async def update_protection(

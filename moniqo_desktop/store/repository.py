@@ -108,13 +108,10 @@ class Store:
         engine = create_store_engine(location, busy_timeout)
         try:
             upgrade_to_head(engine, location)
-        except StoreError:
-            engine.dispose()
-            raise
         except SQLAlchemyError as exc:
             engine.dispose()
             raise _store_error(location, "open", exc) from exc
-        except Exception:
+        except BaseException:
             engine.dispose()
             raise
         log.info("store opened at %s", location.label)
@@ -357,4 +354,4 @@ def _store_error(location: Location, action: str, exc: SQLAlchemyError) -> Store
             f"could not {action}: the database {location.label} is locked by another program "
             f"({text})"
         )
-    return StoreError(f"could not {action} in the database {location.label}: {text}")
+    return StoreError(f"could not {action}: the database {location.label} reported: {text}")

@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         engine: Any,
         settings: Settings | None = None,
         *,
-        settings_path: Path | None = None,
+        settings_file: Path | None = None,
         qsettings: QSettings | None = None,
         notifier: Notifier | None = None,
         duration_refresh_ms: int = 1000,
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.engine = engine
         self.settings = settings or Settings()
-        self.settings_path = settings_path
+        self.settings_path = settings_file
         self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name}")

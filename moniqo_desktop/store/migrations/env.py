@@ -10,14 +10,16 @@ migrations run from a PyInstaller bundle. For developers, `sqlalchemy.url` in th
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from alembic import context
-from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.types import TypeDecorator
 
 from moniqo_desktop.store.models import Base
+
+if TYPE_CHECKING:  # autogenerate machinery is for developers; the app never loads it
+    from alembic.autogenerate.api import AutogenContext
 
 config = context.config
 target_metadata = Base.metadata

@@ -6,7 +6,7 @@ engine. That keeps the panel free of async code and easy to drive in tests.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSettings, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from PySide6.QtCore import Qt
 
 from ..models.positions import make_positions_model
 from .monitor_view import MonitorView
@@ -69,7 +68,9 @@ class PositionsPanel(QFrame):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.model.rowsInserted.connect(self._update_count)
         self.model.modelReset.connect(self._update_count)
-        self.model.dataChanged.connect(self._maybe_refilter)
+        # the proxy re-filters on dataChanged (dynamic filter): a position that closes leaves
+        # the "Open" view by itself; only the count needs a nudge
+        self.model.dataChanged.connect(self._update_count)
         self._apply_filter()
 
     def _apply_filter(self, *_: object) -> None:
@@ -84,10 +85,6 @@ class PositionsPanel(QFrame):
             return not text or text in position.symbol.upper()
 
         self.view.proxy.set_predicate(accept)
-        self._update_count()
-
-    def _maybe_refilter(self, top_left, bottom_right, roles=()) -> None:
-        """A position that just closed leaves the "Open" view (dynamic filtering)."""
         self._update_count()
 
     def _update_count(self, *_: object) -> None:
