@@ -12,22 +12,49 @@ from enum import Enum
 from typing import Any
 
 
-def auto_places(value: Decimal) -> int:
-    """Decimals worth showing for a price or amount of this magnitude.
+SIGNIFICANT = 5  # digits a price without market rules shows (a tick of 1/10 000 of the price)
 
-    Columns hold several symbols at once (BTC at 50 000, a meme coin at 0.0000123), so a fixed
-    number of places would either clip the small ones or clutter the large ones.
+
+def auto_places(value: Decimal) -> int:
+    """Decimals worth showing for a price of this magnitude: five significant digits, 2..8.
+
+    50 000 -> 2, 143.73 -> 2, 25.125 -> 3, 1.2345 -> 4, 0.45678 -> 5, 0.000012345 -> 8. This is
+    the tick most venues (and the paper exchange) use, so a price without known market rules
+    still looks like the exchange's own figures.
     """
-    magnitude = abs(value)
-    if magnitude == 0:
+    magnitude = abs(Decimal(value))
+    if magnitude == 0 or not magnitude.is_finite():
         return 2
-    if magnitude >= 1000:
-        return 2
-    if magnitude >= 1:
-        return 4
-    if magnitude >= Decimal("0.01"):
-        return 6
-    return 8
+    return min(8, max(2, SIGNIFICANT - 1 - magnitude.adjusted()))
+
+
+# symbol -> decimals of its price tick, from the markets the exchange reported
+_price_places: dict[str, int] = {}
+
+
+def set_markets(markets: Any) -> None:
+    """Remember each market's price precision (`{symbol: MarketInfo}`) for `fmt_price`."""
+    for symbol, market in dict(markets).items():
+        places = getattr(market, "price_decimals", None)
+        if isinstance(places, int):
+            _price_places[symbol] = min(8, max(0, places))
+
+
+def price_places(symbol: str | None, value: Decimal | None = None) -> int:
+    """Decimals for a price of `symbol`: its market's tick, else five significant digits.
+
+    One symbol always gets the same decimals, so a column of its prices lines up.
+    """
+    if symbol is not None and symbol in _price_places:
+        return _price_places[symbol]
+    return auto_places(value) if value is not None else 2
+
+
+def fmt_price(value: Decimal | None, symbol: str | None = None, *, sign: bool = False) -> str:
+    """A price of `symbol` with its market's precision: `143.73`, `50,272.15`, `0.45678`."""
+    if value is None:
+        return ""
+    return fmt_decimal(value, price_places(symbol, Decimal(value)), sign=sign)
 
 
 def fmt_decimal(value: Decimal | None, places: int | None = None, *, sign: bool = False) -> str:

@@ -46,7 +46,8 @@ from ..engine.events import (
 from . import theme
 from .dialogs.protection_dialog import ProtectionDialog
 from .dialogs.settings_dialog import SettingsDialog
-from .formatting import fmt_amount, fmt_decimal, fmt_enum
+from . import formatting
+from .formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_price
 from .models.positions import total_open_pnl
 from .notifier import Notifier, app_icon
 from .order_ticket import OrderTicket
@@ -79,7 +80,7 @@ def _titled(title: str, body: QWidget, name: str = "panel") -> QFrame:
 
 
 def _order_summary(order: Order) -> str:
-    price = f" @ {fmt_decimal(order.price)}" if order.price is not None else ""
+    price = f" @ {fmt_price(order.price, order.symbol)}" if order.price is not None else ""
     return (f"{order.side.value.upper()} {fmt_amount(order.amount)} {order.symbol} "
             f"{order.type.value.replace('_', ' ')}{price}")
 
@@ -238,7 +239,9 @@ class MainWindow(QMainWindow):
         self.account.set_exchange(engine.exchange_name)
         self.entry.fee_rate = (Decimal(self.settings.demo_fee_rate)
                                if self.settings.exchange == "demo" else Decimal("0.001"))
-        self.entry.set_markets(engine.markets())
+        markets = engine.markets()
+        formatting.set_markets(markets)  # every price of a symbol shows its market's decimals
+        self.entry.set_markets(markets)
         prices = engine.last_prices()
         self.entry.set_prices(prices)
         self.account.set_prices(prices)
@@ -306,7 +309,7 @@ class MainWindow(QMainWindow):
         self.positions.model.upsert(p)
         self._refresh_open_pnl()
         self.log_panel.add(f"Position opened: {p.side.value} {fmt_amount(p.amount)} {p.symbol} "
-                           f"@ {fmt_decimal(p.entry_price)}", "success")
+                           f"@ {fmt_price(p.entry_price, p.symbol)}", "success")
         if self.positions.view.current_id() is None:
             self.positions.view.select_id(p.id)
 
@@ -367,7 +370,12 @@ class MainWindow(QMainWindow):
     def _on_position_selected(self, position_id: str | None) -> None:
         position = self.positions.model.get(position_id) if position_id else None
         if position is None:
-            self.chart.clear()
+            # The row left the table (it closed under "Open", or a filter hides it): the chart
+            # keeps the position the trader chose, with its final state, until they pick
+            # another one. It clears only when that position is gone altogether.
+            charted = self.chart.position
+            if charted is None or self.positions.model.get(charted.id) is None:
+                self.chart.clear()
             return
         try:
             updates = self.engine.position_updates(position.id)

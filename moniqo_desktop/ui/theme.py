@@ -51,7 +51,7 @@ DARK = Theme(
     critical="#ff4d6d", neutral="#8a939e", button="#262c34",
     chart_bg="#15181d", chart_grid="#2c323b", chart_price="#d7dce2", chart_stop="#ef5350",
     chart_target="#26a69a", chart_entry="#3d8bfd", chart_break_even="#f0b429",
-    chart_marks="#6c7682",
+    chart_marks="#8d98a5",
 )
 
 LIGHT = Theme(
@@ -62,7 +62,7 @@ LIGHT = Theme(
     critical="#b00020", neutral="#5f6b78", button="#eceff3",
     chart_bg="#ffffff", chart_grid="#e3e6ea", chart_price="#1c2128", chart_stop="#c62828",
     chart_target="#0f8a5f", chart_entry="#1f6feb", chart_break_even="#b7791f",
-    chart_marks="#8a939e",
+    chart_marks="#6b7683",
 )
 
 THEMES = {"dark": DARK, "light": LIGHT}

@@ -2,8 +2,8 @@
 
     python resources/packaging/make_icons.py OUT_DIR [SIZE ...]
 
-Writes OUT_DIR/<size>x<size>/moniqo-desktop.png for each size (default 48 128 256) and copies the
-SVG to OUT_DIR/scalable/moniqo-desktop.svg: the hicolor theme layout, so the .deb copies the tree
+Writes OUT_DIR/<size>x<size>/apps/moniqo-desktop.png for each size (default 48 128 256) and copies
+the SVG to OUT_DIR/scalable/apps/moniqo-desktop.svg: the hicolor theme layout, so the .deb copies the tree
 as it is. PNGs are build output, not committed; Qt's own SVG renderer draws them so the PNGs
 match the window icon pixel for pixel and no extra tool (inkscape, rsvg) is needed.
 """
@@ -39,12 +39,12 @@ def render(out_dir: Path, sizes: tuple[int, ...] = DEFAULT_SIZES) -> list[Path]:
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         renderer.render(painter)
         painter.end()
-        target = out_dir / f"{size}x{size}" / f"{NAME}.png"
+        target = out_dir / f"{size}x{size}" / "apps" / f"{NAME}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         if not image.save(str(target), "PNG"):
             raise SystemExit(f"cannot write {target}")
         written.append(target)
-    scalable = out_dir / "scalable" / f"{NAME}.svg"
+    scalable = out_dir / "scalable" / "apps" / f"{NAME}.svg"
     scalable.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SVG, scalable)
     written.append(scalable)

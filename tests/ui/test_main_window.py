@@ -51,9 +51,10 @@ async def until_idle() -> None:
 def run(qloop, qtbot, tmp_path):
     """Run `scenario(window, engine, exchange)` on the qasync loop with a fresh paper account."""
 
-    def runner(scenario):
+    def runner(scenario, prices: dict[str, Decimal] | None = None):
         async def main():
-            exchange = DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")},
+            exchange = DemoExchange(prices=prices or {"BTC/USDT": D("50000"),
+                                                      "ETH/USDT": D("3000")},
                                     fee_rate=D("0.001"))
             engine = await Engine.open(tmp_path / "moniqo.sqlite3", exchange)
             window = MainWindow(engine, Settings(),
@@ -290,3 +291,53 @@ def test_context_menu_edit_protection_calls_the_engine(run, qtbot, monkeypatch):
         assert window.chart.target_line.value() == 55000.0
 
     run(scenario)
+
+
+def test_selected_position_closing_under_open_keeps_its_chart_and_selects_nothing(
+        run, qtbot, monkeypatch):
+    """The closed position stays charted (final state) until the trader picks another one,
+    and no neighbour becomes current: a Del meant for the closed row must not close it."""
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+
+    async def scenario(window, engine, exchange):
+        positions, view = window.positions.model, window.positions.view
+        assert window.chart.is_empty()  # start-up: the hint, not empty axes
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: positions.rowCount() == 1)
+        await buy_market(qtbot, window, "1", symbol="ETH/USDT")
+        await until(lambda: positions.rowCount() == 2)
+        btc = next(p for p in positions.objects() if p.symbol == "BTC/USDT")
+        eth = next(p for p in positions.objects() if p.symbol == "ETH/USDT")
+        view.select_id(eth.id)
+        assert window.chart.position.id == eth.id
+        window.request_close_position(eth.id)
+        await until(lambda: not eth.is_open and view.proxy.rowCount() == 1)
+        assert view.current_id() is None  # not the BTC neighbour
+        assert window.chart.position.id == eth.id and not window.chart.is_empty()
+        assert "closed" in window.chart.title.text()
+        asked: list[str] = []
+        monkeypatch.setattr(QMessageBox, "question",
+                            staticmethod(lambda *a, **k: asked.append("?")
+                                         or QMessageBox.StandardButton.No))
+        view.setFocus()
+        window.close_or_cancel_selected()  # Ctrl+W / Del with nothing selected
+        assert asked == [] and btc.is_open
+        view.select_id(btc.id)  # the trader picks another position
+        assert window.chart.position.id == btc.id
+
+    run(scenario)
+
+
+def test_prices_use_the_market_precision_everywhere(run, qtbot):
+    async def scenario(window, engine, exchange):
+        await buy_market(qtbot, window, "1", symbol="SOL/USDT")
+        positions = window.positions.model
+        await until(lambda: positions.rowCount() == 1)
+        assert cell(positions, 0, "entry_price") == "143.73"
+        assert cell(window.orders.model, 0, "avg_price") == "143.73"
+        title = window.chart.title.text()
+        assert "143.73" in title and "143.7300" not in title
+        assert not any("143.7300" in text for text in window.log_panel.texts())
+
+    run(scenario, prices={"BTC/USDT": D("50000"), "SOL/USDT": D("143.73")})

@@ -165,3 +165,23 @@ def test_orders_columns_and_cancel_action():
     assert model.index(0, col("price")).data(DISPLAY) == "49,000.00"
     tip = model.index(1, col("status")).data(Qt.ItemDataRole.ToolTipRole)
     assert "Submitted" in tip and "Filled" in tip
+
+
+def test_current_row_leaving_the_view_selects_nothing_rather_than_a_neighbour(qtbot):
+    """Qt would make a neighbour current; Del / Ctrl+W would then act on the wrong row."""
+    from moniqo_desktop.ui.widgets.positions_panel import PositionsPanel
+
+    panel = PositionsPanel()
+    qtbot.addWidget(panel)
+    a, b, c = (make_position(symbol=s) for s in ("BTC/USDT", "ETH/USDT", "SOL/USDT"))
+    panel.model.reset([a, b, c])
+    seen: list[object] = []
+    panel.selected.connect(seen.append)
+    panel.view.select_id(b.id)
+    b.close(price=D("51000"))
+    panel.model.upsert(b)  # leaves the "Open" view
+    assert panel.view.current_id() is None and not panel.view.selectionModel().hasSelection()
+    assert seen == [b.id, None]
+    panel.view.select_id(c.id)  # an unrelated row leaving keeps the selection
+    panel.model.remove(a.id)
+    assert panel.view.current_id() == c.id and seen[-1] == c.id

@@ -139,3 +139,45 @@ def test_light_theme_switches_semantic_colours(qapp):
     assert theme.current().name == "light" and theme.current().up != dark_up
     assert theme.pnl_colour(D("1")).name() == theme.LIGHT.up
     theme.apply_theme(qapp, "dark")
+
+
+def test_prices_take_the_market_tick_else_five_significant_digits(monkeypatch):
+    from moniqo_desktop.exchanges.base import MarketInfo
+    from moniqo_desktop.ui import formatting
+    from moniqo_desktop.ui.formatting import auto_places, fmt_price
+
+    monkeypatch.setattr(formatting, "_price_places", {})
+    assert [auto_places(D(v)) for v in ("50000", "143.73", "25.125", "1.2345", "0.45678",
+                                        "0.000012345")] == [2, 2, 3, 4, 5, 8]
+    assert fmt_price(D("143.73"), "SOL/USDT") == "143.73"  # no market known: by magnitude
+    formatting.set_markets({"XRP/USDT": MarketInfo("XRP/USDT", "XRP", "USDT",
+                                                   price_step=D("0.0001"))})
+    # one symbol, one number of decimals, whatever the value's own magnitude
+    assert fmt_price(D("0.5"), "XRP/USDT") == "0.5000"
+    assert fmt_price(D("12.3"), "XRP/USDT") == "12.3000"
+    assert fmt_price(None, "XRP/USDT") == ""
+
+
+def test_price_cells_format_with_their_rows_symbol(monkeypatch):
+    from moniqo_desktop.exchanges.base import MarketInfo
+    from moniqo_desktop.ui import formatting
+    from moniqo_desktop.ui.models.positions import make_positions_model
+
+    monkeypatch.setattr(formatting, "_price_places", {})
+    formatting.set_markets({"DOGE/USDT": MarketInfo("DOGE/USDT", "DOGE", "USDT",
+                                                    price_step=D("0.00001"))})
+    model = make_positions_model()
+    model.reset([make_position(), make_position(symbol="DOGE/USDT", entry="0.15", amount="100",
+                                                fees="0")])
+    col = model.column_index("entry_price")
+    assert model.index(0, col).data() == "50,000.00"
+    assert model.index(1, col).data() == "0.15000"
+
+
+def test_protection_dialog_shows_formatted_prices(qtbot):
+    position = make_position(entry="50000")
+    position.update_price(D("51239.2345"))
+    dialog = ProtectionDialog(position)
+    qtbot.addWidget(dialog)
+    texts = [label.text() for label in dialog.findChildren(type(dialog.error))]
+    assert any("entry 50,000.00" in t and "now 51,239.23" in t for t in texts)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ...domain import DomainError, Position
 from ...domain.money import parse_amount
 from ...domain.positions import check_protection
+from ..formatting import fmt_price
 
 FIELDS = (
     ("stop_loss", "Stop loss", "price"),
@@ -40,8 +41,9 @@ class ProtectionDialog(QDialog):
         self.setWindowTitle(f"Protection — {position.symbol} {position.side.value}")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(
-            f"{position.symbol} {position.side.value}, entry {position.entry_price}, "
-            f"now {position.current_price}"))
+            f"{position.symbol} {position.side.value}, "
+            f"entry {fmt_price(position.entry_price, position.symbol)}, "
+            f"now {fmt_price(position.current_price, position.symbol)}"))
         form = QFormLayout()
         self.edits: dict[str, QLineEdit] = {}
         for name, label, placeholder in FIELDS:

@@ -31,6 +31,7 @@ from ..formatting import (
     fmt_duration,
     fmt_enum,
     fmt_percent,
+    fmt_price,
     fmt_time,
 )
 
@@ -45,6 +46,7 @@ Index = QModelIndex | QPersistentModelIndex
 class CellKind(str, Enum):
     TEXT = "text"
     DECIMAL = "decimal"  # fixed or automatic places
+    PRICE = "price"  # a price of the row's `symbol`, with that market's precision
     AMOUNT = "amount"  # quantity: the decimals it carries
     PNL = "pnl"  # signed, green/red
     PERCENT = "percent"  # unsigned percent
@@ -55,7 +57,8 @@ class CellKind(str, Enum):
     ACTION = "action"  # a button drawn by `ActionDelegate`
 
 
-NUMERIC_KINDS = frozenset({CellKind.DECIMAL, CellKind.AMOUNT, CellKind.PNL, CellKind.PERCENT,
+NUMERIC_KINDS = frozenset({CellKind.DECIMAL, CellKind.PRICE, CellKind.AMOUNT, CellKind.PNL,
+                           CellKind.PERCENT,
                            CellKind.SIGNED_PERCENT, CellKind.DURATION})
 
 
@@ -64,7 +67,8 @@ class Column:
     """How one column reads and shows a row object.
 
     `get` is an attribute name (dotted paths allowed) or a callable `obj -> value`. `places` is
-    the decimals for DECIMAL/PNL cells (None: chosen by magnitude). `action` gives the button
+    the decimals for DECIMAL/PRICE/PNL cells (None: by magnitude, or the market's tick for
+    PRICE). `action` gives the button
     label for ACTION cells, or None where the row has no such action (e.g. a filled order).
     `display` overrides the text (e.g. "Closed · manual") while the value still sorts and colours.
     """
@@ -87,12 +91,17 @@ class Column:
             return getter(obj)
         return attrgetter(getter)(obj)
 
-    def text(self, value: Any) -> str:
+    def text(self, value: Any, obj: Any = None) -> str:
+        """The cell text; `obj` (the row) gives PRICE cells their symbol."""
         k = self.kind
         if value is None:
             return ""
         if k is CellKind.DECIMAL:
             return fmt_decimal(value, self.places)
+        if k is CellKind.PRICE:
+            if self.places is not None:
+                return fmt_decimal(value, self.places)
+            return fmt_price(value, getattr(obj, "symbol", None))
         if k is CellKind.AMOUNT:
             return fmt_amount(value)
         if k is CellKind.PNL:
@@ -184,7 +193,7 @@ class MonitorModel(QAbstractTableModel):
         except Exception:  # a half-built object must not break painting
             value = None
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.display(obj) if column.display else column.text(value)
+            return column.display(obj) if column.display else column.text(value, obj)
         if role == SortRole:
             return sort_key(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...domain import Order, OrderType
-from ..formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_time
+from ..formatting import fmt_amount, fmt_enum, fmt_price, fmt_time
 from .monitor import CellKind, Column, MonitorModel
 
 CANCEL_LABEL = "Cancel"
@@ -14,9 +14,9 @@ CANCEL_LABEL = "Cancel"
 def _price_or_stop(order: Order) -> str:
     parts = []
     if order.price is not None:
-        parts.append(fmt_decimal(order.price))
+        parts.append(fmt_price(order.price, order.symbol))
     if order.stop_price is not None:
-        parts.append(f"stop {fmt_decimal(order.stop_price)}")
+        parts.append(f"stop {fmt_price(order.stop_price, order.symbol)}")
     return " / ".join(parts) if parts else "—"
 
 
@@ -56,8 +56,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("intent", "For", kind=CellKind.ENUM, header_tip="Entry opens a position, exit closes one"),
     Column("amount", "Amount", kind=CellKind.AMOUNT),
     Column("filled", "Filled", get=lambda o: o.filled_amount, kind=CellKind.AMOUNT),
-    Column("avg_price", "Avg price", get=lambda o: o.average_fill_price, kind=CellKind.DECIMAL),
-    Column("price", "Price / stop", get=_price_sort, kind=CellKind.DECIMAL,
+    Column("avg_price", "Avg price", get=lambda o: o.average_fill_price, kind=CellKind.PRICE),
+    Column("price", "Price / stop", get=_price_sort, kind=CellKind.PRICE,
            display=_price_or_stop),
     Column("status", "Status", kind=CellKind.ENUM, tooltip=_history_tip, width=112,
            header_tip="Hover a status for the order's history"),

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from ...domain import Position, PositionStatus
 from ...domain.orders import utcnow
-from ..formatting import fmt_decimal, fmt_enum, fmt_time
+from ..formatting import fmt_decimal, fmt_enum, fmt_price, fmt_time
 from .monitor import CellKind, Column, MonitorModel
 
 CLOSE_LABEL = "Close"
@@ -27,7 +27,7 @@ def _if_closed(getter):
 def _stop_tip(p: Position) -> str | None:
     if p.stop_loss is None:
         return None
-    return f"Stop {fmt_decimal(p.stop_loss)} (set by {fmt_enum(p.stop_source).lower()})"
+    return f"Stop {fmt_price(p.stop_loss, p.symbol)} (set by {fmt_enum(p.stop_source).lower()})"
 
 
 def _trailing_tip(p: Position) -> str | None:
@@ -48,7 +48,7 @@ def _status_tip(p: Position) -> str:
         if p.close_reason is not None:
             tip += f" ({fmt_enum(p.close_reason).lower()})"
         if p.exit_price is not None:
-            tip += f" at {fmt_decimal(p.exit_price)}"
+            tip += f" at {fmt_price(p.exit_price, p.symbol)}"
     return tip
 
 
@@ -73,8 +73,8 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("symbol", "Symbol"),
     Column("side", "Side", kind=CellKind.ENUM),
     Column("amount", "Amount", kind=CellKind.AMOUNT),
-    Column("entry_price", "Entry", kind=CellKind.DECIMAL),
-    Column("current_price", "Price", kind=CellKind.DECIMAL,
+    Column("entry_price", "Entry", kind=CellKind.PRICE),
+    Column("current_price", "Price", kind=CellKind.PRICE,
            get=lambda p: p.current_price if p.is_open else p.exit_price),
     Column("unrealized_pnl", "Open P&L", get=_if_open(lambda p: p.unrealized_pnl),
            kind=CellKind.PNL, header_tip="Unrealized P&L after entry fees"),
@@ -82,13 +82,13 @@ POSITION_COLUMNS: tuple[Column, ...] = (
            get=_if_open(lambda p: p.unrealized_pnl_percent), kind=CellKind.SIGNED_PERCENT),
     Column("realized_pnl", "Realized", get=_if_closed(lambda p: p.realized_pnl),
            kind=CellKind.PNL, header_tip="Realized P&L after entry and exit fees"),
-    Column("high_water_mark", "HWM", kind=CellKind.DECIMAL, header_tip="Highest price since open"),
-    Column("low_water_mark", "LWM", kind=CellKind.DECIMAL, header_tip="Lowest price since open"),
+    Column("high_water_mark", "HWM", kind=CellKind.PRICE, header_tip="Highest price since open"),
+    Column("low_water_mark", "LWM", kind=CellKind.PRICE, header_tip="Lowest price since open"),
     Column("max_drawdown", "Max DD", kind=CellKind.PERCENT,
            header_tip="Largest retreat from the best price, in %"),
     Column("risk_level", "Risk", get=_if_open(lambda p: p.risk_level), kind=CellKind.ENUM),
-    Column("stop_loss", "Stop", kind=CellKind.DECIMAL, tooltip=_stop_tip),
-    Column("take_profit", "Target", kind=CellKind.DECIMAL),
+    Column("stop_loss", "Stop", kind=CellKind.PRICE, tooltip=_stop_tip),
+    Column("take_profit", "Target", kind=CellKind.PRICE),
     Column("trailing_stop_percent", "Trail", kind=CellKind.PERCENT, tooltip=_trailing_tip),
     Column("held", "Held", get=_held, kind=CellKind.DURATION),
     Column("status", "Status", kind=CellKind.ENUM, tooltip=_status_tip, display=_status,

@@ -24,6 +24,11 @@ class MonitorView(QTableView):
         self.source_model = model
         self.proxy = MonitorProxy(self)
         self.proxy.setSourceModel(model)
+        # connected before setModel, so these run before the selection model's own handler
+        # (which would move the current row to a neighbour when the current one leaves)
+        self._leaving = False
+        self.proxy.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
+        self.proxy.rowsRemoved.connect(self._on_rows_removed)
         self.setModel(self.proxy)
         self.setSortingEnabled(True)
         self.setAlternatingRowColors(True)
@@ -63,7 +68,8 @@ class MonitorView(QTableView):
                 width = column.width
             else:
                 sample = {
-                    CellKind.DECIMAL: "00,000.0000", CellKind.PNL: "+0,000.00",
+                    CellKind.DECIMAL: "00,000.0000", CellKind.PRICE: "00,000.0000",
+                    CellKind.PNL: "+0,000.00",
                     CellKind.AMOUNT: "0.000000", CellKind.TIME: "00:00:00",
                     CellKind.DURATION: "0d 00:00:00", CellKind.PERCENT: "00.00 %",
                     CellKind.SIGNED_PERCENT: "+00.00 %", CellKind.ENUM: "Medium",
@@ -73,7 +79,26 @@ class MonitorView(QTableView):
             self.setColumnWidth(col, width)
 
     def _on_current_changed(self, current, _previous) -> None:
+        if self._leaving:  # Qt moving the current row to a neighbour: not the trader's choice
+            return
         self.currentIdChanged.emit(current.data(IdRole) if current.isValid() else None)
+
+    def _on_rows_about_to_be_removed(self, parent, first: int, last: int) -> None:
+        current = self.currentIndex()
+        if current.isValid() and not parent.isValid() and first <= current.row() <= last:
+            self._leaving = True
+
+    def _on_rows_removed(self, *_: object) -> None:
+        """The current row left the view (closed under "Open", filtered out): select nothing.
+
+        Qt would make a neighbour current, so a Del / Ctrl+W meant for the row that just left
+        would act on another one; no current row is the only safe answer.
+        """
+        if not self._leaving:
+            return
+        self._leaving = False
+        self.clearSelection()
+        self.selectionModel().clearCurrentIndex()  # emits currentIdChanged(None)
 
     def current_id(self) -> str | None:
         index = self.currentIndex()

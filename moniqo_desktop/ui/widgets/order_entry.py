@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ...domain import DomainError, OrderSide, OrderType
 from ...domain.money import parse_amount
 from ...exchanges.base import MarketInfo
-from ..formatting import fmt_amount, fmt_decimal
+from ..formatting import fmt_amount, fmt_decimal, fmt_price
 from ..order_ticket import (
     AMOUNT,
     BREAK_EVEN,
@@ -321,8 +321,9 @@ class OrderEntry(QFrame):
 
     def _refresh_info(self) -> None:
         market = self.market()
-        last = self._prices.get(self.symbol.currentText())
-        self.last_price.setText(f"Last {fmt_decimal(last)}" if last is not None else "")
+        symbol = self.symbol.currentText()
+        last = self._prices.get(symbol)
+        self.last_price.setText(f"Last {fmt_price(last, symbol)}" if last is not None else "")
         if market is None:
             self.available.setText("")
             self.estimate.setText("")
