@@ -271,6 +271,12 @@ class Engine:
             raise DomainError(f"position is already {position.status.value}")
         if position.exit_order_id and position.status.value == "closing":
             raise DomainError("an exit order for this position is already on its way")
+        entry = self.ctx.orders.get(position.entry_order_id or "")
+        if entry is not None and entry.is_open() and entry.status is not OrderStatus.CANCELLING:
+            # Stop the entry growing the position while we sell what it holds.
+            await self.cancel_order(entry.id)
+            if not position.is_open:
+                raise DomainError("the position closed while its entry was being cancelled")
         order = await self.tracker.exit(position, ExitReason.MANUAL)
         assert order is not None
         await self._refresh_balances(quiet=True)
@@ -320,6 +326,7 @@ class Engine:
             if report.orders_changed:
                 await self._refresh_balances(quiet=True)
             self._save_exchange_state()
+            self.tracker.flush_updates()
             if not report.errors:
                 self._set_connection(ConnectionState.CONNECTED)
         return report

@@ -16,7 +16,16 @@ from ..domain.exits import ExitDecision, apply_evaluation, evaluate_exit
 from ..domain.money import HUNDRED
 from ..store import PositionUpdate
 from .context import EngineContext
-from .events import EngineError, ExitTriggered, MessageLevel, PositionUpdated, PricesUpdated, UserMessage
+from .events import (
+    EngineError,
+    ExitTriggered,
+    MessageLevel,
+    PositionClosed,
+    PositionOpened,
+    PositionUpdated,
+    PricesUpdated,
+    UserMessage,
+)
 from .order_monitor import OrderMonitor
 
 log = logging.getLogger(__name__)
@@ -29,6 +38,9 @@ class PositionTracker:
         self.watched: set[str] = set()
         self._pending_updates: list[PositionUpdate] = []
         self._last_logged: dict[str, tuple[datetime, Decimal, Decimal | None]] = {}
+        # Opening and closing moments always belong in a position's history (chart ends).
+        ctx.bus.subscribe(lambda event: self.record(event.position), PositionOpened,
+                          PositionClosed)
 
     def symbols(self) -> list[str]:
         held = {p.symbol for p in self.ctx.positions.values() if p.is_open}

@@ -198,3 +198,23 @@ async def test_pruning_after_seven_days(engine, demo, clock):
     cutoff = clock() - timedelta(days=7)
     assert removed == len(before) - len(after) > 0
     assert all(u.at >= cutoff for u in after)
+
+
+async def test_manual_close_of_a_partly_filled_entry_cancels_the_rest(db_path, settings, clock):
+    demo = DemoExchange(prices={"BTC/USDT": D("50000")}, liquidity_per_tick=D("0.04"))
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        entry = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                         amount="0.1", price="50000")
+        [position] = engine.positions()
+        exit_order = await engine.close_position(position.id)
+        assert entry.status is OrderStatus.CANCELLED
+        assert exit_order.amount == D("0.04")
+        demo.set_price("BTC/USDT", D("49000"))  # the tick's liquidity was used by the entry
+        await engine.run_cycle()
+        assert position.status is PositionStatus.CLOSED
+        assert position.amount == D("0.04") and len(engine.positions()) == 1
+        updates = engine.position_updates(position.id)
+        assert updates[0].price == D("50000") and len(updates) >= 2
+    finally:
+        await engine.close()
