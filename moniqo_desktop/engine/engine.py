@@ -121,6 +121,8 @@ class Engine:
                                            s.position_poll_seconds, on_error=on_error,
                                            on_retry=self._job_retry))
             self.scheduler.add(PeriodicJob("prune", self._prune, 3600, on_error=on_error))
+            if hasattr(self.ctx.exchange, "watch_tickers"):
+                self.scheduler.add_service("price-stream", self._stream_prices)
         self.scheduler.start()
 
     async def close(self) -> None:
@@ -349,6 +351,32 @@ class Engine:
             self._save_exchange_state()
             self._set_connection(ConnectionState.CONNECTED)
             return decisions
+
+    async def _stream_prices(self) -> None:
+        """Evaluate on every streamed tick (websocket where the exchange has one); the stream
+        restarts whenever the set of symbols we hold or watch changes. Polling stays on as the
+        safety net, and evaluation is idempotent, so the two never double an exit."""
+        exchange: Any = self.ctx.exchange
+        while True:
+            symbols = self.tracker.symbols()
+            if not symbols:  # nothing to stream yet: look again soon
+                await asyncio.sleep(min(1.0, self.ctx.settings.position_poll_seconds))
+                continue
+            stream = exchange.watch_tickers(symbols,
+                                            poll_interval=self.ctx.settings.position_poll_seconds)
+            try:
+                async for batch in stream:
+                    prices = {s: t.last for s, t in batch.items() if t.last and t.last > 0}
+                    async with self._cycle_lock:
+                        self.tracker.apply_prices(prices)
+                        await self.tracker.evaluate()
+                    if self.tracker.symbols() != symbols:
+                        break
+            except ExchangeError as exc:
+                self._report_unavailable(exc, "price stream")
+                await asyncio.sleep(self.ctx.settings.position_poll_seconds)
+            finally:
+                await stream.aclose()
 
     async def _prune(self) -> int:
         return self.tracker.prune()

@@ -53,7 +53,11 @@ class PositionTracker:
         if not symbols:
             return {}
         tickers = await self.ctx.exchange.fetch_tickers(symbols)
-        prices = {s: t.last for s, t in tickers.items() if t.last is not None and t.last > 0}
+        return self.apply_prices(
+            {s: t.last for s, t in tickers.items() if t.last is not None and t.last > 0})
+
+    def apply_prices(self, prices: dict[str, Decimal]) -> dict[str, Decimal]:
+        """Take new prices from any source (poll or stream) and tell the UI."""
         self.ctx.prices.update(prices)
         if prices:
             self.ctx.bus.publish(PricesUpdated(prices))

@@ -92,11 +92,16 @@ class Scheduler:
 
     def __init__(self) -> None:
         self.jobs: list[PeriodicJob] = []
+        self.services: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def add(self, job: PeriodicJob) -> PeriodicJob:
         self.jobs.append(job)
         return job
+
+    def add_service(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """A long-running coroutine (e.g. a price stream) started and stopped with the jobs."""
+        self.services.append((name, run))
 
     @property
     def running(self) -> bool:
@@ -105,9 +110,12 @@ class Scheduler:
     def start(self) -> None:
         if self.running:
             return
-        self._tasks = [asyncio.ensure_future(job.loop()) for job in self.jobs]
-        for task, job in zip(self._tasks, self.jobs):
-            task.set_name(f"moniqo-job-{job.name}")
+        named = [(job.name, job.loop) for job in self.jobs] + self.services
+        self._tasks = []
+        for name, run in named:
+            task = asyncio.ensure_future(run())
+            task.set_name(f"moniqo-{name}")
+            self._tasks.append(task)
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
