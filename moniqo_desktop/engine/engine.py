@@ -73,6 +73,7 @@ class Engine:
         self.scheduler = Scheduler()
         self.connection_state = ConnectionState.CONNECTING
         self._cycle_lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
         self._closed = False
 
     # -- life cycle ------------------------------------------------------------------------
@@ -131,6 +132,9 @@ class Engine:
             return
         self._closed = True
         await self.scheduler.stop()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         try:
             self.tracker.flush_updates()
             self._save_exchange_state()
@@ -183,8 +187,26 @@ class Engine:
         return dict(self.ctx.balances)
 
     def watch(self, *symbols: str) -> None:
-        """Keep prices of these symbols fresh too (e.g. the one in the order form)."""
+        """Keep prices of these symbols fresh too (e.g. the one in the order form); a symbol
+        with no price yet gets one fetched right away rather than at the next cycle."""
         self.tracker.watched.update(symbols)
+        unknown = [s for s in symbols if s not in self.ctx.prices and s in self.ctx.markets]
+        if unknown:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            task = loop.create_task(self._fetch_prices(unknown))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _fetch_prices(self, symbols: list[str]) -> None:
+        try:
+            tickers = await self.ctx.exchange.fetch_tickers(symbols)
+        except ExchangeError as exc:
+            log.info("price fetch for %s failed: %s", symbols, exc)
+            return
+        self.tracker.apply_prices({s: t.last for s, t in tickers.items() if t.last})
 
     # -- actions ---------------------------------------------------------------------------
     async def place_order(

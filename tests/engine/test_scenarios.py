@@ -211,3 +211,16 @@ async def test_paper_account_survives_restart_with_a_new_exchange(db_path, setti
         assert again.order(limit.id).status is OrderStatus.FILLED
     finally:
         await again.close()
+
+
+async def test_watching_a_symbol_fetches_its_price_at_once(engine, demo, events):
+    from moniqo_desktop.engine.events import PricesUpdated
+
+    assert "ETH/USDT" not in engine.last_prices()
+    engine.watch("ETH/USDT")
+    for _ in range(50):
+        if "ETH/USDT" in engine.last_prices():
+            break
+        await asyncio.sleep(0.01)
+    assert engine.last_prices()["ETH/USDT"] == D("3000")
+    assert any("ETH/USDT" in e.prices for e in events.of(PricesUpdated))

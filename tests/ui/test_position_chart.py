@@ -227,4 +227,6 @@ def test_closed_position_title_shows_how_it_ended(qtbot):
     text = chart.title.text()
     assert "143.73" in text and "143.7300" not in text
     assert "closed" in text and "manual @ 144.50" in text and "realized +4.82 USDT" in text
+    assert chart.price_curve.getData()[1][-1] == 144.5  # the line ends at the exit
+    assert chart.price_label.toPlainText() == "144.50"
     assert not chart.is_empty()

@@ -245,14 +245,16 @@ class PositionChart(QWidget):
         self.stop_label = pg.TextItem(anchor=(0, 0.5))
         self.price_plot.addItem(self.price_label, ignoreBounds=True)
         self.price_plot.addItem(self.stop_label, ignoreBounds=True)
-        # labels sit just above their line, left-anchored so they never clip at the edge
-        label_opts = {"position": 0.01, "anchors": [(0, 1), (0, 1)]}
+        # labels sit just above their line, left-anchored so they never clip at the edge, and
+        # clear of both ends: a young history (and its price label) hugs the left edge, the
+        # price and stop labels sit at the right; break-even is offset from entry (close by)
+        label_opts = {"position": 0.28, "anchors": [(0, 1), (0, 1)]}
         self.entry_line = pg.InfiniteLine(angle=0, movable=False, label="entry",
                                           labelOpts=dict(label_opts))
         self.target_line = pg.InfiniteLine(angle=0, movable=False, label="target",
                                            labelOpts=dict(label_opts))
         self.break_even_line = pg.InfiniteLine(angle=0, movable=False, label="break-even",
-                                               labelOpts={**label_opts, "position": 0.35})
+                                               labelOpts={**label_opts, "position": 0.55})
         for line in (self.entry_line, self.target_line, self.break_even_line):
             self.price_plot.addItem(line, ignoreBounds=True)  # `_fit` frames them itself
             line.setZValue(-10)  # under the curves: the price line always wins
@@ -346,15 +348,15 @@ class PositionChart(QWidget):
         if self.position is None or position.id != self.position.id:
             return
         self.position = position
-        if position.is_open or not self.points:
-            point = ChartPoint.from_position(position)
-            ts = _ts(point.at)
-            if self._times and ts <= self._times[-1]:
-                if ts == self._times[-1]:
-                    self.points[-1] = point
-            else:
-                self.points.append(point)
-                self._times.append(ts)
+        # a close is a sample too: its price is the exit price, so the line ends where it closed
+        point = ChartPoint.from_position(position)
+        ts = _ts(point.at)
+        if self._times and ts <= self._times[-1]:
+            if ts == self._times[-1]:
+                self.points[-1] = point
+        else:
+            self.points.append(point)
+            self._times.append(ts)
         self._refresh_levels()
         self._redraw()
 
