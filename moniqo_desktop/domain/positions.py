@@ -343,8 +343,8 @@ class Position:
         why = parse_exit_reason(reason)
         self.update_price(x, at)
         self.exit_price = x
-        self.exit_fees = exit_fees
-        self.realized_pnl = self.pnl_at(x) - exit_fees
+        self.exit_fees += exit_fees
+        self.realized_pnl += self.pnl_at(x) - exit_fees
         self.close_reason = why
         self.exit_order_id = order_id or self.exit_order_id
         self.pending_exit_reason = None
@@ -353,6 +353,29 @@ class Position:
             PositionStatus.LIQUIDATED if why is ExitReason.LIQUIDATION else PositionStatus.CLOSED
         )
         return self.realized_pnl
+
+    def reduce(self, amount: Number, price: Number, fees: Number = ZERO,
+               at: datetime | None = None) -> Decimal:
+        """Part of the position was sold (an exit order filled only partly, then ended).
+
+        The part's share of the entry fees goes with it, so realized + unrealized still add up
+        to what a single close would give. Returns the P&L realized by this part.
+        """
+        self._require_open("reduce the position")
+        part = parse_amount(amount, "amount")
+        x = parse_amount(price, "exit price")
+        part_fees = parse_amount(fees, "exit fees", allow_zero=True)
+        if part >= self.amount:
+            raise DomainError(f"cannot reduce by {part}: the position holds {self.amount}; "
+                              "close it instead")
+        fee_share = self.entry_fees * part / self.amount
+        realized = self.direction * (x - self.entry_price) * part - fee_share - part_fees
+        self.update_price(x, at)
+        self.entry_fees -= fee_share
+        self.amount -= part
+        self.exit_fees += part_fees
+        self.realized_pnl += realized
+        return realized
 
     def liquidate(self, price: Number, at: datetime | None = None) -> Decimal:
         return self.close(price=price, reason=ExitReason.LIQUIDATION, at=at)

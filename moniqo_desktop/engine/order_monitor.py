@@ -289,6 +289,12 @@ class OrderMonitor:
                 f"{sign}{position.realized_pnl.quantize(Decimal('0.01'))} {position.quote}"))
             return position
         if order.is_complete() and order.status is not OrderStatus.FILLED:
+            if order.filled_amount > 0 and position.is_open:
+                # What did sell is gone from the account: book it, guard the rest.
+                price = order.average_fill_price
+                assert price is not None
+                position.reduce(order.filled_amount, price, order.fee_in_quote,
+                                order.fills[-1].at or self.ctx.clock())
             reason = order.history[-1].reason
             self._exit_failed(order, reason, save=False)
             return position

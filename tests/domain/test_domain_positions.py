@@ -327,3 +327,32 @@ def test_unknown_position_status_refused() -> None:
     with pytest.raises(DomainError, match="unknown position status 'gone'"):
         Position(symbol="BTC/USDT", side="long", amount="1", entry_price="100",  # type: ignore[arg-type]
                  status="gone")  # type: ignore[arg-type]
+
+
+class TestPartialReduce:
+    """An exit that filled only partly: the sold part is realized, the rest stays guarded."""
+
+    def test_reduce_then_close_equals_one_close(self):
+        whole = Position(symbol="BTC/USDT", side="long", amount=D("0.5"),
+                         entry_price=D("50000"), entry_fees=D("25"))
+        whole.close(order_id="x", price=D("51500"), reason="manual", fees=D("25.75"))
+        parts = Position(symbol="BTC/USDT", side="long", amount=D("0.5"),
+                         entry_price=D("50000"), entry_fees=D("25"))
+        first = parts.reduce(D("0.2"), D("51500"), fees=D("10.30"))
+        assert first == D("300") - D("10") - D("10.30")
+        assert parts.amount == D("0.3") and parts.entry_fees == D("15")
+        parts.close(order_id="y", price=D("51500"), reason="manual", fees=D("15.45"))
+        assert parts.realized_pnl == whole.realized_pnl == D("699.25")
+        assert parts.exit_fees == D("25.75")
+
+    def test_short_reduce(self):
+        p = Position(symbol="ETH/USDT", side="short", amount=D("2"), entry_price=D("3000"),
+                     entry_fees=D("6"))
+        assert p.reduce(D("1"), D("2900"), fees=D("2.9")) == D("100") - D("3") - D("2.9")
+        assert p.unrealized_pnl == D("100") - D("3")  # marked at 2900 with the remaining fee
+
+    def test_reduce_by_everything_is_refused(self):
+        p = Position(symbol="BTC/USDT", side="long", amount=D("1"), entry_price=D("100"))
+        with pytest.raises(DomainError, match="close it instead"):
+            p.reduce(D("1"), D("110"))
+        assert p.amount == D("1") and p.realized_pnl == 0

@@ -218,3 +218,35 @@ async def test_manual_close_of_a_partly_filled_entry_cancels_the_rest(db_path, s
         assert updates[0].price == D("50000") and len(updates) >= 2
     finally:
         await engine.close()
+
+
+async def test_exit_that_fills_partly_then_expires_books_the_part(db_path, settings, clock):
+    demo = DemoExchange(prices={"BTC/USDT": D("50000")}, fee_rate=D("0"),
+                        liquidity_per_tick=D("0.06"), expire_after=timedelta(minutes=5),
+                        clock=clock)
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="limit", amount="0.1",
+                                 price="50000", stop_loss="49000")
+        demo.set_price("BTC/USDT", D("50000"))
+        await engine.run_cycle()
+        [position] = engine.positions()
+        assert position.amount == D("0.1") and position.status is PositionStatus.OPEN
+        demo.set_price("BTC/USDT", D("48000"))
+        await engine.run_cycle()  # exit for 0.1, only 0.06 of liquidity this tick
+        [first_exit] = exit_orders(engine)
+        assert first_exit.filled_amount == D("0.06")
+        assert position.status is PositionStatus.CLOSING
+        clock.advance(minutes=6)
+        await engine.run_cycle()  # the rest expired: 0.06 is sold, 0.04 is held and guarded
+        assert first_exit.status is OrderStatus.EXPIRED
+        assert position.amount == D("0.04")
+        assert position.realized_pnl == D("-120")  # (48000 - 50000) · 0.06, no fees
+        demo.set_price("BTC/USDT", D("47900"))
+        await engine.run_cycle()  # still below the stop: one exit for the remainder
+        exits = exit_orders(engine)
+        assert len(exits) == 2 and exits[1].amount == D("0.04")
+        assert position.status is PositionStatus.CLOSED
+        assert position.realized_pnl == D("-120") + D("-84")
+    finally:
+        await engine.close()
