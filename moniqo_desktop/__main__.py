@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .exchanges.factory import FEED_HELP
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="'demo' (paper trading, default) or a ccxt exchange id, e.g. binance")
     parser.add_argument("--sandbox", action="store_true",
                         help="use the exchange's testnet/sandbox")
+    parser.add_argument("--price-feed", default=None, metavar="FEED",
+                        help="prices for the paper exchange: " + FEED_HELP)
     parser.add_argument("--quit-after", type=float, default=None, metavar="S",
                         help="quit cleanly after S seconds (smoke tests)")
     parser.add_argument("--headless", action="store_true",

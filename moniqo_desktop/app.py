@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     exchange_id = args.exchange or settings.exchange
     sandbox = args.sandbox or settings.sandbox
     db_path = data_dir / DB_FILENAME
+    if args.price_feed:
+        settings.demo_price_feed = args.price_feed
     if args.headless:
         from .headless import run_headless
 
@@ -80,8 +82,10 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from .engine import Engine
+    from .engine.events import EventBus, Progress
     from .exchanges.factory import build_exchange
     from .store import StoreError
+    from .ui.startup import StartupProgress
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Moniqo Desktop")
@@ -101,23 +105,35 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
     stop = asyncio.Event()
     exit_code = 0
 
+    def fatal(title: str, text: str) -> None:
+        """Tell the trader why we cannot start (a smoke run has nobody to click OK)."""
+        print(f"error: {text}", file=sys.stderr)
+        if quit_after is None:
+            QMessageBox.critical(None, title, text)
+
     async def main() -> None:
         nonlocal exit_code
         from .ui.main_window import MainWindow
 
+        bus = EventBus()
+        progress = StartupProgress(exchange_id)
+        bus.subscribe(progress.on_event, Progress)
         try:
             exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
-            engine = await Engine.open(db_path, exchange, settings=settings)
+            engine = await Engine.open(db_path, exchange, settings=settings, bus=bus)
         except StoreError as exc:
+            progress.close()
             log.error("cannot open the database: %s", exc)
-            QMessageBox.critical(None, "Moniqo Desktop — database problem", str(exc))
+            fatal("Moniqo Desktop — database problem", str(exc))
             exit_code = 2
             return
         except Exception as exc:
+            progress.close()
             log.exception("start-up failed")
-            QMessageBox.critical(None, "Moniqo Desktop — cannot start", str(exc))
+            fatal("Moniqo Desktop — cannot start", str(exc))
             exit_code = 1
             return
+        progress.close()
         window = MainWindow(engine, settings, settings_file=settings_path(
             None if data_dir == default_data_dir() else data_dir))
         window.show()

@@ -29,6 +29,7 @@ from .engine.events import (
     UserMessage,
 )
 from .exchanges.factory import build_exchange
+from .store import StoreError
 
 DEMO_TRADES = [
     # symbol, side, notional in USDT, protection
@@ -91,7 +92,7 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
                        quit_after: float | None) -> int:
     from .app import feed_prices
 
-    if exchange_id in ("demo", "paper"):
+    if exchange_id in ("demo", "paper") and settings.demo_price_feed == "random":
         # Each one-second tick plays two minutes of market, so exits happen within the demo.
         from .exchanges.demo import DemoExchange
         from .exchanges.price_feeds import RandomWalkFeed
@@ -101,7 +102,12 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
                                 fee_rate=Decimal(settings.demo_fee_rate))
     else:
         exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
-    engine = await Engine.open(db_path, exchange, settings=settings)
+    try:
+        engine = await Engine.open(db_path, exchange, settings=settings)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        await exchange.close()
+        return 2
 
     def show(event: Event) -> None:
         line = describe(event)

@@ -63,8 +63,9 @@ class Engine:
     """Order placement, order monitoring, position tracking, automatic exits, reconciliation."""
 
     def __init__(self, store: Store, exchange: Exchange, settings: Settings | None = None,
-                 clock: Clock | None = None) -> None:
-        ctx = EngineContext(store=store, exchange=exchange, settings=settings or Settings())
+                 clock: Clock | None = None, bus: EventBus | None = None) -> None:
+        ctx = EngineContext(store=store, exchange=exchange, settings=settings or Settings(),
+                            bus=bus or EventBus())
         if clock is not None:
             ctx.clock = clock
         self.ctx = ctx
@@ -79,10 +80,14 @@ class Engine:
     # -- life cycle ------------------------------------------------------------------------
     @classmethod
     async def open(cls, db_path: str | Path, exchange: Exchange, *,
-                   settings: Settings | None = None, clock: Clock | None = None) -> "Engine":
-        """Open the store (running migrations), load our records, reconcile with the exchange."""
+                   settings: Settings | None = None, clock: Clock | None = None,
+                   bus: EventBus | None = None) -> "Engine":
+        """Open the store (running migrations), load our records, reconcile with the exchange.
+
+        Pass `bus` to hear start-up's own events (progress, connection) as they happen.
+        """
         store = Store.open(db_path)
-        engine = cls(store, exchange, settings, clock)
+        engine = cls(store, exchange, settings, clock, bus)
         try:
             await engine._start_up()
         except BaseException:
