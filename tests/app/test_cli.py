@@ -1,0 +1,47 @@
+"""The real entry point, as a user starts it: version, a windowed smoke run, a bad database."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from moniqo_desktop import __version__
+
+
+def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "moniqo_desktop", *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_version():
+    result = run_app("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"moniqo-desktop {__version__}"
+
+
+def test_window_starts_and_quits_cleanly_with_its_store(tmp_path: Path):
+    result = run_app("--data-dir", str(tmp_path), "--quit-after", "2")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "moniqo.sqlite3").stat().st_size > 0
+    assert (tmp_path / "logs" / "moniqo.log").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_headless_demo_trades_on_paper(tmp_path: Path):
+    result = run_app("--headless", "--data-dir", str(tmp_path), "--quit-after", "3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(" OPEN ") == 3
+
+
+def test_corrupt_database_is_reported_and_left_untouched(tmp_path: Path):
+    db = tmp_path / "moniqo.sqlite3"
+    db.write_bytes(b"not a database at all\n" * 300)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    for mode in (("--quit-after", "2"), ("--headless", "--quit-after", "1")):
+        result = run_app("--data-dir", str(tmp_path), *mode)
+        assert result.returncode == 2
+        assert "not a SQLite database" in result.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
