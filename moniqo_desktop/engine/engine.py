@@ -28,7 +28,7 @@ from ..domain import (
 )
 from ..domain.money import Number, decimal_places, parse_amount
 from ..domain.orders import parse_side
-from ..exchanges.base import Exchange, MarketInfo
+from ..exchanges.base import Exchange, ExchangeOrder, MarketInfo
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
 from ..store import PositionUpdate, Store
 from .context import Clock, EngineContext
@@ -254,22 +254,23 @@ class Engine:
     async def cancel_order(self, order_id: str) -> Order:
         """Ask the exchange to cancel; the order ends CANCELLED, or back OPEN/FILLED if the
         exchange refused because it had already filled."""
-        ctx = self.ctx
+        ctx, monitor = self.ctx, self.monitor
         order = self.order(order_id)
         if order.is_complete():
             raise DomainError(f"order is already {order.status.value}")
         if order.status is OrderStatus.CANCELLING:
             raise DomainError("a cancel is already in progress for this order")
         if order.status is OrderStatus.PENDING:
-            await self.monitor.sync_open_orders()
-            if order.status is OrderStatus.PENDING and order.id not in ctx.inflight:
-                order.update_status(OrderStatus.CANCELLED, "cancelled before it was sent",
-                                    ctx.clock())
-                self.monitor._save_and_publish(order)
-            if order.is_complete() or order.status is OrderStatus.PENDING:
+            if order.id not in ctx.inflight:
+                await monitor.sync_open_orders()  # adopt it or learn it never arrived
+            if order.status is OrderStatus.PENDING:
+                raise DomainError("the order is still being confirmed by the exchange; "
+                                  "try again in a moment")
+            if order.is_complete():
                 return order
         order.update_status(OrderStatus.CANCELLING, "cancel requested", ctx.clock())
-        self.monitor._save_and_publish(order)
+        monitor.save_and_publish(order)
+        ctx.inflight.add(order.id)  # a sync racing the cancel must not judge it half-way
         try:
             snap = await ctx.exchange.cancel_order(order.exchange_order_id or "", order.symbol)
         except ExchangeUnavailable as exc:
@@ -277,21 +278,29 @@ class Engine:
                                         "the order will be checked on the next sync"))
             return order
         except ExchangeError as exc:
-            try:
-                snap = await ctx.exchange.fetch_order(
-                    order.symbol, exchange_order_id=order.exchange_order_id,
-                    client_order_id=order.client_order_id)
-            except ExchangeError:
-                ctx.bus.publish(EngineError(f"Cancel refused: {exc}"))
+            snap = await self._refused_cancel(order, exc)
+            if snap is None:
                 return order
-            self.monitor.apply(order, snap)
-            if order.status is OrderStatus.CANCELLING:
-                order.update_status(OrderStatus.OPEN, f"cancel refused: {exc}", ctx.clock())
-                self.monitor._save_and_publish(order)
-            return order
-        self.monitor.apply(order, snap)
+        finally:
+            ctx.inflight.discard(order.id)
+        monitor.apply(order, snap)
         await self._refresh_balances(quiet=True)
         return order
+
+    async def _refused_cancel(self, order: Order, exc: ExchangeError) -> ExchangeOrder | None:
+        """The exchange refused the cancel: usually because the order filled first. Ask what
+        it is now; if it is still live, the cancel simply did not happen."""
+        try:
+            snap = await self.ctx.exchange.fetch_order(
+                order.symbol, exchange_order_id=order.exchange_order_id,
+                client_order_id=order.client_order_id)
+        except ExchangeError:
+            self.ctx.bus.publish(EngineError(f"Cancel refused: {exc}"))
+            return None
+        if snap.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+            order.update_status(OrderStatus.OPEN, f"cancel refused: {exc}", self.ctx.clock())
+            self.monitor.save_and_publish(order)
+        return snap
 
     async def close_position(self, position_id: str) -> Order:
         """Close by hand with a market order (reason "manual")."""

@@ -84,7 +84,7 @@ class OrderMonitor:
 
     def _finish_unsent(self, order: Order, status: OrderStatus, reason: str) -> None:
         order.update_status(status, reason, self.ctx.clock())
-        self._save_and_publish(order)
+        self.save_and_publish(order)
         verb = "rejected" if status is OrderStatus.REJECTED else "failed"
         self.ctx.bus.publish(UserMessage(
             f"Order {verb}", f"{order.side.value} {order.amount} {order.symbol}: {reason}",
@@ -141,7 +141,7 @@ class OrderMonitor:
             self._misses.pop(order.id, None)
             order.update_status(OrderStatus.CANCELLED, f"no longer found on the exchange ({detail})",
                                 now)
-        self._save_and_publish(order)
+        self.save_and_publish(order)
         if order.intent is OrderIntent.EXIT:
             self._exit_failed(order, order.history[-1].reason)
         else:
@@ -184,8 +184,12 @@ class OrderMonitor:
         if target in (OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED, OrderStatus.PENDING,
                       OrderStatus.SUBMITTED):
             return  # fills drive these
+        if target is OrderStatus.OPEN and order.status is OrderStatus.CANCELLING:
+            # Synced while no cancel call is in flight: the cancel never took effect.
+            order.update_status(OrderStatus.OPEN, "cancel was not confirmed by the exchange", now)
+            return
         if target is OrderStatus.OPEN and order.status is not OrderStatus.SUBMITTED:
-            return  # already open or further; a CANCELLING order seen open is still cancelling
+            return  # already open or further
         if order.status is target:
             return
         try:
@@ -315,7 +319,7 @@ class OrderMonitor:
             "the position stays open and protected; it will be retried"))
 
     # -- helpers ---------------------------------------------------------------------------
-    def _save_and_publish(self, order: Order) -> None:
+    def save_and_publish(self, order: Order) -> None:
         self.ctx.store.save(order)
         self._publish_order(order)
 

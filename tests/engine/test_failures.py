@@ -250,3 +250,30 @@ async def test_exit_that_fills_partly_then_expires_books_the_part(db_path, setti
         assert position.realized_pnl == D("-120") + D("-84")
     finally:
         await engine.close()
+
+
+async def test_cancel_lost_in_an_outage_is_reopened_then_cancelled(engine, demo):
+    order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                     amount="0.1", price="45000")
+    demo.fail_next(1, only=["cancel_order"])
+    await engine.cancel_order(order.id)
+    assert order.status is OrderStatus.CANCELLING
+    await engine.run_cycle()
+    assert order.status is OrderStatus.OPEN
+    assert order.history[-1].reason == "cancel was not confirmed by the exchange"
+    await engine.cancel_order(order.id)
+    assert order.status is OrderStatus.CANCELLED
+
+
+async def test_cancel_of_an_unconfirmed_order_is_refused_until_known(engine, demo):
+    demo.fail_next(1, only=["create_order"])
+    order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                     amount="0.1", price="45000")
+    assert order.status is OrderStatus.PENDING
+    demo.down = True
+    with pytest.raises(Exception):
+        await engine.cancel_order(order.id)
+    demo.down = False
+    await engine.cancel_order(order.id)  # the look-up finds it never arrived
+    assert order.status is OrderStatus.FAILED
+    assert demo.calls["cancel_order"] == 0
