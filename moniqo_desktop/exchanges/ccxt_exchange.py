@@ -127,6 +127,9 @@ class CcxtExchange:
         )
         self.name = getattr(self.client, "name", None) or exchange_id
         self._secrets = tuple(s for s in (api_key, secret, password) if s)
+        # kept only to build the ccxt.pro client for private streams (watch_orders)
+        self._credentials = {"api_key": api_key, "secret": secret, "password": password}
+        self._ccxt_options = dict(ccxt_options or {})
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._markets: dict[str, MarketInfo] = {}
@@ -352,6 +355,27 @@ class CcxtExchange:
         from .ccxt_stream import TickerStream
 
         return TickerStream.for_exchange(self, symbols, poll_interval=poll_interval).updates()
+
+    @property
+    def has_keys(self) -> bool:
+        return bool(self._credentials["api_key"] and self._credentials["secret"])
+
+    def build_pro_client(self) -> Any:
+        """A ccxt.pro client configured like the REST one (keys, sandbox, options)."""
+        import ccxt.pro as pro
+
+        return build_client(self.id, sandbox=self.sandbox, ccxt_options=self._ccxt_options,
+                            module=pro, **self._credentials)
+
+    def watch_orders(self, symbol: str | None = None) -> AsyncIterator[ExchangeOrder]:
+        """Our orders as the exchange pushes them (ccxt.pro), one `ExchangeOrder` per update.
+
+        Ends at once where the exchange cannot stream orders (or without keys), and after
+        repeated network failures: polling `fetch_open_orders`/`fetch_order` stays the truth.
+        """
+        from .ccxt_stream import OrderStream
+
+        return OrderStream.for_exchange(self, symbol).updates()
 
     async def close(self) -> None:
         await self.client.close()

@@ -1,4 +1,4 @@
-"""Streaming tickers: ccxt.pro websockets with reconnect, falling back to REST polling.
+"""Streaming tickers and orders: ccxt.pro websockets with reconnect, falling back to REST polling.
 
 A monitor must keep showing prices when a websocket drops or an exchange has none, so the
 stream never ends on a network error: it reconnects with backoff, and after a few failures in a
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..domain import Fill
 from . import ccxt_mapping as mapping
-from .base import Ticker
+from .base import ExchangeOrder, Ticker
 from .ccxt_errors import is_ccxt_error, map_error
 from .ccxt_retry import Sleep
 from .errors import ExchangeError, ExchangeUnavailable
@@ -127,5 +129,111 @@ class TickerStream:
                     polls_left -= 1
                 await self._sleep(self.poll_interval)
         finally:
+            if self._close is not None:
+                await self._close()
+
+
+# -- orders ---------------------------------------------------------------------------------
+WatchOrders = Callable[[str | None], Awaitable[list[Any]]]
+
+
+def ws_order(exchange_id: str, data: Any) -> ExchangeOrder:
+    """One streamed ccxt order as an `ExchangeOrder`.
+
+    A streamed update's `fee` is the fee of the *last execution* (Binance's executionReport
+    `n`/`N`), not the order's running total that `ExchangeOrder.fees` means, so `fees` is left
+    empty; the execution itself comes out as the one entry of `trades` where the exchange says
+    which trade it was (Binance `x == "TRADE"`). Cumulative fees come from `fetch_order` /
+    `fetch_my_trades`.
+    """
+    order = mapping.exchange_order(exchange_id, data)
+    info = data.get("info") if isinstance(data.get("info"), Mapping) else {}
+    trades: tuple[Fill, ...] = ()
+    if exchange_id.startswith("binance") and info.get("x") == "TRADE":
+        amount, price = mapping.positive(info.get("l")), mapping.positive(info.get("L"))
+        if amount is not None and price is not None:
+            fee = mapping.dec(info.get("n")) or mapping.ZERO
+            currency = (data.get("fee") or {}).get("currency") or info.get("N") or None
+            trades = (Fill(fill_id=str(info.get("t")), amount=amount, price=price, fee=abs(fee),
+                           fee_currency=currency,
+                           at=mapping.from_ms(info.get("T"))),)
+    return replace(order, fees={}, trades=trades)
+
+
+class OrderStream:
+    """Our orders as the exchange pushes them (ccxt.pro `watch_orders`).
+
+    Yields one `ExchangeOrder` per update. Reconnects with backoff after a network error; after
+    `max_failures` in a row, or at once when the exchange cannot stream orders, the stream
+    simply ends — the engine's polling of `fetch_open_orders`/`fetch_order` stays the source of
+    truth, the stream only makes it quicker.
+    """
+
+    def __init__(
+        self,
+        exchange_id: str,
+        symbol: str | None = None,
+        *,
+        watch: WatchOrders | None,
+        close: Callable[[], Awaitable[None]] | None = None,
+        max_failures: int = 3,
+        base_delay: float = 1.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.exchange_id = exchange_id
+        self.symbol = symbol
+        self._watch = watch
+        self._close = close
+        self.max_failures = max_failures
+        self.base_delay = base_delay
+        self._sleep = sleep
+        self.mode = "websocket" if watch else "none"
+
+    @classmethod
+    def for_exchange(cls, exchange: "CcxtExchange", symbol: str | None = None) -> "OrderStream":
+        """ccxt.pro `watch_orders` with the exchange's keys when both exist; else no stream."""
+        watch = close = None
+        if exchange.has_keys:
+            try:
+                import ccxt.pro as pro
+
+                if exchange.id in pro.exchanges:
+                    client = exchange.build_pro_client()
+                    if client.has.get("watchOrders"):
+                        watch, close = client.watch_orders, client.close
+                    else:
+                        close = client.close
+            except Exception as exc:  # no ccxt.pro, or it cannot build this exchange
+                log.info("no websocket orders for %s (%s)", exchange.id, exc)
+        stream = cls(exchange.id, symbol, watch=watch, close=close, sleep=exchange._sleep)
+        return stream
+
+    async def updates(self) -> AsyncIterator[ExchangeOrder]:
+        failures = 0
+        try:
+            while self._watch is not None:
+                try:
+                    raw = await self._watch(self.symbol)
+                except Exception as exc:
+                    error = map_error(exc) if is_ccxt_error(exc) else None
+                    if error is None:
+                        raise
+                    if not isinstance(error, ExchangeUnavailable):
+                        log.warning("order stream unsupported (%s); polling only", error)
+                        break
+                    failures += 1
+                    if failures >= self.max_failures:
+                        log.warning("order stream down (%s) %d times; polling only", error, failures)
+                        break
+                    await self._sleep(self.base_delay * 2 ** (failures - 1))
+                    continue
+                failures = 0
+                for data in raw or ():
+                    try:
+                        yield ws_order(self.exchange_id, data)
+                    except ExchangeError as exc:  # one odd update must not end the stream
+                        log.warning("skipping streamed order update: %s", exc)
+        finally:
+            self.mode = "none"
             if self._close is not None:
                 await self._close()

@@ -5,6 +5,7 @@ Each test states the domain values that come out and the request that went out.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -146,6 +147,35 @@ async def test_stop_loss_goes_out_as_binance_stop_loss(binance, binance_replay):
     assert req.params["side"] == "SELL" and req.params["quantity"] == "0.01"
     assert "price" not in req.params
     assert (result.type, result.status, result.stop_price) == (OrderType.STOP, OrderStatus.OPEN, D("57000"))
+
+
+async def test_stop_limit_goes_out_as_binance_stop_loss_limit(binance, binance_replay):
+    binance_replay.add("order_stop_limit_new")
+    order = Order(symbol="BTC/USDT", side="sell", type="stop_limit", amount=D("0.010004"),
+                  price=D("56900.004"), stop_price=D("57000.001"),
+                  client_order_id="mq-stoplimit-0001")
+    result = await binance.create_order(order)
+
+    req = binance_replay.last("POST", "/api/v3/order")
+    assert req.params["type"] == "STOP_LOSS_LIMIT"
+    assert (req.params["stopPrice"], req.params["price"]) == ("57000", "56900")
+    assert (req.params["quantity"], req.params["timeInForce"]) == ("0.01", "GTC")
+    assert (req.params["side"], req.params["newClientOrderId"]) == ("SELL", "mq-stoplimit-0001")
+    assert "triggerPrice" not in req.params
+    assert (result.type, result.status) == (OrderType.STOP_LIMIT, OrderStatus.OPEN)
+    assert (result.price, result.stop_price, result.amount) == (D("56900"), D("57000"), D("0.01"))
+    assert result.client_order_id == "mq-stoplimit-0001"
+
+
+async def test_stop_market_on_a_market_without_it_is_refused_locally_with_the_reason(
+    binance, binance_replay
+):
+    binance._markets["BCC/USDT"] = replace(binance.market("BCC/USDT"), active=True)
+    order = Order(symbol="BCC/USDT", side="sell", type="stop", amount=D("1"),
+                  stop_price=D("100"), client_order_id="mq-stop-bcc")
+    with pytest.raises(InvalidOrder, match="cannot hold a stop-market.*only offers stop-limit"):
+        await binance.create_order(order)
+    assert binance_replay.requests == []
 
 
 @pytest.mark.parametrize(

@@ -108,3 +108,20 @@ def test_balances_fill_in_missing_parts_and_skip_empty_currencies():
     assert set(out) == {"BTC", "USDT"}
     assert (out["BTC"].free, out["BTC"].used, out["BTC"].total) == (D("0.5"), D("0.25"), D("0.75"))
     assert out["USDT"].free == D("100")
+
+
+def test_to_ms_is_exact_and_treats_naive_times_as_utc():
+    from datetime import datetime, timezone
+
+    from moniqo_desktop.exchanges.ccxt_mapping import from_ms, to_ms
+
+    at = datetime(2025, 1, 23, 12, 32, 37, 417000, tzinfo=timezone.utc)
+    assert to_ms(at) == 1737635557417 and from_ms(1737635557417) == at
+    assert to_ms(at.replace(tzinfo=None)) == 1737635557417 and to_ms(None) is None
+
+
+def test_zero_fees_are_no_fees():
+    from moniqo_desktop.exchanges.ccxt_mapping import fee_list, sum_fees
+
+    data = {"fees": [{"cost": 0.0, "currency": "BTC"}, {"cost": -0.5, "currency": "USDT"}]}
+    assert sum_fees(fee_list(data), "USDT") == {"USDT": Decimal("0.5")}

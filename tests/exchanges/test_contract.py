@@ -69,6 +69,8 @@ class BinanceVenue(Venue):
         "cancel_unknown": ("error_cancel_unknown_order",),
         "unaffordable_buy": ("error_insufficient_balance",),
         "balance": ("account",),
+        "stop_sell": ("order_stop_loss_new",),
+        "my_trades": ("my_trades",),
     }
 
     def __init__(self) -> None:
@@ -190,3 +192,26 @@ async def test_balance_is_decimal(venue):
     assert all(isinstance(x, Decimal) for x in (usdt.free, usdt.used, usdt.total))
     assert usdt.free + usdt.used == usdt.total
     assert usdt.total >= D("10000")
+
+
+async def test_protective_stop_rests_on_the_venue(venue):
+    assert venue.exchange.market("BTC/USDT").native_stop_orders
+    await venue.expect("stop_sell")
+    stop = Order(symbol="BTC/USDT", side="sell", type="stop", amount=D("0.01"),
+                 stop_price=D("57000.001"), client_order_id="mq-stop-0001")
+    placed = await venue.exchange.create_order(stop)
+    assert (placed.type, placed.status, placed.side) == (OrderType.STOP, OrderStatus.OPEN, OrderSide.SELL)
+    assert (placed.stop_price, placed.amount, placed.filled) == (D("57000"), D("0.01"), D("0"))
+    assert placed.client_order_id == "mq-stop-0001" and placed.exchange_order_id
+
+
+async def test_my_trades_after_a_fill_add_up_with_fees(venue):
+    await venue.expect("market_buy")
+    await venue.exchange.create_order(market_buy())
+    await venue.expect("my_trades")
+    trades = await venue.exchange.fetch_my_trades("BTC/USDT")
+    assert trades and sum(t.fill.amount for t in trades) == D("0.01")
+    assert all(t.symbol == "BTC/USDT" and t.side is OrderSide.BUY for t in trades)
+    assert all(isinstance(t.fill.price, Decimal) and t.fill.price > 0 for t in trades)
+    assert all(t.fill.fee > 0 and t.fees.get(t.fill.fee_currency) == t.fill.fee for t in trades)
+    assert len({t.fill.fill_id for t in trades}) == len(trades)
