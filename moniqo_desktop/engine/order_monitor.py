@@ -17,12 +17,14 @@ from ..domain import (
     InvalidTransition,
     Order,
     OrderIntent,
+    OrderSide,
     OrderStatus,
     Position,
     PositionSide,
     PositionStatus,
 )
 from ..domain.money import ZERO
+from ..domain.orders import TERMINAL_STATUSES, can_transition
 from ..exchanges.base import ExchangeOrder
 from ..exchanges.errors import (
     ExchangeError,
@@ -34,6 +36,7 @@ from ..exchanges.errors import (
 from .context import EngineContext
 from .events import (
     EngineError,
+    Event,
     FillReceived,
     MessageLevel,
     OrderChanged,
@@ -54,14 +57,23 @@ class OrderMonitor:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self._misses: dict[str, int] = {}
+        self._events: list[Event] = []
 
     # -- sending --------------------------------------------------------------------------
     async def submit(self, order: Order, *extra_to_save: Position) -> Order:
-        """Write `order` (and any object changed with it) then send it once."""
-        ctx = self.ctx
-        ctx.orders[order.id] = order
-        ctx.store.save(order, *extra_to_save)
+        """Write `order` (and any object changed with it), then send it once."""
+        self.write(order, *extra_to_save)
+        return await self.send(order)
+
+    def write(self, order: Order, *extra_to_save: Position) -> None:
+        """The durable half of placing an order: after this, a crash cannot lose it."""
+        self.ctx.orders[order.id] = order
+        self.ctx.store.save(order, *extra_to_save)
         self._publish_order(order)
+
+    async def send(self, order: Order) -> Order:
+        """Send a written order; its outcome (or our ignorance of it) is recorded truthfully."""
+        ctx = self.ctx
         ctx.inflight.add(order.id)
         try:
             snapshot = await ctx.exchange.create_order(order)
@@ -84,13 +96,14 @@ class OrderMonitor:
 
     def _finish_unsent(self, order: Order, status: OrderStatus, reason: str) -> None:
         order.update_status(status, reason, self.ctx.clock())
-        self.save_and_publish(order)
+        position = self._exit_failed(order, reason) if order.intent is OrderIntent.EXIT else None
+        self.ctx.store.save(order, *([position] if position else []))
+        self._publish_order(order)
         verb = "rejected" if status is OrderStatus.REJECTED else "failed"
         self.ctx.bus.publish(UserMessage(
             f"Order {verb}", f"{order.side.value} {order.amount} {order.symbol}: {reason}",
             MessageLevel.ERROR))
-        if order.intent is OrderIntent.EXIT:
-            self._exit_failed(order, reason)
+        self._flush_events()
 
     # -- syncing --------------------------------------------------------------------------
     async def sync_open_orders(self) -> int:
@@ -113,8 +126,9 @@ class OrderMonitor:
                     changed += 1
             except ExchangeUnavailable:
                 raise
-            except ExchangeError as exc:
-                log.warning("sync of order %s failed: %s", order.client_order_id, exc)
+            except Exception as exc:  # one bad order must not stop the others (or start-up)
+                log.exception("sync of order %s failed", order.client_order_id)
+                self._events.clear()
                 ctx.bus.publish(EngineError(f"Sync of order {order.symbol} failed: {exc}"))
         return changed
 
@@ -141,11 +155,13 @@ class OrderMonitor:
             self._misses.pop(order.id, None)
             order.update_status(OrderStatus.CANCELLED, f"no longer found on the exchange ({detail})",
                                 now)
-        self.save_and_publish(order)
         if order.intent is OrderIntent.EXIT:
-            self._exit_failed(order, order.history[-1].reason)
+            position = self._exit_failed(order, order.history[-1].reason)
         else:
-            self._entry_ended(order)
+            position = self._entry_ended(order)
+        self.ctx.store.save(order, *([position] if position else []))
+        self._publish_order(order)
+        self._flush_events()
 
     # -- applying what the exchange says ---------------------------------------------------
     def apply(self, order: Order, snap: ExchangeOrder, sent: bool = False) -> bool:
@@ -157,6 +173,11 @@ class OrderMonitor:
         if order.status is OrderStatus.PENDING:
             order.update_status(OrderStatus.SUBMITTED,
                                 "sent" if sent else "found on the exchange", now)
+        if order.filled_amount <= snap.amount < order.amount:
+            # The exchange rounded the amount to its step: its amount is the one that fills.
+            log.info("order %s amount %s taken as %s by the exchange", order.client_order_id,
+                     order.amount, snap.amount)
+            order.amount = snap.amount
         new_fills = self._new_fills(order, snap)
         for fill in new_fills:
             try:
@@ -168,15 +189,17 @@ class OrderMonitor:
         changed = before != (order.status, len(order.fills)) or sent
         if not changed:
             return False
-        position = self._position_effects(order, [f for f in new_fills if order.has_fill(f.fill_id)])
+        applied = [f for f in new_fills if order.has_fill(f.fill_id)]
+        position = self._position_effects(order, applied)
         self.ctx.store.save(order, *([position] if position else []))
+        # Everything is written: now tell the world, order first, then fills, then positions.
         self._publish_order(order)
-        for fill in new_fills:
-            if order.has_fill(fill.fill_id):
-                self.ctx.bus.publish(FillReceived(order, fill))
-                self.ctx.bus.publish(UserMessage(
-                    "Order filled" if order.status is OrderStatus.FILLED else "Partial fill",
-                    f"{order.side.value} {fill.amount} {order.symbol} @ {fill.price}"))
+        for fill in applied:
+            self.ctx.bus.publish(FillReceived(order, fill))
+            self.ctx.bus.publish(UserMessage(
+                "Order filled" if order.status is OrderStatus.FILLED else "Partial fill",
+                f"{order.side.value} {fill.amount} {order.symbol} @ {fill.price}"))
+        self._flush_events()
         return True
 
     def _apply_status(self, order: Order, snap: ExchangeOrder, now) -> None:
@@ -192,8 +215,13 @@ class OrderMonitor:
             return  # already open or further
         if order.status is target:
             return
+        reason = snap.reason or "reported by the exchange"
+        if not can_transition(order.status, target) and target in TERMINAL_STATUSES and \
+                can_transition(order.status, OrderStatus.CANCELLED):
+            # e.g. it expired while our cancel was on its way: it is over, say how.
+            reason, target = f"{target.value} on the exchange: {reason}", OrderStatus.CANCELLED
         try:
-            order.update_status(target, snap.reason or "reported by the exchange", now)
+            order.update_status(target, reason, now)
         except InvalidTransition as exc:
             log.warning("%s", exc)
 
@@ -225,11 +253,13 @@ class OrderMonitor:
                      at=snap.timestamp or self.ctx.clock())]
 
     # -- fills -> positions ----------------------------------------------------------------
+    # Position events are buffered (`_emit`) and published by the caller after the store write,
+    # so a subscriber that reads the store never sees the past.
     def _position_effects(self, order: Order, fills: list[Fill]) -> Position | None:
         if order.intent is OrderIntent.ENTRY:
             position = self._grow_entry(order, fills)
             if order.is_complete():
-                self._entry_ended(order)
+                position = self._entry_ended(order) or position
             return position
         return self._exit_progress(order)
 
@@ -237,16 +267,10 @@ class OrderMonitor:
         ctx = self.ctx
         position = ctx.position_for_entry(order.id)
         for fill in fills:
-            received = fill.amount
-            fee_quote = ZERO
-            cur = fill.fee_currency or order.quote
-            if cur == order.quote:
-                fee_quote = fill.fee
-            elif cur == order.base:
-                fee_quote = fill.fee * fill.price
-                if order.side.value == "buy":
-                    received -= fill.fee
-            if position is None:
+            received, fee_quote = self._received(order, fill)
+            if position is None or not position.is_open:
+                # First fill - or a late fill after the position was closed by hand: those
+                # coins are in the account, so they are a position of their own.
                 position = Position(
                     symbol=order.symbol, side=PositionSide.from_entry(order.side),
                     amount=received, entry_price=fill.price, entry_fees=fee_quote,
@@ -258,22 +282,36 @@ class OrderMonitor:
                 ctx.add_position(position)
                 ctx.prices.setdefault(order.symbol, fill.price)
                 position.update_price(ctx.prices[order.symbol], ctx.clock())
-                ctx.bus.publish(PositionOpened(position))
+                self._emit(PositionOpened(position))
             else:
                 position.add_entry(received, fill.price, fee_quote)
-                ctx.bus.publish(PositionUpdated(position))
+                self._emit(PositionUpdated(position))
         if position is not None and order.status is OrderStatus.FILLED:
             if position.status is PositionStatus.OPENING:
                 position.status = PositionStatus.OPEN
         return position
 
-    def _entry_ended(self, order: Order) -> None:
+    @staticmethod
+    def _received(order: Order, fill: Fill) -> tuple[Decimal, Decimal]:
+        """(base amount the account gained or gave, fee valued in quote) for one fill."""
+        received, fee_quote = fill.amount, ZERO
+        cur = fill.fee_currency or order.quote
+        if cur == order.quote:
+            fee_quote = fill.fee
+        elif cur == order.base:
+            fee_quote = fill.fee * fill.price
+            if order.side is OrderSide.BUY:
+                received -= fill.fee
+        return received, fee_quote
+
+    def _entry_ended(self, order: Order) -> Position | None:
         """An entry order is done: whatever filled is now a fully open position."""
         position = self.ctx.position_for_entry(order.id)
         if position is not None and position.status is PositionStatus.OPENING:
             position.status = PositionStatus.OPEN
-            self.ctx.store.save(position)
-            self.ctx.bus.publish(PositionUpdated(position))
+            self._emit(PositionUpdated(position))
+            return position
+        return None
 
     def _exit_progress(self, order: Order) -> Position | None:
         position = self.ctx.positions.get(order.position_id or "")
@@ -285,9 +323,9 @@ class OrderMonitor:
             reason = position.pending_exit_reason or ExitReason.MANUAL
             position.close(order_id=order.id, price=price, reason=reason,
                            fees=order.fee_in_quote, at=order.fills[-1].at or self.ctx.clock())
-            self.ctx.bus.publish(PositionClosed(position))
+            self._emit(PositionClosed(position))
             sign = "+" if position.realized_pnl >= 0 else ""
-            self.ctx.bus.publish(UserMessage(
+            self._emit(UserMessage(
                 f"Position closed ({reason.value.replace('_', ' ')})",
                 f"{position.symbol} {position.side.value} {position.amount} @ {price}: "
                 f"{sign}{position.realized_pnl.quantize(Decimal('0.01'))} {position.quote}"))
@@ -299,24 +337,29 @@ class OrderMonitor:
                 assert price is not None
                 position.reduce(order.filled_amount, price, order.fee_in_quote,
                                 order.fills[-1].at or self.ctx.clock())
-            reason = order.history[-1].reason
-            self._exit_failed(order, reason, save=False)
-            return position
+            return self._exit_failed(order, order.history[-1].reason)
         return None
 
-    def _exit_failed(self, order: Order, reason: str, save: bool = True) -> None:
+    def _exit_failed(self, order: Order, reason: str) -> Position | None:
         """The exit did not happen: the position is open and guarded again; the tracker will
-        decide afresh on the next price (that is the retry)."""
+        decide afresh on the next price (that is the retry). The caller saves the position."""
         position = self.ctx.positions.get(order.position_id or "")
         if position is None or position.exit_order_id != order.id:
-            return
+            return None
         position.exit_failed()
-        if save:
-            self.ctx.store.save(position)
-        self.ctx.bus.publish(PositionUpdated(position))
-        self.ctx.bus.publish(EngineError(
+        self._emit(PositionUpdated(position))
+        self._emit(EngineError(
             f"Exit order for {position.symbol} did not go through: {reason}",
             "the position stays open and protected; it will be retried"))
+        return position
+
+    def _emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    def _flush_events(self) -> None:
+        events, self._events = self._events, []
+        for event in events:
+            self.ctx.bus.publish(event)
 
     # -- helpers ---------------------------------------------------------------------------
     def save_and_publish(self, order: Order) -> None:
