@@ -67,8 +67,8 @@ def _crossed_stop(position: Position, price: Decimal, stop: Decimal) -> bool:
 def evaluate_exit(position: Position, price: Number, at: datetime | None = None) -> ExitEvaluation:
     """Decide what `price` means for `position` (whose water marks already include it).
 
-    Only an OPEN position can decide an exit: one that is CLOSING already has its exit order
-    in flight, which is what makes an exit fire once.
+    Only an OPEN (or still OPENING: its coins are real) position can decide an exit: one that
+    is CLOSING already has its exit order in flight, which is what makes an exit fire once.
     """
     p = parse_amount(price, "price")
     stop, source = position.stop_loss, position.stop_source
@@ -96,7 +96,7 @@ def evaluate_exit(position: Position, price: Number, at: datetime | None = None)
                 stop, source = level, ExitReason.TRAILING_STOP
 
     decision: ExitDecision | None = None
-    if position.status is PositionStatus.OPEN:
+    if position.status in (PositionStatus.OPEN, PositionStatus.OPENING):
         liq = position.liquidation_price
         if liq is not None and _crossed_stop(position, p, liq):
             decision = ExitDecision(ExitReason.LIQUIDATION, liq, p, at)

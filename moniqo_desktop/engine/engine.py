@@ -30,7 +30,7 @@ from ..domain.money import Number, decimal_places, parse_amount
 from ..domain.orders import parse_side
 from ..exchanges.base import Exchange, ExchangeOrder, MarketInfo
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
-from ..store import PositionUpdate, Store
+from ..store import PositionUpdate, Store, StoreError
 from .context import Clock, EngineContext
 from .events import (
     AccountUpdated,
@@ -49,6 +49,7 @@ from .scheduler import PeriodicJob, Scheduler
 log = logging.getLogger(__name__)
 
 STATE_KEY = "exchange:{id}"
+CLOSE_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -140,6 +141,10 @@ class Engine:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        try:  # let a running cycle finish its writes (it may be sending an exit)
+            await asyncio.wait_for(self._cycle_lock.acquire(), CLOSE_WAIT_SECONDS)
+        except asyncio.TimeoutError:
+            log.warning("a cycle was still running after %ss; closing anyway", CLOSE_WAIT_SECONDS)
         try:
             self.tracker.flush_updates()
             self._save_exchange_state()
@@ -254,53 +259,9 @@ class Engine:
     async def cancel_order(self, order_id: str) -> Order:
         """Ask the exchange to cancel; the order ends CANCELLED, or back OPEN/FILLED if the
         exchange refused because it had already filled."""
-        ctx, monitor = self.ctx, self.monitor
-        order = self.order(order_id)
-        if order.is_complete():
-            raise DomainError(f"order is already {order.status.value}")
-        if order.status is OrderStatus.CANCELLING:
-            raise DomainError("a cancel is already in progress for this order")
-        if order.status is OrderStatus.PENDING:
-            if order.id not in ctx.inflight:
-                await monitor.sync_open_orders()  # adopt it or learn it never arrived
-            if order.status is OrderStatus.PENDING:
-                raise DomainError("the order is still being confirmed by the exchange; "
-                                  "try again in a moment")
-            if order.is_complete():
-                return order
-        order.update_status(OrderStatus.CANCELLING, "cancel requested", ctx.clock())
-        monitor.save_and_publish(order)
-        ctx.inflight.add(order.id)  # a sync racing the cancel must not judge it half-way
-        try:
-            snap = await ctx.exchange.cancel_order(order.exchange_order_id or "", order.symbol)
-        except ExchangeUnavailable as exc:
-            ctx.bus.publish(EngineError(f"Cancel not confirmed: {exc}",
-                                        "the order will be checked on the next sync"))
-            return order
-        except ExchangeError as exc:
-            snap = await self._refused_cancel(order, exc)
-            if snap is None:
-                return order
-        finally:
-            ctx.inflight.discard(order.id)
-        monitor.apply(order, snap)
+        order = await self.monitor.cancel(self.order(order_id))
         await self._refresh_balances(quiet=True)
         return order
-
-    async def _refused_cancel(self, order: Order, exc: ExchangeError) -> ExchangeOrder | None:
-        """The exchange refused the cancel: usually because the order filled first. Ask what
-        it is now; if it is still live, the cancel simply did not happen."""
-        try:
-            snap = await self.ctx.exchange.fetch_order(
-                order.symbol, exchange_order_id=order.exchange_order_id,
-                client_order_id=order.client_order_id)
-        except ExchangeError:
-            self.ctx.bus.publish(EngineError(f"Cancel refused: {exc}"))
-            return None
-        if snap.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
-            order.update_status(OrderStatus.OPEN, f"cancel refused: {exc}", self.ctx.clock())
-            self.monitor.save_and_publish(order)
-        return snap
 
     async def close_position(self, position_id: str) -> Order:
         """Close by hand with a market order (reason "manual")."""
@@ -309,14 +270,9 @@ class Engine:
             raise DomainError(f"position is already {position.status.value}")
         if position.exit_order_id and position.status.value == "closing":
             raise DomainError("an exit order for this position is already on its way")
-        entry = self.ctx.orders.get(position.entry_order_id or "")
-        if entry is not None and entry.is_open() and entry.status is not OrderStatus.CANCELLING:
-            # Stop the entry growing the position while we sell what it holds.
-            await self.cancel_order(entry.id)
-            if not position.is_open:
-                raise DomainError("the position closed while its entry was being cancelled")
         order = await self.tracker.exit(position, ExitReason.MANUAL)
-        assert order is not None
+        if order is None:
+            raise DomainError("the position closed while its entry order was being cancelled")
         await self._refresh_balances(quiet=True)
         return order
 
@@ -349,8 +305,12 @@ class Engine:
         """One pass: sync orders, refresh prices, evaluate exits. Never raises for exchange
         trouble: errors are reported as events and in the returned report."""
         report = CycleReport()
+        if self._closed:
+            return report
         async with self._cycle_lock:
             try:
+                if not self.ctx.markets:  # start-up could not load them: exits need steps
+                    self.ctx.markets = await self.ctx.exchange.load_markets()
                 report.orders_changed = await self.monitor.sync_open_orders()
             except ExchangeError as exc:
                 report.errors.append(str(exc))
@@ -360,11 +320,16 @@ class Engine:
             except ExchangeError as exc:
                 report.errors.append(str(exc))
                 self._report_unavailable(exc, "price refresh")
-            report.exits = await self.tracker.evaluate()
-            if report.orders_changed:
-                await self._refresh_balances(quiet=True)
-            self._save_exchange_state()
-            self.tracker.flush_updates()
+            try:
+                report.exits = await self.tracker.evaluate()
+                if report.orders_changed:
+                    await self._refresh_balances(quiet=True)
+                self._save_exchange_state()
+                self.tracker.flush_updates()
+            except StoreError as exc:  # e.g. disk full: say so loudly, keep the app alive
+                report.errors.append(str(exc))
+                log.error("store error during a cycle: %s", exc)
+                self.ctx.bus.publish(EngineError(f"Could not save: {exc}"))
             if not report.errors:
                 self._set_connection(ConnectionState.CONNECTED)
         return report
@@ -408,8 +373,15 @@ class Engine:
                         await self.tracker.evaluate()
                     if self.tracker.symbols() != symbols:
                         break
+            except asyncio.CancelledError:
+                raise
             except ExchangeError as exc:
                 self._report_unavailable(exc, "price stream")
+                await asyncio.sleep(self.ctx.settings.position_poll_seconds)
+            except Exception as exc:  # the stream must come back whatever broke it
+                log.exception("price stream failed")
+                self.ctx.bus.publish(EngineError(f"Price stream stopped: {exc}",
+                                                 "restarting it"))
                 await asyncio.sleep(self.ctx.settings.position_poll_seconds)
             finally:
                 await stream.aclose()

@@ -105,6 +105,59 @@ class OrderMonitor:
             MessageLevel.ERROR))
         self._flush_events()
 
+    # -- cancelling -----------------------------------------------------------------------
+    async def cancel(self, order: Order) -> Order:
+        """CANCELLING, then whatever the exchange says: CANCELLED, or back OPEN/FILLED if it
+        refused because the order had filled first. Never guesses the fate of an order."""
+        ctx = self.ctx
+        if order.is_complete():
+            raise DomainError(f"order is already {order.status.value}")
+        if order.status is OrderStatus.CANCELLING:
+            raise DomainError("a cancel is already in progress for this order")
+        if order.status is OrderStatus.PENDING:
+            if order.id not in ctx.inflight:
+                try:
+                    await self.sync_open_orders()  # adopt it or learn it never arrived
+                except ExchangeError as exc:
+                    raise DomainError(f"cannot reach the exchange to cancel: {exc}") from exc
+            if order.status is OrderStatus.PENDING:
+                raise DomainError("the order is still being confirmed by the exchange; "
+                                  "try again in a moment")
+            if order.is_complete():
+                return order
+        order.update_status(OrderStatus.CANCELLING, "cancel requested", ctx.clock())
+        self.save_and_publish(order)
+        ctx.inflight.add(order.id)  # a sync racing the cancel must not judge it half-way
+        try:
+            snap = await ctx.exchange.cancel_order(order.exchange_order_id or "", order.symbol)
+        except ExchangeUnavailable as exc:
+            ctx.bus.publish(EngineError(f"Cancel not confirmed: {exc}",
+                                        "the order will be checked on the next sync"))
+            return order
+        except ExchangeError as exc:
+            snap = await self._refused_cancel(order, exc)
+            if snap is None:
+                return order
+        finally:
+            ctx.inflight.discard(order.id)
+        self.apply(order, snap)
+        return order
+
+    async def _refused_cancel(self, order: Order, exc: ExchangeError) -> ExchangeOrder | None:
+        """The exchange refused the cancel: usually because the order filled first. Ask what
+        it is now; if it is still live, the cancel simply did not happen."""
+        try:
+            snap = await self.ctx.exchange.fetch_order(
+                order.symbol, exchange_order_id=order.exchange_order_id,
+                client_order_id=order.client_order_id)
+        except ExchangeError:
+            self.ctx.bus.publish(EngineError(f"Cancel refused: {exc}"))
+            return None
+        if snap.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+            order.update_status(OrderStatus.OPEN, f"cancel refused: {exc}", self.ctx.clock())
+            self.save_and_publish(order)
+        return snap
+
     # -- syncing --------------------------------------------------------------------------
     async def sync_open_orders(self) -> int:
         """Bring every open order in step with the exchange: one batched call, then single

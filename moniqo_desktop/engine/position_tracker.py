@@ -11,7 +11,15 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ..domain import ExitReason, Order, OrderIntent, OrderType, Position, PositionStatus
+from ..domain import (
+    ExitReason,
+    Order,
+    OrderIntent,
+    OrderStatus,
+    OrderType,
+    Position,
+    PositionStatus,
+)
 from ..domain.exits import ExitDecision, apply_evaluation, evaluate_exit
 from ..domain.money import HUNDRED
 from ..store import PositionUpdate
@@ -77,7 +85,7 @@ class PositionTracker:
             try:
                 position.update_price(price, now)
                 moved = False
-                if position.status is PositionStatus.OPEN:
+                if position.status in (PositionStatus.OPEN, PositionStatus.OPENING):
                     evaluation = evaluate_exit(position, price, now)
                     moved = apply_evaluation(position, evaluation) or moved
                     if evaluation.decision is not None:
@@ -93,7 +101,11 @@ class PositionTracker:
             for position in changed:
                 ctx.bus.publish(PositionUpdated(position))
         for position, decision in decisions:
-            await self.exit(position, decision.reason, decision)
+            try:
+                await self.exit(position, decision.reason, decision)
+            except Exception as exc:  # the next position's exit must still go out
+                log.exception("exit of %s failed", position.id)
+                ctx.bus.publish(EngineError(f"Could not exit {position.symbol}: {exc}"))
         return [d for _, d in decisions]
 
     async def exit(self, position: Position, reason: ExitReason,
@@ -102,12 +114,19 @@ class PositionTracker:
         ctx = self.ctx
         if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
             return None
+        entry = ctx.orders.get(position.entry_order_id or "")
+        if entry is not None and entry.is_open() and entry.status is not OrderStatus.CANCELLING:
+            # Stop the entry growing the position while we sell what it holds.
+            await self.monitor.cancel(entry)
+            if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
+                return None
         market = ctx.markets.get(position.symbol)
         amount = market.round_amount(position.amount) if market else position.amount
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
                       amount=amount, intent=OrderIntent.EXIT, position_id=position.id,
                       created_at=ctx.clock())
         position.mark_closing(order.id, reason)
+        self.monitor.write(order, position)  # the decision is durable before anyone hears it
         if decision is not None:
             ctx.bus.publish(ExitTriggered(position, decision))
             ctx.bus.publish(UserMessage(
@@ -116,7 +135,7 @@ class PositionTracker:
                 f"(level {decision.level.quantize(Decimal('0.01'))})",
                 MessageLevel.WARNING if reason is not ExitReason.TAKE_PROFIT else MessageLevel.INFO))
         ctx.bus.publish(PositionUpdated(position))
-        await self.monitor.submit(order, position)
+        await self.monitor.send(order)
         return order
 
     # -- position update log ---------------------------------------------------------------

@@ -188,9 +188,6 @@ async def test_review_position_events_follow_the_store_write(engine, demo):
         assert stored == live
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PositionTracker.exit publishes ExitTriggered/PositionUpdated(CLOSING) before "
-    "monitor.submit writes the CLOSING position and its PENDING exit order"))
 async def test_review_exit_triggered_follows_the_store_write(engine, demo):
     stored_status = []
 
@@ -217,10 +214,6 @@ class SlowTickers(DemoExchange):
         return await super().fetch_tickers(symbols)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Engine.close() does not wait for a running run_cycle (it never takes _cycle_lock): it closes "
-    "the store under the cycle, which then raises StoreError out of run_cycle and its exit "
-    "decision's writes are lost"))
 async def test_review_close_waits_for_a_running_cycle(db_path, settings, clock):
     demo = SlowTickers(prices={"BTC/USDT": D("50000")})
     engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
@@ -262,10 +255,6 @@ async def test_review_restart_after_late_entry_fill(db_path, settings, clock):
 
 
 # -- 9. the price stream dies on an error that is not an ExchangeError -----------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "Engine._stream_prices only catches ExchangeError; anything else (ccxt_stream re-raises "
-    "non-ccxt errors, e.g. an OSError from the socket; a StoreError from evaluate) ends the "
-    "service task for good and streamed exits stop until restart"))
 async def test_review_price_stream_survives_an_unexpected_error(tmp_path):
     from moniqo_desktop.config import Settings
     from moniqo_desktop.exchanges.base import Ticker
@@ -303,11 +292,6 @@ async def test_review_price_stream_survives_an_unexpected_error(tmp_path):
 
 
 # -- 10. a partly filled entry's position is not protected ----------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "PositionTracker.evaluate only decides exits for OPEN positions; a position that is OPENING "
-    "(its entry partly filled, rest still working) holds real coins but its take profit / stop "
-    "is never acted on until the entry completes (design choice to confirm: exit what is held "
-    "and cancel the rest, as close_position does)"))
 async def test_review_partly_filled_entry_is_protected(db_path, settings, clock):
     demo = DemoExchange(prices={"BTC/USDT": D("50000")}, liquidity_per_tick=D("0.04"))
     engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
