@@ -48,6 +48,8 @@ class Settings:
     update_log_retention_days: int = 7
     risk_stop_share: list[str] = field(default_factory=lambda: ["0.25", "0.50", "0.75"])
     risk_loss_percent: list[str] = field(default_factory=lambda: ["2", "5", "10"])
+    native_stops: bool = True
+    native_stop_min_seconds: float = 30.0
     demo_fee_rate: str = "0.001"
     demo_price_feed: str = "random"
     theme: str = "dark"

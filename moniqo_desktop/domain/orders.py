@@ -39,10 +39,12 @@ class OrderType(str, Enum):
 
 
 class OrderIntent(str, Enum):
-    """Why the order exists: to open a position or to close one."""
+    """Why the order exists: to open a position, to close one now, or to rest on the exchange
+    as the position's stop (so it still protects while the app is closed)."""
 
     ENTRY = "entry"
     EXIT = "exit"
+    PROTECT = "protect"
 
 
 class OrderStatus(str, Enum):

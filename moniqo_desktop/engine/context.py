@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from ..config import Settings
-from ..domain import Order, Position, RiskThresholds
+from ..domain import Order, OrderIntent, Position, RiskThresholds
 from ..domain.orders import utcnow
 from ..exchanges.base import Exchange, MarketInfo
 from ..store import Store
@@ -36,6 +36,8 @@ class EngineContext:
     balances: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     entry_index: dict[str, str] = field(default_factory=dict)
     """entry order id -> position id"""
+    protective: dict[str, str] = field(default_factory=dict)
+    """position id -> id of its latest resting stop order (PROTECT intent)"""
     inflight: set[str] = field(default_factory=set)
     """Orders whose create call is awaiting the exchange: sync must not judge them yet."""
 
@@ -52,6 +54,11 @@ class EngineContext:
         self.positions[position.id] = position
         if position.entry_order_id:
             self.entry_index[position.entry_order_id] = position.id
+
+    def add_order(self, order: Order) -> None:
+        self.orders[order.id] = order
+        if order.intent is OrderIntent.PROTECT and order.position_id:
+            self.protective[order.position_id] = order.id
 
     def position_for_entry(self, order_id: str) -> Position | None:
         pid = self.entry_index.get(order_id)

@@ -100,7 +100,7 @@ class Engine:
         ctx = self.ctx
         self._restore_exchange_state()
         for order in ctx.store.load_orders():
-            ctx.orders[order.id] = order
+            ctx.add_order(order)
         for position in ctx.store.load_positions():
             ctx.add_position(position)
         ctx.bus.publish(Progress("Loading markets", 0, 2))
@@ -253,6 +253,9 @@ class Engine:
             protection.check(PositionSide.from_entry(order.side).direction, reference)
             order.protection = protection
         await self.monitor.submit(order)
+        position = self.ctx.position_for_entry(order.id)
+        if position is not None:
+            await self.tracker.protective.sync(position)
         await self._refresh_balances(quiet=True)
         return order
 
@@ -272,7 +275,11 @@ class Engine:
             raise DomainError("an exit order for this position is already on its way")
         order = await self.tracker.exit(position, ExitReason.MANUAL)
         if order is None:
-            raise DomainError("the position closed while its entry order was being cancelled")
+            if not position.is_open:
+                raise DomainError(f"the position was closed meanwhile "
+                                  f"({position.close_reason.value if position.close_reason else ''})")
+            raise DomainError("the stop resting on the exchange could not be taken off yet; "
+                              "try again in a moment")
         await self._refresh_balances(quiet=True)
         return order
 
@@ -298,6 +305,7 @@ class Engine:
         self.ctx.store.save(position)
         self.tracker.flush_updates()
         self.ctx.bus.publish(PositionUpdated(position))
+        await self.tracker.protective.sync(position, force=True)
         return position
 
     # -- background work -------------------------------------------------------------------
@@ -455,9 +463,15 @@ class Engine:
         self._set_connection(ConnectionState.DEGRADED, f"retry {attempt} in {delay:.0f}s: {exc}")
 
     # -- paper account persistence -----------------------------------------------------------
+    # The store keeps the account of a venue that does not keep it itself (the paper exchange);
+    # an always-on venue is the truth about its own state.
+    def _keeps_state_here(self) -> bool:
+        exchange: Any = self.ctx.exchange
+        return hasattr(exchange, "snapshot") and not getattr(exchange, "always_on", False)
+
     def _restore_exchange_state(self) -> None:
         exchange: Any = self.ctx.exchange
-        if not hasattr(exchange, "load_snapshot"):
+        if not self._keeps_state_here():
             return
         state = self.ctx.store.get_state(STATE_KEY.format(id=exchange.id))
         if state:
@@ -465,5 +479,5 @@ class Engine:
 
     def _save_exchange_state(self) -> None:
         exchange: Any = self.ctx.exchange
-        if hasattr(exchange, "snapshot"):
+        if self._keeps_state_here():
             self.ctx.store.set_state(STATE_KEY.format(id=exchange.id), exchange.snapshot())

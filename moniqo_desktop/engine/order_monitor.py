@@ -23,6 +23,7 @@ from ..domain import (
     PositionSide,
     PositionStatus,
 )
+from ..domain.exits import apply_evaluation, evaluate_exit
 from ..domain.money import ZERO
 from ..domain.orders import TERMINAL_STATUSES, can_transition
 from ..exchanges.base import ExchangeOrder
@@ -67,7 +68,7 @@ class OrderMonitor:
 
     def write(self, order: Order, *extra_to_save: Position) -> None:
         """The durable half of placing an order: after this, a crash cannot lose it."""
-        self.ctx.orders[order.id] = order
+        self.ctx.add_order(order)
         self.ctx.store.save(order, *extra_to_save)
         self._publish_order(order)
 
@@ -314,7 +315,36 @@ class OrderMonitor:
             if order.is_complete():
                 position = self._entry_ended(order) or position
             return position
+        if order.intent is OrderIntent.PROTECT:
+            return self._stop_fills(order, fills)
         return self._exit_progress(order)
+
+    def _stop_fills(self, order: Order, fills: list[Fill]) -> Position | None:
+        """The stop resting on the exchange executed: each fill takes its part of the position,
+        the one that empties it closes it, for the reason that put the stop there."""
+        position = self.ctx.positions.get(order.position_id or "")
+        if position is None:
+            return None
+        for fill in fills:
+            if not position.is_open:
+                break
+            received, fee_quote = self._received(order, fill)
+            at = fill.at or self.ctx.clock()
+            last = order.status is OrderStatus.FILLED and fill is fills[-1]
+            if fill.amount < position.amount and not last:
+                position.reduce(fill.amount, fill.price, fee_quote, at)
+                self._emit(PositionUpdated(position))
+                continue
+            reason = position.stop_source
+            position.close(order_id=order.id, price=fill.price, reason=reason, fees=fee_quote,
+                           at=at)
+            self._emit(PositionClosed(position))
+            self._emit(UserMessage(
+                f"Position closed by the exchange stop ({reason.value.replace('_', ' ')})",
+                f"{position.symbol} {position.side.value} @ {fill.price}: "
+                f"{position.realized_pnl.quantize(Decimal('0.01'))} {position.quote}",
+                MessageLevel.WARNING))
+        return position
 
     def _grow_entry(self, order: Order, fills: list[Fill]) -> Position | None:
         ctx = self.ctx
@@ -330,11 +360,14 @@ class OrderMonitor:
                     opened_at=fill.at or ctx.clock(), entry_order_id=order.id,
                     status=PositionStatus.OPENING,
                 )
-                if order.protection is not None:
-                    position.apply_protection(order.protection)
                 ctx.add_position(position)
                 ctx.prices.setdefault(order.symbol, fill.price)
                 position.update_price(ctx.prices[order.symbol], ctx.clock())
+                if order.protection is not None:
+                    position.apply_protection(order.protection)
+                    # Trailing and break-even stops exist from the first moment, not the
+                    # first cycle; an exit it calls for is the tracker's to act on.
+                    apply_evaluation(position, evaluate_exit(position, position.current_price))
                 self._emit(PositionOpened(position))
             else:
                 position.add_entry(received, fill.price, fee_quote)

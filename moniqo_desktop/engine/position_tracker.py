@@ -35,6 +35,7 @@ from .events import (
     UserMessage,
 )
 from .order_monitor import OrderMonitor
+from .protective_stops import ProtectiveStops
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class PositionTracker:
     def __init__(self, ctx: EngineContext, monitor: OrderMonitor) -> None:
         self.ctx = ctx
         self.monitor = monitor
+        self.protective = ProtectiveStops(ctx, monitor)
         self.watched: set[str] = set()
         self._pending_updates: list[PositionUpdate] = []
         self._last_logged: dict[str, tuple[datetime, Decimal, Decimal | None]] = {}
@@ -106,6 +108,14 @@ class PositionTracker:
             except Exception as exc:  # the next position's exit must still go out
                 log.exception("exit of %s failed", position.id)
                 ctx.bus.publish(EngineError(f"Could not exit {position.symbol}: {exc}"))
+        for position in changed:
+            if position.status is PositionStatus.OPEN:
+                try:
+                    await self.protective.sync(position)
+                except Exception as exc:
+                    log.exception("resting stop of %s failed", position.id)
+                    ctx.bus.publish(EngineError(
+                        f"Could not place the exchange stop for {position.symbol}: {exc}"))
         return [d for _, d in decisions]
 
     async def exit(self, position: Position, reason: ExitReason,
@@ -120,6 +130,8 @@ class PositionTracker:
             await self.monitor.cancel(entry)
             if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
                 return None
+        if not await self.protective.release(position):
+            return None  # the exchange's stop filled (that was the exit) or may still be live
         market = ctx.markets.get(position.symbol)
         amount = market.round_amount(position.amount) if market else position.amount
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,

@@ -149,6 +149,9 @@ class Exchange(Protocol):
 
     id: str
     name: str
+    always_on: bool
+    """Does the venue keep matching orders while this app is closed? (Then a stop resting on
+    it protects a position around the clock.)"""
 
     async def load_markets(self, reload: bool = False) -> dict[str, MarketInfo]: ...
 

@@ -102,6 +102,8 @@ def build_client(
 class CcxtExchange:
     """The `Exchange` protocol on any ccxt exchange (Binance spot is the first-class one)."""
 
+    always_on = True  # a real venue: stops resting there work while the app is closed
+
     def __init__(
         self,
         exchange_id: str,

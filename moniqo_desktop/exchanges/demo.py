@@ -84,6 +84,7 @@ class DemoExchange:
 
     id = "demo"
     name = "Paper exchange"
+    always_on = False  # its market only moves while the app runs: the app watches the stops
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ engine coroutines scheduled on the qasync loop, so the Qt thread never waits on 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from decimal import Decimal
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.middle_splitter.setObjectName("middleSplitter")
         self.middle_splitter.addWidget(_titled("", self.chart))
         self.middle_splitter.addWidget(_titled("LOG", self.log_panel))
+        self.log_panel.setMinimumWidth(200)  # a narrow window shrinks the chart, not the log
         self.middle_splitter.setStretchFactor(0, 3)
         self.middle_splitter.setStretchFactor(1, 2)
 
@@ -242,6 +244,9 @@ class MainWindow(QMainWindow):
         markets = engine.markets()
         formatting.set_markets(markets)  # every price of a symbol shows its market's decimals
         self.entry.set_markets(markets)
+        # the form's first symbol is set with signals blocked: watch it by hand, or it has no
+        # last price (no cost estimate, no % sizing) until the trader picks another symbol
+        self._watch_symbol(self.entry.symbol.currentText())
         prices = engine.last_prices()
         self.entry.set_prices(prices)
         self.account.set_prices(prices)
@@ -470,6 +475,7 @@ class MainWindow(QMainWindow):
         self.positions.model.refresh_all()
         self.orders.model.refresh_all()
         self.chart.apply_theme()
+        self.log_panel.apply_theme()
         self._refresh_open_pnl()
         self.account.set_connection(self.engine.connection_state)
         self._save_settings()
@@ -479,12 +485,27 @@ class MainWindow(QMainWindow):
         if dialog.exec() != SettingsDialog.DialogCode.Accepted or dialog.result_settings is None:
             return
         new = dialog.result_settings
-        restart = (new.exchange, new.sandbox) != (self.settings.exchange, self.settings.sandbox)
+        old = self.settings
+        restart = (new.exchange, new.sandbox) != (old.exchange, old.sandbox)
+        engine_changed = dataclasses.replace(old, exchange=new.exchange, sandbox=new.sandbox,
+                                             theme=new.theme) != new
         self.settings = new
         self.set_theme(new.theme)
         self.settingsChanged.emit(new)
-        self.log_panel.add("Settings saved" + (" — the exchange change applies at the next start"
-                                                if restart else ""))
+        notes = []
+        if restart:
+            notes.append("the exchange change applies at the next start")
+        if engine_changed:
+            apply = getattr(self.engine, "apply_settings", None)
+            if callable(apply):
+                try:
+                    apply(new)
+                except Exception as exc:  # the file is saved; say what did not take effect
+                    log.warning("settings not applied to the running engine: %s", exc)
+                    notes.append("polling, risk and history changes apply at the next start")
+            else:
+                notes.append("polling, risk and history changes apply at the next start")
+        self.log_panel.add("Settings saved" + (" — " + "; ".join(notes) if notes else ""))
 
     def _save_settings(self) -> None:
         if self.settings_path is not None:

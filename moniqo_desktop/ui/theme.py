@@ -153,20 +153,19 @@ def stylesheet(t: Theme) -> str:
     QTableView {{
         background: {t.base}; alternate-background-color: {t.alt_base};
         gridline-color: {t.border}; border: 1px solid {t.border};
-        selection-background-color: {t.selection}; selection-color: {t.text};
+        selection-background-color: {t.selection};
     }}
     QHeaderView::section {{
         background: {t.window}; color: {t.muted}; border: none;
         border-right: 1px solid {t.border}; border-bottom: 1px solid {t.border};
         padding: 3px 6px; font-weight: 600;
     }}
-    QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QPlainTextEdit {{
+    QLineEdit, QComboBox, QPlainTextEdit {{
         background: {t.base}; border: 1px solid {t.border}; border-radius: 3px;
         padding: 3px 5px; selection-background-color: {t.selection};
     }}
-    QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus {{
-        border: 1px solid {t.accent};
-    }}
+    QLineEdit:focus, QComboBox:focus {{ border: 1px solid {t.accent}; }}
+    QLineEdit:disabled, QComboBox:disabled {{ background: {t.window}; color: {t.muted}; }}
     QLineEdit[invalid="true"] {{ border: 1px solid {t.down}; background: {t.alt_base}; }}
     QLabel#orderError {{ color: {t.down}; }}
     QLabel#orderInfo, QLabel#orderEstimate {{ color: {t.muted}; }}

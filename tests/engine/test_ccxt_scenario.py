@@ -10,7 +10,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from moniqo_desktop.domain import OrderStatus, PositionStatus
+from moniqo_desktop.domain import ExitReason, OrderIntent, OrderStatus, PositionStatus
 from moniqo_desktop.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exchanges"))
@@ -42,7 +42,8 @@ async def test_limit_entry_partial_then_filled_opens_position(db_path, settings,
         assert position.status is PositionStatus.OPENING and position.amount == D("0.004")
         assert engine.last_prices()["BTC/USDT"] == D("60000")
 
-        replay.add("open_orders_empty", "order_limit_filled", "tickers", "account")
+        replay.add("open_orders_empty", "order_limit_filled", "tickers",
+                   "order_stop_loss_protect", "account")
         await engine.run_cycle()
         assert order.status is OrderStatus.FILLED
         assert order.filled_amount == D("0.01")
@@ -50,6 +51,30 @@ async def test_limit_entry_partial_then_filled_opens_position(db_path, settings,
         assert position.status is PositionStatus.OPEN and position.amount == D("0.01")
         assert position.entry_price == D("54999.4")
         assert position.stop_loss == D("50000")
+        # The stop now rests on Binance too, so it protects while the app is closed.
+        stop = replay.last("POST", "/api/v3/order").params
+        assert (stop["type"], stop["side"], stop["quantity"], stop["stopPrice"]) == (
+            "STOP_LOSS", "SELL", "0.01", "50000")
+        [resting] = [o for o in engine.orders() if o.intent is OrderIntent.PROTECT]
+        assert stop["newClientOrderId"] == resting.client_order_id
+        assert resting.status is OrderStatus.OPEN
         assert not replay.unmatched and not replay.pending()
     finally:
         await engine.close()
+
+    # The app is closed; the market falls through the stop; Binance sells. On the next start,
+    # reconciliation finds the filled stop and closes the position, with no order of ours sent.
+    replay = Replay("binance").add("exchange_info", "open_orders_empty",
+                                   "order_stop_loss_protect_filled", "account")
+    exchange = replayed("binance", replay, SleepRecorder())
+    again = await Engine.open(db_path, exchange, settings=settings, clock=clock)
+    try:
+        [position] = again.positions()
+        assert position.status is PositionStatus.CLOSED
+        assert position.close_reason is ExitReason.STOP_LOSS
+        assert position.exit_price == D("49990")
+        assert position.realized_pnl == (D("49990") - D("54999.4")) * D("0.01")
+        assert replay.sent("POST", "/api/v3/order") == []
+        assert not replay.unmatched and not replay.pending()
+    finally:
+        await again.close()

@@ -26,6 +26,8 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 
 @pytest.fixture
 def qloop(qapp):
+    # as in app.py: closing the window must not quit the loop before the engine has closed
+    qapp.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop

@@ -39,6 +39,7 @@ class ProtectionDialog(QDialog):
         self.setObjectName("protectionDialog")
         self.position = position
         self.setWindowTitle(f"Protection — {position.symbol} {position.side.value}")
+        self.setMinimumWidth(440)  # room for the placeholders that explain each field
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(
             f"{position.symbol} {position.side.value}, "

@@ -80,7 +80,7 @@ class SettingsDialog(QDialog):
         self.keys_status = QLabel("")
         self.keys_status.setObjectName("muted")
         self.keys_status.setWordWrap(True)
-        form.addRow("", self.keys_status)
+        form.addRow(self.keys_status)  # the whole row: keyring messages can be long
         self.demo_fee = QLineEdit(settings.demo_fee_rate)
         form.addRow("Paper fee rate", self.demo_fee)
         layout.addWidget(exchange_box)
@@ -158,10 +158,20 @@ class SettingsDialog(QDialog):
             stored = keystore.load_keys(exchange, sandbox=self.sandbox.isChecked())
         except (keystore.KeyStoreError, ValueError) as exc:
             self.keys_status.setText(str(exc))
+            self._fit()
             return
         self.keys_status.setText(
             f"Keys stored in the system keyring ({stored!r}); leave empty to keep them."
             if stored else "No keys stored yet. Use keys with trading rights but no withdrawal.")
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to show a longer (wrapped) message in full instead of clipping it."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+            if self.height() < self.sizeHint().height():
+                self.resize(self.width(), self.sizeHint().height())
 
     def build_settings(self) -> Settings:
         """The edited copy; raises ValueError with a message for the first bad value."""

@@ -53,7 +53,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("symbol", "Symbol"),
     Column("side", "Side", kind=CellKind.ENUM),
     Column("type", "Type", kind=CellKind.ENUM, width=78),
-    Column("intent", "For", kind=CellKind.ENUM, header_tip="Entry opens a position, exit closes one"),
+    Column("intent", "For", kind=CellKind.ENUM, header_tip="Entry opens a position, exit closes one, protect is a stop resting on the exchange"),
     Column("amount", "Amount", kind=CellKind.AMOUNT),
     Column("filled", "Filled", get=lambda o: o.filled_amount, kind=CellKind.AMOUNT),
     Column("avg_price", "Avg price", get=lambda o: o.average_fill_price, kind=CellKind.PRICE),

@@ -1,12 +1,14 @@
 """The log panel: what the engine did, newest at the bottom, coloured by level.
 
 A plain text view with a block limit: appending is O(1) and memory stays bounded however long
-the app runs.
+the app runs. Colours are the theme's, so a theme switch re-renders the kept lines
+(`apply_theme`) rather than leaving dark-theme text on a light background.
 """
 
 from __future__ import annotations
 
 import html
+from collections import deque
 from datetime import datetime
 
 from PySide6.QtGui import QTextCursor
@@ -27,21 +29,34 @@ class LogPanel(QPlainTextEdit):
         self.setMaximumBlockCount(max_lines)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.entries: list[tuple[str, str]] = []  # (level, text), for tests and export
+        self._stamps: deque[str] = deque(maxlen=max_lines)  # the time shown on each entry
 
-    def add(self, text: str, level: str = "info", at: datetime | None = None) -> None:
+    @staticmethod
+    def _html(stamp: str, text: str, level: str) -> str:
         t = theme.current()
         colour = getattr(t, LEVEL_COLOURS.get(level, "text"))
+        return (f'<span style="color:{t.muted}">{stamp}</span>&nbsp;&nbsp;'
+                f'<span style="color:{colour}">{html.escape(text)}</span>')
+
+    def add(self, text: str, level: str = "info", at: datetime | None = None) -> None:
         stamp = fmt_time(at or datetime.now().astimezone())
         self.entries.append((level, text))
+        self._stamps.append(stamp)
         if len(self.entries) > self.maximumBlockCount():
             del self.entries[0]
         at_bottom = self.verticalScrollBar().value() >= self.verticalScrollBar().maximum() - 2
-        self.appendHtml(
-            f'<span style="color:{t.muted}">{stamp}</span>&nbsp;&nbsp;'
-            f'<span style="color:{colour}">{html.escape(text)}</span>')
+        self.appendHtml(self._html(stamp, text, level))
         if at_bottom:
             self.moveCursor(QTextCursor.MoveOperation.End)
             self.ensureCursorVisible()
+
+    def apply_theme(self) -> None:
+        """Re-render every kept line in the current theme's colours."""
+        self.clear()
+        for stamp, (level, text) in zip(self._stamps, self.entries):
+            self.appendHtml(self._html(stamp, text, level))
+        self.moveCursor(QTextCursor.MoveOperation.End)
+        self.ensureCursorVisible()
 
     def texts(self) -> list[str]:
         return [text for _level, text in self.entries]

@@ -4,11 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from ..models.monitor import CellKind, IdRole, MonitorModel, MonitorProxy
 from .action_delegate import ActionDelegate
+
+
+class KeepColourDelegate(QStyledItemDelegate):
+    """Paints a selected cell in its own colour (green/red P&L, risk, side, status).
+
+    Qt paints selected text in the palette's HighlightedText, so the row a trader has selected
+    (often the only one) would lose exactly the colours that matter most.
+    """
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        if isinstance(foreground, QColor):
+            foreground = QBrush(foreground)
+        if isinstance(foreground, QBrush):
+            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+                option.palette.setBrush(group, QPalette.ColorRole.HighlightedText, foreground)
 
 
 class MonitorView(QTableView):
@@ -49,6 +74,8 @@ class MonitorView(QTableView):
         hh.setStretchLastSection(False)
         hh.setSectionsMovable(True)
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._colour_delegate = KeepColourDelegate(self)
+        self.setItemDelegate(self._colour_delegate)
         self._delegates: list[ActionDelegate] = []
         for col, column in enumerate(model.columns):
             if column.kind is CellKind.ACTION:

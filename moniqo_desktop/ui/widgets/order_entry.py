@@ -340,7 +340,8 @@ class OrderEntry(QFrame):
         cost = amount * ref
         fee = cost * self.fee_rate
         self.estimate.setText(
-            f"Cost ≈ {fmt_decimal(cost, 2)} {market.quote}   Fee ≈ {fmt_decimal(fee, 2)}")
+            f"Cost ≈ {fmt_decimal(cost, 2)} {market.quote}   "
+            f"Fee ≈ {fmt_decimal(fee, 2)} {market.quote}")
 
     def fill_fraction(self, fraction: Decimal) -> None:
         market = self.market()
@@ -394,6 +395,10 @@ class OrderEntry(QFrame):
 
     # -- feedback from the main window ------------------------------------------------------
     def set_busy(self, busy: bool) -> None:
+        if busy and self.submit_button.hasFocus():
+            # a disabled button hands focus to the next widget in the window (the positions
+            # filter), where the trader's next keystrokes would silently filter the table
+            self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
         self.submit_button.setEnabled(not busy)
         if busy:
             self.show_info("Sending…")

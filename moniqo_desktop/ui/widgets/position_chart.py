@@ -17,13 +17,14 @@ from typing import Any, Iterable
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems import DateAxisItem as _date_axis
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ...domain import Position
 from ...domain.exits import break_even_price
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_price, fmt_time
+from .elided_label import ElidedLabel
 
 EMPTY_TITLE = "CHART"
 EMPTY_HINT = "Select a position to chart it"
@@ -187,14 +188,14 @@ class PositionChart(QWidget):
         layout.setSpacing(0)
         header = QHBoxLayout()
         header.setContentsMargins(8, 4, 8, 2)
-        self.title = QLabel(EMPTY_TITLE)
+        # elided, never wider than the panel: a long title or readout must not widen the window
+        self.title = ElidedLabel(EMPTY_TITLE)
         self.title.setObjectName("panelTitle")
-        self.readout = QLabel("")
+        self.readout = ElidedLabel("", elide=Qt.TextElideMode.ElideLeft)
         self.readout.setObjectName("muted")
         self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.readout)
+        header.addWidget(self.title, 3)
+        header.addWidget(self.readout, 2)
         layout.addLayout(header)
 
         self.stack = QStackedWidget()
@@ -270,6 +271,7 @@ class PositionChart(QWidget):
         self._mouse_proxy = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30,
                                            slot=self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.graphics.installEventFilter(self)  # the mouse leaving: no stale crosshair/readout
         self.graphics.setToolTip("Drag or scroll to pan and zoom; double-click to fit again")
         self.apply_theme()
         self.clear()
@@ -474,11 +476,17 @@ class PositionChart(QWidget):
             self.follow()
 
     # -- crosshair ----------------------------------------------------------------------------
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.graphics and event.type() == QEvent.Type.Leave:
+            self._crosshair(False)
+        return super().eventFilter(watched, event)
+
     def _crosshair(self, visible: bool) -> None:
         for item in (self.v_line, self.h_line, self.dd_v_line):
             item.setVisible(visible)
         if not visible:
             self.readout.setText("")
+        self.readout.setVisible(visible)  # hidden, it leaves the title the whole row
 
     def point_near(self, ts: float) -> ChartPoint | None:
         if not self.points:

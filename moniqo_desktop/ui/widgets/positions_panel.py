@@ -107,7 +107,7 @@ class PositionsPanel(QFrame):
         if position is None:
             return
         menu = QMenu(self)
-        edit = QAction("Edit stop / target / trailing…", menu)
+        edit = QAction("Edit stop / target / trailing / break-even…", menu)
         edit.setEnabled(position.is_open)
         edit.triggered.connect(lambda: self.editProtectionRequested.emit(position.id))
         close = QAction("Close position…", menu)
