@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
             quit_after: float | None, data_dir: Path) -> int:
     import qasync
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -134,8 +135,12 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
             exit_code = 1
             return
         progress.close()
-        window = MainWindow(engine, settings, settings_file=settings_path(
-            None if data_dir == default_data_dir() else data_dir))
+        custom_dir = data_dir != default_data_dir()
+        # A data dir of its own keeps its own window layout too.
+        layout = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat) \
+            if custom_dir else None
+        window = MainWindow(engine, settings, qsettings=layout,
+                            settings_file=settings_path(data_dir if custom_dir else None))
         window.show()
         engine.start()
         feeder = asyncio.ensure_future(feed_prices(exchange, stop))

@@ -154,6 +154,21 @@ class Engine:
             finally:
                 self.ctx.store.close()
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Take new settings while running: poll intervals, risk thresholds, update-log
+        rules and retention. (A different exchange needs a restart.)"""
+        ctx = self.ctx
+        ctx.settings = settings
+        intervals = {"orders": settings.order_poll_seconds,
+                     "positions": settings.position_poll_seconds}
+        for job in self.scheduler.jobs:
+            job.interval = intervals.get(job.name, job.interval)
+        thresholds = ctx.risk_thresholds
+        for position in ctx.positions.values():
+            position.risk_thresholds = thresholds
+            if position.is_open:
+                ctx.bus.publish(PositionUpdated(position))
+
     # -- queries ---------------------------------------------------------------------------
     @property
     def events(self) -> EventBus:

@@ -224,3 +224,20 @@ async def test_watching_a_symbol_fetches_its_price_at_once(engine, demo, events)
         await asyncio.sleep(0.01)
     assert engine.last_prices()["ETH/USDT"] == D("3000")
     assert any("ETH/USDT" in e.prices for e in events.of(PricesUpdated))
+
+
+async def test_settings_apply_while_running(engine, demo):
+    from moniqo_desktop.config import Settings
+    from moniqo_desktop.domain import RiskLevel
+
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    [position] = engine.positions()
+    demo.set_price("BTC/USDT", D("49000"))  # -2.1 % after fees: MEDIUM by default
+    await engine.run_cycle()
+    assert position.risk_level is RiskLevel.MEDIUM
+    engine.start()
+    engine.apply_settings(Settings(order_poll_seconds=7, position_poll_seconds=3,
+                                   risk_loss_percent=["1", "2", "3"]))
+    intervals = {job.name: job.interval for job in engine.scheduler.jobs}
+    assert intervals["orders"] == 7 and intervals["positions"] == 3
+    assert position.risk_level is RiskLevel.HIGH
