@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from ..config import Settings
 from ..domain import (
@@ -20,15 +19,14 @@ from ..domain import (
     ExitReason,
     Order,
     OrderSide,
-    OrderStatus,
     OrderType,
     Position,
     PositionSide,
     Protection,
 )
-from ..domain.money import Number, decimal_places, parse_amount
+from ..domain.money import Number, decimal_places
 from ..domain.orders import parse_side
-from ..exchanges.base import Exchange, ExchangeOrder, MarketInfo
+from ..exchanges.base import Exchange, MarketInfo
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
 from ..store import PositionUpdate, Store, StoreError
 from .context import Clock, EngineContext
@@ -42,13 +40,14 @@ from .events import (
     Progress,
 )
 from .order_monitor import OrderMonitor
+from . import venue_state
 from .position_tracker import PositionTracker
+from .price_stream import PriceStream
 from .reconcile import reconcile
 from .scheduler import PeriodicJob, Scheduler
 
 log = logging.getLogger(__name__)
 
-STATE_KEY = "exchange:{id}"
 CLOSE_WAIT_SECONDS = 10.0
 
 
@@ -98,7 +97,7 @@ class Engine:
 
     async def _start_up(self) -> None:
         ctx = self.ctx
-        self._restore_exchange_state()
+        venue_state.restore(self.ctx)
         for order in ctx.store.load_orders():
             ctx.add_order(order)
         for position in ctx.store.load_positions():
@@ -129,7 +128,9 @@ class Engine:
                                            on_retry=self._job_retry))
             self.scheduler.add(PeriodicJob("prune", self._prune, 3600, on_error=on_error))
             if hasattr(self.ctx.exchange, "watch_tickers"):
-                self.scheduler.add_service("price-stream", self._stream_prices)
+                stream = PriceStream(self.ctx, self.tracker, self._cycle_lock,
+                                     self._report_unavailable)
+                self.scheduler.add_service("price-stream", stream.run)
         self.scheduler.start()
 
     async def close(self) -> None:
@@ -147,7 +148,7 @@ class Engine:
             log.warning("a cycle was still running after %ss; closing anyway", CLOSE_WAIT_SECONDS)
         try:
             self.tracker.flush_updates()
-            self._save_exchange_state()
+            venue_state.save(self.ctx)
         finally:
             try:
                 await self.ctx.exchange.close()
@@ -347,7 +348,7 @@ class Engine:
                 report.exits = await self.tracker.evaluate()
                 if report.orders_changed:
                     await self._refresh_balances(quiet=True)
-                self._save_exchange_state()
+                venue_state.save(self.ctx)
                 self.tracker.flush_updates()
             except StoreError as exc:  # e.g. disk full: say so loudly, keep the app alive
                 report.errors.append(str(exc))
@@ -372,42 +373,9 @@ class Engine:
         async with self._cycle_lock:
             await self.tracker.refresh_prices()
             decisions = await self.tracker.evaluate()
-            self._save_exchange_state()
+            venue_state.save(self.ctx)
             self._set_connection(ConnectionState.CONNECTED)
             return decisions
-
-    async def _stream_prices(self) -> None:
-        """Evaluate on every streamed tick (websocket where the exchange has one); the stream
-        restarts whenever the set of symbols we hold or watch changes. Polling stays on as the
-        safety net, and evaluation is idempotent, so the two never double an exit."""
-        exchange: Any = self.ctx.exchange
-        while True:
-            symbols = self.tracker.symbols()
-            if not symbols:  # nothing to stream yet: look again soon
-                await asyncio.sleep(min(1.0, self.ctx.settings.position_poll_seconds))
-                continue
-            stream = exchange.watch_tickers(symbols,
-                                            poll_interval=self.ctx.settings.position_poll_seconds)
-            try:
-                async for batch in stream:
-                    prices = {s: t.last for s, t in batch.items() if t.last and t.last > 0}
-                    async with self._cycle_lock:
-                        self.tracker.apply_prices(prices)
-                        await self.tracker.evaluate()
-                    if self.tracker.symbols() != symbols:
-                        break
-            except asyncio.CancelledError:
-                raise
-            except ExchangeError as exc:
-                self._report_unavailable(exc, "price stream")
-                await asyncio.sleep(self.ctx.settings.position_poll_seconds)
-            except Exception as exc:  # the stream must come back whatever broke it
-                log.exception("price stream failed")
-                self.ctx.bus.publish(EngineError(f"Price stream stopped: {exc}",
-                                                 "restarting it"))
-                await asyncio.sleep(self.ctx.settings.position_poll_seconds)
-            finally:
-                await stream.aclose()
 
     async def _prune(self) -> int:
         return self.tracker.prune()
@@ -478,21 +446,3 @@ class Engine:
         self._set_connection(ConnectionState.DEGRADED, f"retry {attempt} in {delay:.0f}s: {exc}")
 
     # -- paper account persistence -----------------------------------------------------------
-    # The store keeps the account of a venue that does not keep it itself (the paper exchange);
-    # an always-on venue is the truth about its own state.
-    def _keeps_state_here(self) -> bool:
-        exchange: Any = self.ctx.exchange
-        return hasattr(exchange, "snapshot") and not getattr(exchange, "always_on", False)
-
-    def _restore_exchange_state(self) -> None:
-        exchange: Any = self.ctx.exchange
-        if not self._keeps_state_here():
-            return
-        state = self.ctx.store.get_state(STATE_KEY.format(id=exchange.id))
-        if state:
-            exchange.load_snapshot(state)
-
-    def _save_exchange_state(self) -> None:
-        exchange: Any = self.ctx.exchange
-        if self._keeps_state_here():
-            self.ctx.store.set_state(STATE_KEY.format(id=exchange.id), exchange.snapshot())

@@ -16,9 +16,7 @@ from moniqo_desktop.domain import (
 )
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.events import (
-    EngineError,
     ExitTriggered,
-    OrderChanged,
     PositionClosed,
     PositionOpened,
     UserMessage,

@@ -10,9 +10,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ccxt_replay import (  # noqa: E402
-    TEST_KEY,
-    TEST_PASSWORD,
-    TEST_SECRET,
     Replay,
     SleepRecorder,
     replayed,

@@ -152,27 +152,29 @@ def _accept_with(monkeypatch, new: Settings) -> None:
     monkeypatch.setattr(settings_dialog.keystore, "load_keys", lambda *a, **k: None)
 
 
-def test_saved_settings_say_what_waits_for_a_restart(run, monkeypatch):
+def test_saved_settings_reach_the_running_engine(run, monkeypatch):
     async def scenario(window, engine, exchange):
         new = Settings(order_poll_seconds=7.0, theme=window.settings.theme)
         _accept_with(monkeypatch, new)
         window.open_settings()
         assert window.settings.order_poll_seconds == 7.0
-        assert "next start" in window.log_panel.texts()[-1]
+        assert engine.ctx.settings is new
+        assert window.log_panel.texts()[-1] == "Settings saved"
+        await asyncio.sleep(0)
 
     run(scenario)
 
 
-def test_saved_settings_go_to_an_engine_that_can_apply_them(run, monkeypatch):
+def test_settings_the_engine_cannot_take_say_what_waits_for_a_restart(run, monkeypatch):
     async def scenario(window, engine, exchange):
-        applied: list[Settings] = []
-        engine.apply_settings = applied.append  # the hook a future engine provides
+        def refuse(settings):
+            raise RuntimeError("busy")
+
+        monkeypatch.setattr(engine, "apply_settings", refuse)
         new = Settings(order_poll_seconds=7.0, theme=window.settings.theme)
         _accept_with(monkeypatch, new)
         window.open_settings()
-        assert applied == [new]
-        assert window.log_panel.texts()[-1] == "Settings saved"
-        await asyncio.sleep(0)
+        assert "next start" in window.log_panel.texts()[-1]
 
     run(scenario)
 
