@@ -59,6 +59,7 @@ from .widgets.order_entry import OrderEntry
 from .widgets.orders_panel import OrdersPanel
 from .widgets.position_chart import PositionChart
 from .widgets.positions_panel import PositionsPanel
+from .coalesce import Coalesced
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.settings_path = settings_file
         self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
+        self._open_pnl_refresh = Coalesced(self._compute_open_pnl, self)
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name}")
         self.setWindowIcon(app_icon())
@@ -363,6 +365,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{event.task}… ({event.done}/{event.total})")
 
     def _refresh_open_pnl(self) -> None:
+        self._open_pnl_refresh.request()
+
+    def _compute_open_pnl(self) -> None:
         objects = self.positions.model.objects()
         self.account.set_open_pnl(total_open_pnl(objects), sum(1 for p in objects if p.is_open))
 

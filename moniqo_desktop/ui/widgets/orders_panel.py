@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayou
 
 from ..models.orders import make_orders_model
 from .monitor_view import MonitorView
+from ..coalesce import Coalesced
 
 
 class OrdersPanel(QFrame):
@@ -16,6 +17,7 @@ class OrdersPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("panel")
         self.model = make_orders_model(self)
+        self._count_refresh = Coalesced(self._compute_count, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)
@@ -46,6 +48,9 @@ class OrdersPanel(QFrame):
         self.view.proxy.set_predicate((lambda o: o.is_open()) if on else None)
 
     def _update_count(self, *_: object) -> None:
+        self._count_refresh.request()
+
+    def _compute_count(self) -> None:
         open_count = sum(1 for o in self.model.objects() if o.is_open())
         self.count.setText(f"{open_count} open · {self.model.rowCount()} total")
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..models.positions import make_positions_model
 from .monitor_view import MonitorView
+from ..coalesce import Coalesced
 
 FILTERS = ("Open", "Closed", "All")
 
@@ -34,6 +35,7 @@ class PositionsPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("panel")
         self.model = make_positions_model(self)
+        self._count_refresh = Coalesced(self._compute_count, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)
@@ -88,6 +90,9 @@ class PositionsPanel(QFrame):
         self._update_count()
 
     def _update_count(self, *_: object) -> None:
+        self._count_refresh.request()
+
+    def _compute_count(self) -> None:
         open_count = sum(1 for p in self.model.objects() if p.is_open)
         self.count.setText(f"{open_count} open · {self.model.rowCount()} total")
 

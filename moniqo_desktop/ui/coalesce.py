@@ -1,0 +1,33 @@
+"""Run an aggregate refresh once per event-loop turn, however many events asked for it.
+
+A cycle over 1 000 positions publishes 1 000 updates; recomputing the account total or the row
+counts on each would be O(n²) on the Qt thread. Each event only marks the figure stale; one
+zero-delay timer recomputes it after the burst.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+
+class Coalesced(QObject):
+    def __init__(self, callback: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._callback = callback
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(callback)
+
+    def request(self, *_: object) -> None:
+        """Schedule the refresh (signal-compatible: extra arguments are ignored)."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Run now if pending (e.g. before a screenshot or a test assertion)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self._callback()
