@@ -212,6 +212,10 @@ class Engine:
     def balances(self) -> dict[str, tuple[Decimal, Decimal]]:
         return dict(self.ctx.balances)
 
+    def stop_note(self, symbol: str) -> str:
+        """Whether a stop on `symbol` rests on the exchange or is watched by the app."""
+        return self.tracker.protective.note(symbol)
+
     def watch(self, *symbols: str) -> None:
         """Keep prices of these symbols fresh too (e.g. the one in the order form); a symbol
         with no price yet gets one fetched right away rather than at the next cycle."""

@@ -30,11 +30,25 @@ class ProtectiveStops:
         self.ctx = ctx
         self.monitor = monitor
 
-    def enabled_for(self, position: Position) -> bool:
-        market = self.ctx.markets.get(position.symbol)
+    def enabled_for(self, symbol: str) -> bool:
+        market = self.ctx.markets.get(symbol)
         return bool(self.ctx.settings.native_stops and market is not None
                     and market.native_stop_orders
                     and getattr(self.ctx.exchange, "always_on", False))
+
+    def note(self, symbol: str) -> str:
+        """Where a stop on `symbol` lives, in words for the order form."""
+        if self.enabled_for(symbol):
+            return "Stops also rest on the exchange: they protect while the app is closed."
+        if not getattr(self.ctx.exchange, "always_on", False):
+            return "Paper trading: the app watches stops while it runs."
+        market = self.ctx.markets.get(symbol)
+        if not self.ctx.settings.native_stops:
+            why = "resting stops are turned off in the settings"
+        else:
+            why = (market.note if market is not None and market.note
+                   else "this market cannot hold a stop order on the exchange")
+        return f"Stops are watched by the app while it runs ({why})."
 
     def resting(self, position: Position) -> Order | None:
         """The position's stop order that is (as far as we know) live on the exchange."""
@@ -44,7 +58,7 @@ class ProtectiveStops:
     def _wanted(self, position: Position) -> tuple[Decimal, Decimal] | None:
         """(stop price, amount) the exchange should hold for this position, if any."""
         if position.status is not PositionStatus.OPEN or position.stop_loss is None \
-                or not self.enabled_for(position):
+                or not self.enabled_for(position.symbol):
             return None
         market = self.ctx.markets[position.symbol]
         return market.round_price(position.stop_loss), market.round_amount(position.amount)

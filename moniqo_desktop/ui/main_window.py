@@ -375,6 +375,9 @@ class MainWindow(QMainWindow):
         watch = getattr(self.engine, "watch", None)
         if symbol and callable(watch):
             watch(symbol)
+        note = getattr(self.engine, "stop_note", None)
+        if symbol and callable(note):
+            self.entry.set_stop_note(note(symbol))
 
     # -- selection and chart ----------------------------------------------------------------
     def _on_position_selected(self, position_id: str | None) -> None:

@@ -148,3 +148,10 @@ async def test_paper_exchange_keeps_stops_in_the_app(engine, demo):
     await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
                              stop_loss="49000")
     assert by_intent(engine, OrderIntent.PROTECT) == []
+
+
+async def test_the_order_form_is_told_where_stops_live(eng, engine):
+    assert "rest on the exchange" in eng.stop_note("BTC/USDT")
+    assert "Paper trading" in engine.stop_note("BTC/USDT")
+    eng.ctx.settings.native_stops = False
+    assert "turned off" in eng.stop_note("BTC/USDT")

@@ -10,7 +10,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from moniqo_desktop.config import Settings
 from moniqo_desktop.domain import ExitReason, OrderStatus, PositionStatus
@@ -343,3 +343,13 @@ def test_prices_use_the_market_precision_everywhere(run, qtbot):
         assert not any("143.7300" in text for text in window.log_panel.texts())
 
     run(scenario, prices={"BTC/USDT": D("50000"), "SOL/USDT": D("143.73")})
+
+
+def test_order_form_says_where_stops_live(run, qtbot):
+    async def scenario(window, engine, exchange):
+        note = window.findChild(QLabel, "orderStopNote")
+        assert note is not None and note.isVisible()
+        assert note.text() == engine.stop_note(window.entry.symbol.currentText())
+        assert "Paper trading" in note.text()
+
+    run(scenario)

@@ -193,6 +193,11 @@ class OrderEntry(QFrame):
         protection.addRow("Trailing %", self.trailing)
         protection.addRow("Break-even %", self.break_even)
         outer.addLayout(protection)
+        self.stop_note = QLabel("")
+        self.stop_note.setObjectName("orderStopNote")
+        self.stop_note.setWordWrap(True)
+        self.stop_note.setProperty("muted", True)
+        outer.addWidget(self.stop_note)
 
         outer.addSpacing(4)
         self.available = QLabel("")
@@ -243,6 +248,11 @@ class OrderEntry(QFrame):
         if current in markets:
             self.symbol.setCurrentText(current)
         self._on_symbol_changed()
+
+    def set_stop_note(self, text: str) -> None:
+        """Where this symbol's stops live (on the exchange, or watched by the app)."""
+        self.stop_note.setText(text)
+        self.stop_note.setVisible(bool(text))
 
     def set_prices(self, prices: dict[str, Decimal]) -> None:
         self._prices.update(prices)
