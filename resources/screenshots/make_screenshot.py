@@ -19,6 +19,7 @@ from moniqo_desktop.ui.main_window import MainWindow
 from moniqo_desktop.ui.order_ticket import OrderTicket
 
 app = QApplication([])
+app.setQuitOnLastWindowClosed(False)
 loop = qasync.QEventLoop(app)
 asyncio.set_event_loop(loop)
 theme_name = sys.argv[1] if len(sys.argv) > 1 else "dark"
