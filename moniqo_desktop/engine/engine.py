@@ -42,6 +42,7 @@ from .events import (
 from .order_monitor import OrderMonitor
 from . import venue_state
 from .position_tracker import PositionTracker
+from .order_stream import OrderStream
 from .price_stream import PriceStream
 from .reconcile import reconcile
 from .scheduler import PeriodicJob, Scheduler
@@ -131,6 +132,9 @@ class Engine:
                 stream = PriceStream(self.ctx, self.tracker, self._cycle_lock,
                                      self._report_unavailable)
                 self.scheduler.add_service("price-stream", stream.run)
+            if hasattr(self.ctx.exchange, "watch_orders"):
+                orders = OrderStream(self.ctx, self.monitor, self._cycle_lock)
+                self.scheduler.add_service("order-stream", orders.run)
         self.scheduler.start()
 
     async def close(self) -> None:

@@ -186,6 +186,11 @@ class OrderMonitor:
                 ctx.bus.publish(EngineError(f"Sync of order {order.symbol} failed: {exc}"))
         return changed
 
+    async def refresh(self, order: Order) -> bool:
+        """Read one order from the exchange now and fold it in. Returns changed."""
+        snap = await self._lookup(order)
+        return snap is not None and self.apply(order, snap)
+
     async def _lookup(self, order: Order) -> ExchangeOrder | None:
         try:
             snap = await self.ctx.exchange.fetch_order(

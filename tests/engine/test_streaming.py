@@ -63,3 +63,37 @@ async def test_streamed_tick_fires_the_exit_once(tmp_path):
         assert demo.subscriptions[1] == ["ETH/USDT"]
     finally:
         await engine.close()
+
+
+class OrderPushDemo(DemoExchange):
+    """The paper venue plus pushed order updates, shaped like CcxtExchange.watch_orders."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_pushes: asyncio.Queue = asyncio.Queue()
+
+    async def watch_orders(self, symbol=None):
+        while True:
+            yield await self.order_pushes.get()
+
+
+async def test_pushed_order_update_syncs_that_order_at_once(tmp_path):
+    settings = Settings(order_poll_seconds=60, position_poll_seconds=60)
+    demo = OrderPushDemo(prices={"BTC/USDT": D("50000")})
+    engine = await Engine.open(tmp_path / "o.sqlite3", demo, settings=settings)
+    try:
+        order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                         amount="0.1", price="49000", stop_loss="48000")
+        engine.start()
+        await asyncio.sleep(0.05)
+        demo.set_price("BTC/USDT", D("48900"))  # fills on the venue
+        [pushed] = [o for o in await demo.fetch_open_orders()] or \
+            [await demo.fetch_order("BTC/USDT", client_order_id=order.client_order_id)]
+        calls = demo.calls["fetch_order"]
+        demo.order_pushes.put_nowait(pushed)
+        await wait_for(lambda: order.status.value == "filled")
+        assert demo.calls["fetch_order"] > calls  # read back, not trusted from the push
+        [position] = engine.positions()
+        assert position.stop_loss == D("48000")
+    finally:
+        await engine.close()
