@@ -37,7 +37,7 @@ echo "== install $DEB"
 if ! $SUDO dpkg -i "$DEB"; then
     apt_install -f
 fi
-dpkg-query -W -f='${Status}\n' "$NAME" | grep -q "install ok installed"
+[ "$(dpkg-query -W -f='${Status}' "$NAME")" = "install ok installed" ]
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 for f in /opt/$NAME/$NAME /usr/bin/$NAME /usr/share/applications/$NAME.desktop \

@@ -52,7 +52,7 @@ if command -v dpkg >/dev/null 2>&1; then
     problems=""
     for soname in $needed; do
         grep -qxF "$soname" <<<"$bundled" && continue
-        path=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ { print $NF; exit }')
+        path=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ && !found { print $NF; found = 1 }')
         if [ -z "$path" ]; then problems+=" $soname(not installed here)"; continue; fi
         # Merged-/usr systems register /usr/lib/... or /lib/...; try the path and its twin.
         owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null \
