@@ -43,7 +43,10 @@ Semantics, chosen to be simple, predictable and close to Binance spot:
   (sync or async) runs after an order is accepted, so raising from it simulates "the order
   reached the exchange but the response was lost".
 - **Persistence**: `snapshot()` is plain JSON (Decimals as text), `DemoExchange.restore()` /
-  `load_snapshot()` bring the account back.
+  `load_snapshot()` bring the account back. The engine saves it every cycle, so it stays
+  bounded: an order that ended more than `keep_closed_for` ago (default 7 days, `None` keeps
+  all) is left out, as a venue ages out its order history; its client order id is kept, so it
+  is still refused as a duplicate, and `fetch_order` answers `OrderNotFound` for it.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ from .errors import (
 from .price_feeds import PriceFeed, RandomWalkFeed
 
 SNAPSHOT_VERSION = 1
+KEEP_CLOSED_FOR = timedelta(days=7)
 DEFAULT_BALANCES: dict[str, Decimal] = {"USDT": Decimal(10_000)}
 HUNDRED = Decimal(100)
 
@@ -85,6 +89,7 @@ class DemoExchange:
     id = "demo"
     name = "Paper exchange"
     always_on = False  # its market only moves while the app runs: the app watches the stops
+    keep_closed_for: timedelta | None = KEEP_CLOSED_FOR  # see "Persistence" above
 
     def __init__(
         self,
@@ -130,6 +135,7 @@ class DemoExchange:
         }
         self._orders: dict[str, PaperOrder] = {}
         self._by_client: dict[str, str] = {}
+        self._retired_clients: dict[str, str] = {}  # client id -> id of an aged-out order
         self._next_order = 1
         self._next_fill = 1
         self._seq = 0
@@ -490,12 +496,15 @@ class DemoExchange:
         self._next_fill += 1
         paper.fills.append(fill)
         paper.status = OrderStatus.FILLED if last else OrderStatus.PARTIALLY_FILLED
+        if last:
+            paper.closed_at = fill.at
 
     def _finish(self, paper: PaperOrder, status: OrderStatus, reason: str) -> None:
         """End an open order (cancel, expiry, refusal) and give back what it held."""
         paper.status = status
         paper.reason = reason
         paper.reserved = {}
+        paper.closed_at = self.clock()
 
     def _expire_due(self) -> None:
         if self.expire_after is None:
@@ -542,8 +551,18 @@ class DemoExchange:
 
     # -- persistence ---------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """The whole paper account as JSON-ready data (Decimals and times as text)."""
+        """The whole paper account as JSON-ready data (Decimals and times as text), less
+        the orders that ended more than `keep_closed_for` ago."""
         liquidity = self.liquidity_per_tick
+        kept = list(self._orders.values())
+        retired = dict(self._retired_clients)
+        if self.keep_closed_for is not None:
+            cutoff = self.clock() - self.keep_closed_for
+            kept = [o for o in kept if o.is_open or o.last_activity() >= cutoff]
+            if len(kept) < len(self._orders):
+                kept_ids = {o.id for o in kept}
+                retired.update((cid, oid) for cid, oid in self._by_client.items()
+                               if oid not in kept_ids)
         return {
             "version": SNAPSHOT_VERSION,
             "exchange": self.id,
@@ -564,7 +583,8 @@ class DemoExchange:
             "prices": {s: str(p) for s, p in self._prices.items()},
             "markets": [market_to_dict(m) for m in self._markets.values()],
             "balances": {cur: str(v) for cur, v in self._totals.items()},
-            "orders": [o.to_dict() for o in self._orders.values()],
+            "orders": [o.to_dict() for o in kept],
+            "retired_clients": retired,
             "counters": {"order": self._next_order, "fill": self._next_fill, "seq": self._seq},
         }
 
@@ -625,7 +645,9 @@ class DemoExchange:
             self._liquidity_left[symbol] = self._liquidity_for(symbol)
         self._totals = {cur: Decimal(v) for cur, v in snapshot.get("balances", {}).items()}
         self._orders = {o.id: o for o in orders}
-        self._by_client = {o.client_order_id: o.id for o in orders if o.client_order_id}
+        self._retired_clients = dict(snapshot.get("retired_clients", {}))
+        self._by_client = {**self._retired_clients,
+                           **{o.client_order_id: o.id for o in orders if o.client_order_id}}
         self._next_order = int(counters.get("order", len(orders) + 1))
         self._next_fill = int(counters.get("fill", 1))
         self._seq = int(counters.get("seq", max((o.seq for o in orders), default=0)))

@@ -34,6 +34,7 @@ class PaperOrder:
     expires_at: datetime | None = None
     triggered: bool = False
     reason: str = ""
+    closed_at: datetime | None = None  # when it reached a terminal status
     # Funds held for the unfilled part, per currency; released pro rata as fills arrive.
     reserved: dict[str, Decimal] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
@@ -41,6 +42,16 @@ class PaperOrder:
     @property
     def is_open(self) -> bool:
         return self.status not in TERMINAL_STATUSES
+
+    def last_activity(self) -> datetime:
+        """When anything last happened to the order (for snapshots older than `closed_at`:
+        its last fill, its expiry, or its creation)."""
+        if self.closed_at is not None:
+            return self.closed_at
+        times = [self.created_at, *(f.at for f in self.fills if f.at is not None)]
+        if self.status is OrderStatus.EXPIRED and self.expires_at is not None:
+            times.append(self.expires_at)
+        return max(times)
 
     @property
     def filled(self) -> Decimal:
@@ -102,6 +113,7 @@ class PaperOrder:
             "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
             "triggered": self.triggered,
             "reason": self.reason,
+            "closed_at": None if self.closed_at is None else self.closed_at.isoformat(),
             "reserved": {cur: str(v) for cur, v in self.reserved.items()},
             "fills": [fill_to_dict(f) for f in self.fills],
         }
@@ -123,6 +135,7 @@ class PaperOrder:
             expires_at=_time(data.get("expires_at")),
             triggered=bool(data.get("triggered", False)),
             reason=data.get("reason", ""),
+            closed_at=_time(data.get("closed_at")),
             reserved={cur: Decimal(v) for cur, v in data.get("reserved", {}).items()},
             fills=[fill_from_dict(f) for f in data.get("fills", [])],
         )

@@ -66,18 +66,6 @@ class TicketErrors(Exception):
         self.fields.setdefault(name, message)
 
 
-def _optional(text: str, name: str, label: str, errors: TicketErrors,
-              max_decimals: int | None = None) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return parse_amount(text, label, max_decimals=max_decimals)
-    except DomainError as exc:
-        errors.add(name, _capital(str(exc)))
-        return None
-
-
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -108,33 +96,30 @@ def build_ticket(
     amount_decimals = market.amount_decimals if market else None
     price_decimals = market.price_decimals if market else None
 
-    amount_text = texts.get(AMOUNT, "").strip()
-    amount: Decimal | None = None
-    if not amount_text:
-        errors.add(AMOUNT, "Enter an amount")
-    else:
+    def number(name: str, label: str, decimals: int | None = None,
+               missing: str | None = None) -> Decimal | None:
+        """The field's value, None when blank; `missing` makes a blank field an error."""
+        text = texts.get(name, "").strip()
+        if not text:
+            if missing is not None:
+                errors.add(name, missing)
+            return None
         try:
-            amount = parse_amount(amount_text, "amount", max_decimals=amount_decimals)
+            return parse_amount(text, label, max_decimals=decimals)
         except DomainError as exc:
-            errors.add(AMOUNT, _capital(str(exc)))
+            errors.add(name, _capital(str(exc)))
+            return None
 
+    amount = number(AMOUNT, "amount", amount_decimals, "Enter an amount")
     price = stop_price = None
     if order_type in NEEDS_PRICE:
-        if not texts.get(PRICE, "").strip():
-            errors.add(PRICE, "Enter a limit price")
-        price = _optional(texts.get(PRICE, ""), PRICE, "price", errors, price_decimals)
+        price = number(PRICE, "price", price_decimals, "Enter a limit price")
     if order_type in NEEDS_STOP:
-        if not texts.get(STOP_PRICE, "").strip():
-            errors.add(STOP_PRICE, "Enter a stop price")
-        stop_price = _optional(texts.get(STOP_PRICE, ""), STOP_PRICE, "stop price", errors,
-                               price_decimals)
-
-    stop_loss = _optional(texts.get(STOP_LOSS, ""), STOP_LOSS, "stop loss", errors,
-                          price_decimals)
-    take_profit = _optional(texts.get(TAKE_PROFIT, ""), TAKE_PROFIT, "take profit", errors,
-                            price_decimals)
-    trailing = _optional(texts.get(TRAILING, ""), TRAILING, "trailing stop %", errors)
-    break_even = _optional(texts.get(BREAK_EVEN, ""), BREAK_EVEN, "break-even %", errors)
+        stop_price = number(STOP_PRICE, "stop price", price_decimals, "Enter a stop price")
+    stop_loss = number(STOP_LOSS, "stop loss", price_decimals)
+    take_profit = number(TAKE_PROFIT, "take profit", price_decimals)
+    trailing = number(TRAILING, "trailing stop %")
+    break_even = number(BREAK_EVEN, "break-even %")
     if trailing is not None and trailing >= 100:
         errors.add(TRAILING, "Trailing stop % must be below 100")
     if break_even is not None and break_even >= 100:
@@ -148,13 +133,12 @@ def build_ticket(
             errors.add(AMOUNT, _capital(str(exc)))
     if ref is not None:
         position_side = PositionSide.from_entry(side)
-        for name, level in ((STOP_LOSS, stop_loss), (TAKE_PROFIT, take_profit)):
-            if level is None:
+        # each level checked on its own, so each bad one is named on its own field
+        for name, levels in ((STOP_LOSS, (stop_loss, None)), (TAKE_PROFIT, (None, take_profit))):
+            if levels == (None, None):
                 continue
             try:
-                check_protection(position_side, ref,
-                                 level if name == STOP_LOSS else None,
-                                 level if name == TAKE_PROFIT else None)
+                check_protection(position_side, ref, *levels)
             except DomainError as exc:
                 errors.add(name, _capital(str(exc)))
 

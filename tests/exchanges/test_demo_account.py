@@ -387,3 +387,38 @@ async def test_load_snapshot_replaces_the_account_and_restore_takes_overrides():
     assert cheap.fee_rate == 0
     with pytest.raises(ValueError, match="version"):
         DemoExchange.restore({**snap, "version": 99})
+
+
+async def test_snapshot_leaves_out_orders_that_ended_long_ago_but_remembers_their_ids():
+    now = [START]
+    ex = make(clock=lambda: now[0])
+    old_fill = await ex.create_order(order("buy", amount="0.01", client_order_id="old-fill"))
+    old_cancel = await ex.create_order(order("buy", "limit", amount="0.01", price="40000",
+                                             client_order_id="old-cancel"))
+    await ex.cancel_order(old_cancel.exchange_order_id, BTC)
+    resting = await ex.create_order(order("buy", "limit", amount="0.01", price="40000",
+                                          client_order_id="resting"))
+    now[0] = START + ex.keep_closed_for - timedelta(seconds=1)
+    recent = await ex.create_order(order("buy", amount="0.01", client_order_id="recent"))
+    assert len(ex.snapshot()["orders"]) == 4  # nothing is old enough yet
+
+    now[0] = START + ex.keep_closed_for + timedelta(seconds=1)
+    snap = json.loads(json.dumps(ex.snapshot()))
+    kept = {o["id"] for o in snap["orders"]}
+    assert kept == {resting.exchange_order_id, recent.exchange_order_id}  # open ones always stay
+    again = DemoExchange.restore(snap, clock=lambda: now[0])
+    assert again.snapshot() == snap
+    assert await again.fetch_balance() == await ex.fetch_balance()
+    for gone in (old_fill, old_cancel):
+        with pytest.raises(OrderNotFound):
+            await again.fetch_order(BTC, gone.exchange_order_id)
+        with pytest.raises(OrderNotFound):
+            await again.fetch_order(BTC, client_order_id=gone.client_order_id)
+        with pytest.raises(InvalidOrder, match="duplicate"):
+            await again.create_order(order("buy", amount="0.01",
+                                           client_order_id=gone.client_order_id))
+    new = await again.create_order(order("buy", amount="0.01"))
+    assert int(new.exchange_order_id) > int(recent.exchange_order_id)  # ids never repeat
+
+    ex.keep_closed_for = None  # keep everything
+    assert len(ex.snapshot()["orders"]) == 4

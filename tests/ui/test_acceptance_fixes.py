@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QFormLayout, QStyleOptionViewItem
 
@@ -20,8 +19,8 @@ from moniqo_desktop.ui.widgets.monitor_view import KeepColourDelegate, MonitorVi
 from moniqo_desktop.ui.widgets.order_entry import OrderEntry
 from moniqo_desktop.ui.widgets.position_chart import PositionChart
 
-from test_main_window import qloop, run, until  # noqa: F401 (fixtures)
 from ui_factories import MARKETS, make_position
+from window_harness import until
 
 D = Decimal
 

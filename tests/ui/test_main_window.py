@@ -3,78 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from decimal import Decimal
 
-import pytest
-import qasync
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from moniqo_desktop.config import Settings
 from moniqo_desktop.domain import ExitReason, OrderStatus, PositionStatus
-from moniqo_desktop.engine import Engine
-from moniqo_desktop.exchanges import DemoExchange
-from moniqo_desktop.ui import tasks
-from moniqo_desktop.ui.main_window import MainWindow
-from moniqo_desktop.ui.notifier import Notifier
+
+from window_harness import until, until_idle
 
 D = Decimal
 DISPLAY = Qt.ItemDataRole.DisplayRole
-
-
-@pytest.fixture
-def qloop(qapp):
-    # as in app.py: closing the window must not quit the loop before the engine has closed
-    qapp.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-    await until_idle()
-
-
-async def until_idle() -> None:
-    while tasks.pending():
-        await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-def run(qloop, qtbot, tmp_path):
-    """Run `scenario(window, engine, exchange)` on the qasync loop with a fresh paper account."""
-
-    def runner(scenario, prices: dict[str, Decimal] | None = None):
-        async def main():
-            exchange = DemoExchange(prices=prices or {"BTC/USDT": D("50000"),
-                                                      "ETH/USDT": D("3000")},
-                                    fee_rate=D("0.001"))
-            engine = await Engine.open(tmp_path / "moniqo.sqlite3", exchange)
-            window = MainWindow(engine, Settings(),
-                                qsettings=QSettings(str(tmp_path / "ui.ini"),
-                                                    QSettings.Format.IniFormat),
-                                notifier=Notifier(enabled=False), duration_refresh_ms=0)
-            qtbot.addWidget(window)
-            window.show()
-            try:
-                await scenario(window, engine, exchange)
-            finally:
-                await until_idle()
-                window.close()
-                await engine.close()
-
-        qloop.run_until_complete(main())
-
-    return runner
 
 
 def cell(model, row: int, key: str) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...config import Settings
+from ...domain.money import parse_amount
 from ...exchanges import keys as keystore
 
 EXCHANGES = ("demo", "binance", "bybit", "okx", "kraken", "coinbase", "kucoin", "bitget")
@@ -180,12 +181,7 @@ class SettingsDialog(QDialog):
             raise ValueError("Exchange: give 'demo' or a ccxt exchange id such as binance")
         for text, field in ((self.demo_fee.text(), "Paper fee rate"),
                             (self.update_min_move.text(), "Chart sample move %")):
-            try:
-                value = Decimal(text.strip())
-            except InvalidOperation:
-                raise ValueError(f"{field}: {text!r} is not a number") from None
-            if not value.is_finite() or value < 0:
-                raise ValueError(f"{field} must be a finite number ≥ 0")
+            parse_amount(text, field, allow_zero=True)  # a DomainError is a ValueError
         return dataclasses.replace(
             self.original,
             exchange=exchange,

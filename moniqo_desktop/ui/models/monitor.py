@@ -257,10 +257,6 @@ class MonitorModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
         return row
 
-    def upsert_many(self, objs: Iterable[Any]) -> None:
-        for obj in objs:
-            self.upsert(obj)
-
     def remove(self, obj_id: str) -> bool:
         row = self._row_of.get(obj_id)
         if row is None:

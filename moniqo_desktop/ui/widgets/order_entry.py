@@ -431,6 +431,3 @@ class OrderEntry(QFrame):
         """Empty labels take no room, so the submit button stays under the estimate."""
         label.setText(text)
         label.setVisible(bool(text))
-
-    def clear_amount(self) -> None:
-        self.amount.clear()

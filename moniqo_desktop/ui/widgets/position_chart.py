@@ -374,10 +374,8 @@ class PositionChart(QWidget):
         p = self.position
         if p is None:
             return
-        if p.is_open:
-            state = p.status.value
-        else:
-            state = p.status.value
+        state = p.status.value
+        if not p.is_open:
             if p.close_reason is not None:
                 state += f" · {p.close_reason.value.replace('_', ' ')}"
             if p.exit_price is not None:

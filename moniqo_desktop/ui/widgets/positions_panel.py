@@ -8,42 +8,22 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMenu,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QLineEdit, QMenu, QWidget
 
 from ..models.positions import make_positions_model
-from .monitor_view import MonitorView
-from ..coalesce import Coalesced
+from .monitor_panel import MonitorPanel
 
 FILTERS = ("Open", "Closed", "All")
 
 
-class PositionsPanel(QFrame):
+class PositionsPanel(MonitorPanel):
     closeRequested = Signal(str)
     editProtectionRequested = Signal(str)
     selected = Signal(object)  # position id or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("panel")
-        self.model = make_positions_model(self)
-        self._count_refresh = Coalesced(self._compute_count, self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 6)
-        layout.setSpacing(4)
-        bar = QHBoxLayout()
-        title = QLabel("POSITIONS")
-        title.setObjectName("panelTitle")
-        self.count = QLabel("")
-        self.count.setObjectName("muted")
+        super().__init__("POSITIONS", make_positions_model, "positionsTable", "positions",
+                         lambda p: p.is_open, parent)
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("positionsFilter")
         self.status_filter.addItems(FILTERS)
@@ -52,15 +32,9 @@ class PositionsPanel(QFrame):
         self.symbol_filter.setPlaceholderText("Filter symbol")
         self.symbol_filter.setClearButtonEnabled(True)
         self.symbol_filter.setMaximumWidth(160)
-        bar.addWidget(title)
-        bar.addWidget(self.count)
-        bar.addStretch(1)
-        bar.addWidget(self.symbol_filter)
-        bar.addWidget(self.status_filter)
-        layout.addLayout(bar)
-        self.view = MonitorView(self.model, "positionsTable", self)
+        self.bar.addWidget(self.symbol_filter)
+        self.bar.addWidget(self.status_filter)
         self.view.sortByColumn(self.model.column_index("held"), Qt.SortOrder.AscendingOrder)
-        layout.addWidget(self.view, 1)
 
         self.status_filter.currentTextChanged.connect(self._apply_filter)
         self.symbol_filter.textChanged.connect(self._apply_filter)
@@ -68,11 +42,6 @@ class PositionsPanel(QFrame):
         self.view.currentIdChanged.connect(self.selected)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.model.rowsInserted.connect(self._update_count)
-        self.model.modelReset.connect(self._update_count)
-        # the proxy re-filters on dataChanged (dynamic filter): a position that closes leaves
-        # the "Open" view by itself; only the count needs a nudge
-        self.model.dataChanged.connect(self._update_count)
         self._apply_filter()
 
     def _apply_filter(self, *_: object) -> None:
@@ -88,13 +57,6 @@ class PositionsPanel(QFrame):
 
         self.view.proxy.set_predicate(accept)
         self._update_count()
-
-    def _update_count(self, *_: object) -> None:
-        self._count_refresh.request()
-
-    def _compute_count(self) -> None:
-        open_count = sum(1 for p in self.model.objects() if p.is_open)
-        self.count.setText(f"{open_count} open · {self.model.rowCount()} total")
 
     def set_filter(self, mode: str) -> None:
         self.status_filter.setCurrentText(mode)
@@ -123,11 +85,11 @@ class PositionsPanel(QFrame):
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def save_state(self, settings: QSettings) -> None:
-        self.view.save_state(settings, "positions")
+        super().save_state(settings)
         settings.setValue("positions/filter", self.status_filter.currentText())
 
     def restore_state(self, settings: QSettings) -> None:
-        self.view.restore_state(settings, "positions")
+        super().restore_state(settings)
         mode = settings.value("positions/filter")
         if mode in FILTERS:
             self.status_filter.setCurrentText(mode)
