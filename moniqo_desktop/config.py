@@ -31,10 +31,6 @@ def default_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR))
 
 
-def default_log_dir() -> Path:
-    return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
-
-
 @dataclass
 class Settings:
     """User-tunable behaviour. Money-like values are kept as text so they round-trip exactly."""

@@ -4,6 +4,9 @@
 message is written for a trader, because the UI shows it as it is.
 """
 
+from enum import Enum
+from typing import TypeVar
+
 
 class DomainError(ValueError):
     """A rule of the trading domain was broken; nothing was changed."""
@@ -11,3 +14,16 @@ class DomainError(ValueError):
 
 class InvalidTransition(DomainError):
     """An order was asked to move to a status its state table does not allow."""
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def as_enum(cls: type[E], value: object, what: str) -> E:
+    """`cls(value)`, or a DomainError naming what was expected (stored text, user input)."""
+    try:
+        return cls(value)
+    except ValueError:
+        names = [str(m.value) for m in cls]
+        choices = " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+        raise DomainError(f"unknown {what} {value!r}: {what} must be {choices}") from None

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from enum import Enum
 
-from .errors import DomainError, InvalidTransition
+from .errors import DomainError, InvalidTransition, as_enum
 from .money import ZERO, Number, optional_amount, parse_amount, split_symbol, to_decimal
 from .protection import Protection
 
@@ -146,20 +146,9 @@ class Order:
 
     def __post_init__(self) -> None:
         split_symbol(self.symbol)
-        try:
-            self.side = OrderSide(self.side)
-        except ValueError:
-            raise DomainError(f"side must be buy or sell (got {self.side!r})") from None
-        try:
-            self.type = OrderType(self.type)
-        except ValueError:
-            raise DomainError(
-                f"order type must be market, limit, stop or stop_limit (got {self.type!r})"
-            ) from None
-        try:
-            self.intent = OrderIntent(self.intent)
-        except ValueError:
-            raise DomainError(f"order intent must be entry or exit (got {self.intent!r})") from None
+        self.side = as_enum(OrderSide, self.side, "side")
+        self.type = as_enum(OrderType, self.type, "order type")
+        self.intent = as_enum(OrderIntent, self.intent, "order intent")
         self.status = parse_status(self.status)
         self.amount = parse_amount(self.amount, "amount")
         self.price = optional_amount(self.price, "price")
@@ -293,18 +282,11 @@ class Order:
 
 def parse_status(value: OrderStatus | str) -> OrderStatus:
     """An order status from its name, or a DomainError a trader can read."""
-    try:
-        return OrderStatus(value)
-    except ValueError:
-        names = ", ".join(s.value for s in OrderStatus)
-        raise DomainError(f"unknown order status {value!r} (expected one of {names})") from None
+    return as_enum(OrderStatus, value, "order status")
 
 
 def parse_side(value: OrderSide | str) -> OrderSide:
-    try:
-        return OrderSide(value)
-    except ValueError:
-        raise DomainError(f"side must be buy or sell (got {value!r})") from None
+    return as_enum(OrderSide, value, "side")
 
 
 __all__ = [

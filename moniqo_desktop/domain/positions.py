@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
-from .errors import DomainError
+from .errors import DomainError, as_enum
 from .money import HUNDRED, ZERO, Number, optional_amount, parse_amount, split_symbol
 from .orders import OrderSide, utcnow
 from .protection import Protection, check_levels
@@ -66,11 +66,7 @@ class ExitReason(str, Enum):
 
 def parse_exit_reason(value: ExitReason | str) -> ExitReason:
     """An exit reason from its name, or a DomainError a trader can read."""
-    try:
-        return ExitReason(value)
-    except ValueError:
-        names = ", ".join(r.value for r in ExitReason)
-        raise DomainError(f"unknown exit reason {value!r} (expected one of {names})") from None
+    return as_enum(ExitReason, value, "exit reason")
 
 
 @dataclass(frozen=True)
@@ -133,17 +129,8 @@ class Position:
 
     def __post_init__(self) -> None:
         split_symbol(self.symbol)
-        try:
-            self.side = PositionSide(self.side)
-        except ValueError:
-            raise DomainError(f"position side must be long or short (got {self.side!r})") from None
-        try:
-            self.status = PositionStatus(self.status)
-        except ValueError:
-            names = ", ".join(st.value for st in PositionStatus)
-            raise DomainError(
-                f"unknown position status {self.status!r} (expected one of {names})"
-            ) from None
+        self.side = as_enum(PositionSide, self.side, "position side")
+        self.status = as_enum(PositionStatus, self.status, "position status")
         self.amount = parse_amount(self.amount, "position amount")
         self.entry_price = parse_amount(self.entry_price, "entry price")
         self.entry_fees = parse_amount(self.entry_fees, "entry fees", allow_zero=True)

@@ -24,7 +24,7 @@ from ..domain import (
     PositionSide,
     Protection,
 )
-from ..domain.money import Number, decimal_places
+from ..domain.money import Number, significant_decimals
 from ..domain.orders import parse_side
 from ..exchanges.base import Exchange, MarketInfo
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
@@ -410,14 +410,14 @@ class Engine:
 
     def _check_market(self, market: MarketInfo, order: Order, reference: Decimal) -> None:
         decimals = market.amount_decimals
-        if decimals is not None and decimal_places(order.amount.normalize()) > decimals:
+        if decimals is not None and significant_decimals(order.amount) > decimals:
             raise DomainError(
                 f"amount {order.amount} has more decimals than {market.symbol} allows "
                 f"({decimals})")
         price_decimals = market.price_decimals
         for label, value in (("price", order.price), ("stop price", order.stop_price)):
             if value is not None and price_decimals is not None and \
-                    decimal_places(value.normalize()) > price_decimals:
+                    significant_decimals(value) > price_decimals:
                 raise DomainError(f"{label} {value} has more decimals than {market.symbol} "
                                   f"allows ({price_decimals})")
         try:

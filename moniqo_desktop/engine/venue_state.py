@@ -28,6 +28,12 @@ def restore(ctx: EngineContext) -> None:
 
 
 def save(ctx: EngineContext) -> None:
+    """Write the account when it changed since the last write (every cycle asks)."""
     exchange: Any = ctx.exchange
-    if keeps_state_here(exchange):
-        ctx.store.set_state(STATE_KEY.format(id=exchange.id), exchange.snapshot())
+    if not keeps_state_here(exchange):
+        return
+    snapshot = exchange.snapshot()
+    if ctx.venue_snapshot == snapshot:
+        return
+    ctx.store.set_state(STATE_KEY.format(id=exchange.id), snapshot)
+    ctx.venue_snapshot = snapshot

@@ -12,6 +12,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Protocol, runtime_checkable
 
 from ..domain import Fill, Order, OrderSide, OrderStatus, OrderType
+from ..domain.money import significant_decimals
 from .errors import InvalidOrder
 
 
@@ -46,17 +47,11 @@ class MarketInfo:
 
     @property
     def amount_decimals(self) -> int | None:
-        if self.amount_step is None:
-            return None
-        exp = self.amount_step.normalize().as_tuple().exponent
-        return max(0, -exp) if isinstance(exp, int) else None
+        return None if self.amount_step is None else significant_decimals(self.amount_step)
 
     @property
     def price_decimals(self) -> int | None:
-        if self.price_step is None:
-            return None
-        exp = self.price_step.normalize().as_tuple().exponent
-        return max(0, -exp) if isinstance(exp, int) else None
+        return None if self.price_step is None else significant_decimals(self.price_step)
 
     def check_order(self, amount: Decimal, price: Decimal | None) -> Decimal:
         """Round `amount` to the market and refuse it locally if the exchange would.

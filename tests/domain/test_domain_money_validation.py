@@ -108,7 +108,7 @@ def test_order_type_with_its_prices_is_accepted(kind: str, price: str | None,
         ("type", {"type": "iceberg"}, "order type must be market, limit, stop or stop_limit"),
         ("symbol", {"symbol": "BTCUSDT"}, "BASE/QUOTE"),
         ("symbol", {"symbol": "/USDT"}, "BASE/QUOTE"),
-        ("intent", {"intent": "hedge"}, "intent must be entry or exit"),
+        ("intent", {"intent": "hedge"}, "intent must be entry, exit or protect"),
         ("status", {"status": "done"}, "unknown order status"),
     ],
 )

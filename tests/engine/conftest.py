@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from fake_clock import FakeClock
 
 from moniqo_desktop.config import Settings
 from moniqo_desktop.engine import Engine
@@ -14,21 +15,6 @@ from moniqo_desktop.engine.events import Event
 from moniqo_desktop.exchanges import DemoExchange
 
 D = Decimal
-START = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    """Time that moves only when the test says so (injected, not patched)."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> datetime:
-        self.now += timedelta(**kw)
-        return self.now
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,20 +10,10 @@ import pytest
 from moniqo_desktop.domain import Order, OrderStatus
 from moniqo_desktop.exchanges import DemoExchange
 
+from fake_clock import START, FakeClock
+
 D = Decimal
 BTC = "BTC/USDT"
-START = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 def order(side: str, type_: str = "market", amount: str = "0.1", price: str | None = None,
