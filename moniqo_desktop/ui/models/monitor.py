@@ -71,6 +71,11 @@ class Column:
     PRICE). `action` gives the button
     label for ACTION cells, or None where the row has no such action (e.g. a filled order).
     `display` overrides the text (e.g. "Closed · manual") while the value still sorts and colours.
+
+    `visible` is whether the column shows on a first run (and after "Reset columns"); the
+    trader can show or hide any column from the header's menu, except those with
+    `hideable=False` (the action button, the symbol). `label` names the column in that menu
+    when the header is blank or terse.
     """
 
     key: str
@@ -83,7 +88,17 @@ class Column:
     width: int | None = None
     header_tip: str | None = None
     display: Callable[[Any], str] | None = None  # text from the object; kind still colours
+    visible: bool = True  # shown by default (first run, "Reset columns")
+    hideable: bool = True  # False: always shown, greyed out in the column menu
+    label: str | None = None  # name in the column menu; defaults to the header
 
+    def __post_init__(self) -> None:
+        if not self.visible and not self.hideable:
+            raise ValueError(f"column {self.key!r} is hidden by default but cannot be shown")
+
+    @property
+    def menu_label(self) -> str:
+        return self.label or self.header or self.key
 
     def value(self, obj: Any) -> Any:
         getter = self.get if self.get is not None else self.key

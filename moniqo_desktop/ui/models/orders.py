@@ -47,10 +47,10 @@ def _cancel_action(order: Order) -> str | None:
 ORDER_COLUMNS: tuple[Column, ...] = (
     # the action first: always visible, however narrow the window
     Column("cancel", "", get=lambda o: None, kind=CellKind.ACTION, action=_cancel_action,
-           width=72),
+           width=72, hideable=False, label="Cancel button"),
     Column("created_at", "Time", kind=CellKind.TIME,
            tooltip=lambda o: fmt_time(o.created_at, with_date=True)),
-    Column("symbol", "Symbol"),
+    Column("symbol", "Symbol", hideable=False),
     Column("side", "Side", kind=CellKind.ENUM),
     Column("type", "Type", kind=CellKind.ENUM, width=78),
     Column("intent", "For", kind=CellKind.ENUM, header_tip="Entry opens a position, exit closes one, protect is a stop resting on the exchange"),
@@ -63,7 +63,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
            header_tip="Hover a status for the order's history"),
     Column("fees", "Fees", get=_fees, kind=CellKind.DECIMAL, places=4, tooltip=_fees_tip,
            header_tip="Fees valued in the quote currency"),
-    Column("client_order_id", "Client id", width=250),
+    Column("client_order_id", "Client id", width=250, visible=False),
 )
 
 

@@ -1,14 +1,17 @@
-"""The table view every monitor uses: sorting proxy, compact rows, action buttons, saved widths."""
+"""The table view every monitor uses: sorting proxy, compact rows, action buttons, a column
+chooser on the header's right-click menu, saved widths and column choices."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -85,7 +88,11 @@ class MonitorView(QTableView):
                 self.setItemDelegateForColumn(col, delegate)
                 self._delegates.append(delegate)
         self.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        self.size_columns()
+        # the header's own menu: the column chooser (and no row menu from the table behind it)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._show_column_menu)
+        self.column_menu: QMenu | None = None  # the one open, for tests
+        self.reset_columns()
 
     def size_columns(self) -> None:
         """Widths from the header text and a sample figure, so numbers never clip."""
@@ -103,7 +110,66 @@ class MonitorView(QTableView):
                 }.get(column.kind, "BTC/USDT")
                 width = max(fm.horizontalAdvance(sample),
                             fm.horizontalAdvance(column.header) + 14) + 12
-            self.setColumnWidth(col, width)
+            self.setColumnWidth(col, width)  # a hidden section keeps it for when it shows
+
+    # -- column chooser ---------------------------------------------------------------------
+    def is_column_visible(self, key: str) -> bool:
+        return not self.isColumnHidden(self.source_model.column_index(key))
+
+    def visible_column_keys(self) -> list[str]:
+        """Keys of the shown columns, in the order they appear on screen."""
+        hh = self.horizontalHeader()
+        columns = self.source_model.columns
+        return [columns[hh.logicalIndex(v)].key for v in range(hh.count())
+                if not hh.isSectionHidden(hh.logicalIndex(v))]
+
+    def set_column_visible(self, key: str, visible: bool) -> bool:
+        """Show or hide one column; False (and nothing done) for a column that must stay."""
+        col = self.source_model.column_index(key)
+        if not visible and not self.source_model.columns[col].hideable:
+            return False
+        self.setColumnHidden(col, not visible)
+        return True
+
+    def reset_columns(self) -> None:
+        """The declared layout: default visibility, widths and order."""
+        hh = self.horizontalHeader()
+        for col in range(hh.count()):  # declaration order back
+            hh.moveSection(hh.visualIndex(col), col)
+        self.size_columns()  # before hiding: hidden sections keep these widths for later
+        for col, column in enumerate(self.source_model.columns):
+            self.setColumnHidden(col, not column.visible)
+
+    def make_column_menu(self) -> QMenu:
+        """A checkbox per column (in screen order) and "Reset columns"."""
+        menu = QMenu(self)
+        menu.setObjectName("columnMenu")
+        hh = self.horizontalHeader()
+        for visual in range(hh.count()):
+            col = hh.logicalIndex(visual)
+            column = self.source_model.columns[col]
+            action = QAction(column.menu_label.replace("&", "&&"), menu)  # "P&L": no mnemonic
+            action.setObjectName(f"column:{column.key}")
+            action.setCheckable(True)
+            action.setChecked(not hh.isSectionHidden(col))
+            if not column.hideable:
+                action.setEnabled(False)
+                action.setToolTip("Always shown")
+            action.toggled.connect(
+                lambda on, key=column.key: self.set_column_visible(key, on))
+            menu.addAction(action)
+        menu.addSeparator()
+        reset = QAction("Reset columns", menu)
+        reset.setObjectName("resetColumns")
+        reset.triggered.connect(self.reset_columns)
+        menu.addAction(reset)
+        return menu
+
+    def _show_column_menu(self, pos: QPoint) -> None:
+        if self.column_menu is not None:
+            self.column_menu.deleteLater()
+        self.column_menu = self.make_column_menu()
+        self.column_menu.popup(self.horizontalHeader().mapToGlobal(pos))
 
     def _on_current_changed(self, current, _previous) -> None:
         if self._leaving:  # Qt moving the current row to a neighbour: not the trader's choice
@@ -154,10 +220,46 @@ class MonitorView(QTableView):
         return ActionDelegate.button_rect(self.visualRect(proxy_index))
 
     # -- persistence ------------------------------------------------------------------------
+    # `{key}/header` is Qt's header state (widths, order, sort, hidden sections by position);
+    # `{key}/columns` records the column choice by key: {"hidden": [...], "known": [...]}.
+    # "known" tells a choice from a column the trader has never seen (one added in a later
+    # version, or a state saved before the chooser existed): those get their declared default.
     def save_state(self, settings: QSettings, key: str) -> None:
-        settings.setValue(f"{key}/header", self.horizontalHeader().saveState())
+        hh = self.horizontalHeader()
+        columns = self.source_model.columns
+        settings.setValue(f"{key}/header", hh.saveState())
+        settings.setValue(f"{key}/columns", json.dumps({
+            "known": [c.key for c in columns],
+            "hidden": [c.key for i, c in enumerate(columns) if hh.isSectionHidden(i)],
+        }))
 
     def restore_state(self, settings: QSettings, key: str) -> None:
+        """The saved layout over the defaults; a first run keeps the defaults."""
+        choice = self._saved_columns(settings.value(f"{key}/columns"))
+        keys = [c.key for c in self.source_model.columns]
         state = settings.value(f"{key}/header")
-        if isinstance(state, QByteArray) and not state.isEmpty():
+        # Qt's state is by position: only trusted while the columns are the ones it was saved with
+        if (isinstance(state, QByteArray) and not state.isEmpty()
+                and (choice is None or choice[0] == keys)):
             self.horizontalHeader().restoreState(state)
+        known, hidden = choice if choice is not None else ([], set())
+        for col, column in enumerate(self.source_model.columns):
+            if not column.hideable:
+                show = True  # whatever the file says
+            elif column.key in known:
+                show = column.key not in hidden
+            else:
+                show = column.visible
+            self.setColumnHidden(col, not show)
+
+    @staticmethod
+    def _saved_columns(raw: object) -> tuple[list[str], set[str]] | None:
+        if not isinstance(raw, str):
+            return None
+        try:
+            data = json.loads(raw)
+            known = [str(k) for k in data["known"]]
+            hidden = {str(k) for k in data["hidden"]}
+        except (ValueError, KeyError, TypeError):
+            return None
+        return known, hidden
