@@ -1,7 +1,9 @@
-"""Review findings: money/state bugs found by reading the engine, each pinned by a scenario.
+"""Edge cases where money or state could go wrong, each pinned by a scenario: late fills after
+a manual close, terminal answers during a cancel, exchange-rounded exits, events before writes,
+shutdown during a cycle, a broken price stream, partly filled entries, base-coin fees.
 
-Every `xfail(strict=True)` test here fails on the code as reviewed; when a fix lands the test
-starts passing, strict xfail turns that into a failure, and the marker should simply be removed.
+A strict xfail here is a known gap, described in its reason: the day it is fixed the test
+passes, strict xfail turns that into a failure, and the marker is removed.
 """
 
 from __future__ import annotations
