@@ -158,7 +158,7 @@ def stylesheet(t: Theme) -> str:
     QHeaderView::section {{
         background: {t.window}; color: {t.muted}; border: none;
         border-right: 1px solid {t.border}; border-bottom: 1px solid {t.border};
-        padding: 3px 14px 3px 6px; font-weight: 600;  /* room on the right for the sort arrow */
+        padding: 3px 6px; font-weight: 600;
     }}
     QLineEdit, QComboBox, QPlainTextEdit {{
         background: {t.base}; border: 1px solid {t.border}; border-radius: 3px;
