@@ -1,0 +1,116 @@
+"""Folding a venue snapshot of an order into that order: new fills first, then status.
+
+The venue is the truth: whatever it reports filled is booked (as its own trades when they
+account for the amount, otherwise as one fill for the difference), and its status is taken
+where the order's state machine allows.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..domain import DomainError, Fill, InvalidTransition, Order, OrderStatus
+from ..domain.money import ZERO
+from ..domain.orders import TERMINAL_STATUSES, can_transition
+from ..exchanges.base import ExchangeOrder
+from .context import EngineContext
+from .events import EngineError, FillReceived, OrderChanged, UserMessage
+from .position_fills import PositionFills
+
+log = logging.getLogger(__name__)
+
+
+class SnapshotFolder:
+    """Applies exchange snapshots to orders, saves, and publishes in a safe order."""
+
+    def __init__(self, ctx: EngineContext, positions: PositionFills) -> None:
+        self.ctx = ctx
+        self.positions = positions
+
+    def apply(self, order: Order, snap: ExchangeOrder, sent: bool = False) -> bool:
+        """Fold an exchange snapshot into `order`: fills first, then status. Returns changed."""
+        now = self.ctx.clock()
+        before = (order.status, len(order.fills))
+        if snap.exchange_order_id and order.exchange_order_id != snap.exchange_order_id:
+            order.exchange_order_id = snap.exchange_order_id
+        if order.status is OrderStatus.PENDING:
+            order.update_status(OrderStatus.SUBMITTED,
+                                "sent" if sent else "found on the exchange", now)
+        if order.filled_amount <= snap.amount < order.amount:
+            # The exchange rounded the amount to its step: its amount is the one that fills.
+            log.info("order %s amount %s taken as %s by the exchange", order.client_order_id,
+                     order.amount, snap.amount)
+            order.amount = snap.amount
+        new_fills = self._new_fills(order, snap)
+        for fill in new_fills:
+            try:
+                order.add_fill(fill)
+            except DomainError as exc:
+                log.error("ignoring fill %s on %s: %s", fill.fill_id, order.client_order_id, exc)
+                self.ctx.bus.publish(EngineError(f"Ignored an inconsistent fill: {exc}"))
+        self._apply_status(order, snap, now)
+        changed = before != (order.status, len(order.fills)) or sent
+        if not changed:
+            return False
+        applied = [f for f in new_fills if order.has_fill(f.fill_id)]
+        position = self.positions.effects(order, applied)
+        self.ctx.store.save(order, *([position] if position else []))
+        # Everything is written: now tell the world, order first, then fills, then positions.
+        self.ctx.bus.publish(OrderChanged(order))
+        for fill in applied:
+            self.ctx.bus.publish(FillReceived(order, fill))
+            self.ctx.bus.publish(UserMessage(
+                "Order filled" if order.status is OrderStatus.FILLED else "Partial fill",
+                f"{order.side.value} {fill.amount} {order.symbol} @ {fill.price}"))
+        self.positions.flush_events()
+        return True
+
+    def _apply_status(self, order: Order, snap: ExchangeOrder, now) -> None:
+        target = snap.status
+        if target in (OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED, OrderStatus.PENDING,
+                      OrderStatus.SUBMITTED):
+            return  # fills drive these
+        if target is OrderStatus.OPEN and order.status is OrderStatus.CANCELLING:
+            # Synced while no cancel call is in flight: the cancel never took effect.
+            order.update_status(OrderStatus.OPEN, "cancel was not confirmed by the exchange", now)
+            return
+        if target is OrderStatus.OPEN and order.status is not OrderStatus.SUBMITTED:
+            return  # already open or further
+        if order.status is target:
+            return
+        reason = snap.reason or "reported by the exchange"
+        if not can_transition(order.status, target) and target in TERMINAL_STATUSES and \
+                can_transition(order.status, OrderStatus.CANCELLED):
+            # e.g. it expired while our cancel was on its way: it is over, say how.
+            reason, target = f"{target.value} on the exchange: {reason}", OrderStatus.CANCELLED
+        try:
+            order.update_status(target, reason, now)
+        except InvalidTransition as exc:
+            log.warning("%s", exc)
+
+    def _new_fills(self, order: Order, snap: ExchangeOrder) -> list[Fill]:
+        """Fills the order does not know yet: the exchange's own trades when they account for
+        exactly the missing amount, otherwise one fill for the cumulative difference."""
+        known = order.filled_amount
+        missing = snap.filled - known
+        trades = [t for t in snap.trades if not order.has_fill(t.fill_id)]
+        if missing <= 0:
+            return []
+        if trades and sum((t.amount for t in trades), ZERO) == missing:
+            return trades
+        if snap.average is not None:
+            price = (snap.average * snap.filled - order.filled_cost) / missing
+        else:
+            price = snap.price or self.ctx.prices.get(order.symbol)
+        if price is None or price <= 0:
+            log.warning("cannot price fill delta on %s", order.client_order_id)
+            return []
+        fee, currency = ZERO, None
+        for cur, total in snap.fees.items():
+            delta = total - order.fees.get(cur, ZERO)
+            if delta > 0:
+                fee, currency = delta, cur
+                break
+        fid = f"{snap.exchange_order_id or order.client_order_id}:{snap.filled.normalize()}"
+        return [Fill(fill_id=fid, amount=missing, price=price, fee=fee, fee_currency=currency,
+                     at=snap.timestamp or self.ctx.clock())]
