@@ -46,6 +46,7 @@ from .order_stream import OrderStream
 from .price_stream import PriceStream
 from .reconcile import reconcile
 from .scheduler import PeriodicJob, Scheduler
+from .venue_health import AnsweredExchange, VenueHealth, VenueMode, venue_mode
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,10 @@ class Engine:
         if clock is not None:
             ctx.clock = clock
         self.ctx = ctx
+        # Every call to the venue passes through here, so "Connected" rests on real answers.
+        self.health = VenueHealth(clock=lambda: ctx.clock())
+        ctx.exchange = AnsweredExchange(exchange, self.health)  # type: ignore[assignment]
+        self.exchange = exchange
         self.monitor = OrderMonitor(ctx)
         self.tracker = PositionTracker(ctx, self.monitor)
         self.scheduler = Scheduler()
@@ -109,12 +114,11 @@ class Engine:
             ctx.bus.publish(Progress("Reconciling with the exchange", 1, 2))
             await reconcile(ctx, self.monitor)
             await self._refresh_balances()
-            self._set_connection(ConnectionState.CONNECTED)
         except ExchangeUnavailable as exc:
             self._report_unavailable(exc, "start-up; will retry")
         except ExchangeError as exc:
-            self._set_connection(ConnectionState.DISCONNECTED, str(exc))
             ctx.bus.publish(EngineError(f"Exchange error at start-up: {exc}"))
+        self._update_connection()
         ctx.bus.publish(Progress("Ready", 2, 2))
 
     def start(self) -> None:
@@ -128,6 +132,8 @@ class Engine:
                                            s.position_poll_seconds, on_error=on_error,
                                            on_retry=self._job_retry))
             self.scheduler.add(PeriodicJob("prune", self._prune, 3600, on_error=on_error))
+            self.scheduler.add(PeriodicJob("heartbeat", self.heartbeat, self.poll_interval,
+                                           retries=0))
             if hasattr(self.ctx.exchange, "watch_tickers"):
                 stream = PriceStream(self.ctx, self.tracker, self._cycle_lock,
                                      self._report_unavailable)
@@ -165,7 +171,8 @@ class Engine:
         ctx = self.ctx
         ctx.settings = settings
         intervals = {"orders": settings.order_poll_seconds,
-                     "positions": settings.position_poll_seconds}
+                     "positions": settings.position_poll_seconds,
+                     "heartbeat": self.poll_interval}
         for job in self.scheduler.jobs:
             job.interval = intervals.get(job.name, job.interval)
         thresholds = ctx.risk_thresholds
@@ -181,7 +188,23 @@ class Engine:
 
     @property
     def exchange_name(self) -> str:
-        return getattr(self.ctx.exchange, "name", self.ctx.exchange.id)
+        return getattr(self.exchange, "name", self.exchange.id)
+
+    @property
+    def venue_mode(self) -> VenueMode:
+        """PAPER, LIVE or TESTNET: from the exchange in use, never from the settings."""
+        return venue_mode(self.exchange)
+
+    @property
+    def poll_interval(self) -> float:
+        """The longest of the poll intervals: "Connected" means an answer within it."""
+        s = self.ctx.settings
+        return max(s.order_poll_seconds, s.position_poll_seconds)
+
+    @property
+    def last_answer_at(self):  # -> datetime | None
+        """When the venue last answered a request (None: never, since start)."""
+        return self.health.last_answer
 
     def orders(self) -> list[Order]:
         return sorted(self.ctx.orders.values(), key=lambda o: o.created_at)
@@ -362,8 +385,7 @@ class Engine:
                 report.errors.append(str(exc))
                 log.error("store error during a cycle: %s", exc)
                 self.ctx.bus.publish(EngineError(f"Could not save: {exc}"))
-            if not report.errors:
-                self._set_connection(ConnectionState.CONNECTED)
+            self._update_connection()
         return report
 
     async def sync_orders(self) -> int:
@@ -374,7 +396,7 @@ class Engine:
             changed = await self.monitor.sync_open_orders()
             if changed:
                 await self._refresh_balances(quiet=True)
-            self._set_connection(ConnectionState.CONNECTED)
+            self._update_connection()
             return changed
 
     async def refresh_positions(self) -> list[ExitDecision]:
@@ -382,8 +404,23 @@ class Engine:
             await self.tracker.refresh_prices()
             decisions = await self.tracker.evaluate()
             venue_state.save(self.ctx)
-            self._set_connection(ConnectionState.CONNECTED)
+            self._update_connection()
             return decisions
+
+    async def heartbeat(self) -> None:
+        """Scheduler job: when nothing else asked the venue anything for a poll interval, ask
+        for one ticker, so silence shows as Degraded rather than hiding behind idle cycles."""
+        age = self.health.age()
+        if age is None or age >= self.poll_interval * 0.9 or self.health.failing:
+            try:
+                symbol = self._heartbeat_symbol()
+                if symbol is None:
+                    await self.ctx.exchange.load_markets(reload=True)
+                else:
+                    await self.ctx.exchange.fetch_ticker(symbol)
+            except ExchangeError as exc:
+                log.info("heartbeat: %s", exc)
+        self._update_connection()
 
     async def _prune(self) -> int:
         return self.tracker.prune()
@@ -436,21 +473,29 @@ class Engine:
         self.ctx.balances = {c: (b.free, b.total) for c, b in balances.items()}
         self.ctx.bus.publish(AccountUpdated(dict(self.ctx.balances)))
 
-    def _set_connection(self, state: ConnectionState, detail: str = "") -> None:
+    def _heartbeat_symbol(self) -> str | None:
+        for symbol in (*self.tracker.symbols(), *self.ctx.prices, *self.ctx.markets):
+            if symbol in self.ctx.markets:
+                return symbol
+        return None
+
+    def _update_connection(self) -> None:
+        """Derive the state from the venue's answers and announce a change."""
+        interval = self.poll_interval
+        state = self.health.state(interval)
         if state is not self.connection_state:
             self.connection_state = state
-            self.ctx.bus.publish(ConnectionChanged(state, detail))
+            self.ctx.bus.publish(ConnectionChanged(state, self.health.detail(interval),
+                                                   last_answer=self.health.last_answer))
 
     def _report_unavailable(self, exc: Exception, where: str) -> None:
-        retryable = isinstance(exc, ExchangeError) and exc.retryable
-        self._set_connection(ConnectionState.DEGRADED if retryable else
-                             ConnectionState.DISCONNECTED, str(exc))
+        self._update_connection()
         self.ctx.bus.publish(EngineError(f"Exchange problem during {where}: {exc}"))
 
     def _job_failed(self, name: str, exc: BaseException) -> None:
         self._report_unavailable(exc if isinstance(exc, Exception) else Exception(str(exc)), name)
 
     def _job_retry(self, attempt: int, delay: float, exc: BaseException) -> None:
-        self._set_connection(ConnectionState.DEGRADED, f"retry {attempt} in {delay:.0f}s: {exc}")
+        self._update_connection()
 
     # -- paper account persistence -----------------------------------------------------------

@@ -83,8 +83,11 @@ class ConnectionState(str, Enum):
 
 @dataclass(frozen=True)
 class ConnectionChanged(Event):
+    """`last_answer`: when the venue last answered (the UI shows its age as it grows)."""
+
     state: ConnectionState
     detail: str = ""
+    last_answer: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from ..engine.events import (
     Progress,
     UserMessage,
 )
+from ..engine.venue_health import VenueMode
 from . import theme
 from .dialogs.protection_dialog import ProtectionDialog
 from .dialogs.settings_dialog import SettingsDialog
@@ -62,6 +63,14 @@ from .widgets.positions_panel import PositionsPanel
 from .coalesce import Coalesced
 
 log = logging.getLogger(__name__)
+
+MODE_WORDS = {VenueMode.PAPER: "paper trading", VenueMode.LIVE: "LIVE trading, real money",
+              VenueMode.TESTNET: "testnet (sandbox)"}
+
+
+def venue_mode_of(engine: Any) -> VenueMode:
+    mode = getattr(engine, "venue_mode", None)
+    return mode if isinstance(mode, VenueMode) else VenueMode.PAPER
 
 QSETTINGS_ORG = "Moniqo"
 QSETTINGS_APP = "moniqo-desktop"
@@ -109,7 +118,8 @@ class MainWindow(QMainWindow):
         self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
         self._open_pnl_refresh = Coalesced(self._compute_open_pnl, self)
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name}")
+        self.mode = venue_mode_of(engine)
+        self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name} · {self.mode.label}")
         self.setWindowIcon(app_icon())
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -240,9 +250,11 @@ class MainWindow(QMainWindow):
     # -- initial state and events -----------------------------------------------------------
     def _load_initial_state(self) -> None:
         engine = self.engine
-        self.account.set_exchange(engine.exchange_name)
-        self.entry.fee_rate = (Decimal(self.settings.demo_fee_rate)
-                               if self.settings.exchange == "demo" else Decimal("0.001"))
+        self.account.set_exchange(engine.exchange_name, self.mode)
+        self.account.interval = float(getattr(engine, "poll_interval", 2.0))
+        paper_fee = getattr(getattr(engine, "exchange", None), "fee_rate", None)
+        self.entry.fee_rate = (paper_fee if isinstance(paper_fee, Decimal)
+                               and self.mode is VenueMode.PAPER else Decimal("0.001"))
         markets = engine.markets()
         formatting.set_markets(markets)  # every price of a symbol shows its market's decimals
         self.entry.set_markets(markets)
@@ -255,7 +267,8 @@ class MainWindow(QMainWindow):
         balances = engine.balances()
         self.entry.set_balances(balances)
         self.account.set_balances(balances)
-        self.account.set_connection(engine.connection_state)
+        self.account.set_connection(engine.connection_state,
+                                    last_answer=getattr(engine, "last_answer_at", None))
         orders = engine.orders()
         self.orders.model.reset(orders)
         self._order_status = {o.id: o.status for o in orders}
@@ -263,8 +276,7 @@ class MainWindow(QMainWindow):
         self._refresh_open_pnl()
         self.log_panel.add(f"Connected to {engine.exchange_name}: "
                            f"{len(orders)} orders, {len(self.positions.model.objects())} positions")
-        self.statusBar().showMessage(f"{engine.exchange_name} · "
-                                     f"{'paper trading' if self.settings.exchange == 'demo' else 'live'}")
+        self.statusBar().showMessage(f"{engine.exchange_name} · {MODE_WORDS[self.mode]}")
 
     def _subscribe(self) -> None:
         bus = self.engine.events
@@ -342,7 +354,7 @@ class MainWindow(QMainWindow):
         self.account.set_balances(event.balances, event.at)
 
     def _on_connection(self, event: ConnectionChanged) -> None:
-        self.account.set_connection(event.state, event.detail)
+        self.account.set_connection(event.state, event.detail, event.last_answer)
         level = "info" if event.state.value == "connected" else "warning"
         self.log_panel.add(f"Connection {event.state.value}"
                            + (f": {event.detail}" if event.detail else ""), level)

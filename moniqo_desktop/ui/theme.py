@@ -150,6 +150,12 @@ def stylesheet(t: Theme) -> str:
     QLabel#panelTitle {{ color: {t.muted}; font-weight: 600; letter-spacing: 0.5px; }}
     QLabel#muted, QLabel[muted="true"] {{ color: {t.muted}; }}
     QLabel#stripValue {{ font-weight: 600; }}
+    QLabel#modeBadge {{
+        font-weight: 700; letter-spacing: 1px; padding: 4px 10px; border-radius: 3px;
+        color: white; background: {t.accent};
+    }}
+    QLabel#modeBadge[mode="live"] {{ background: #d1242f; }}
+    QLabel#modeBadge[mode="testnet"] {{ background: #b7791f; }}
     QTableView {{
         background: {t.base}; alternate-background-color: {t.alt_base};
         gridline-color: {t.border}; border: 1px solid {t.border};

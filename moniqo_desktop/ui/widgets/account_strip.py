@@ -6,13 +6,15 @@ move and never need a click.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timezone
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import ConnectionState
+from ...engine.venue_health import ALLOWANCE, VenueMode, age_text
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_time
 
@@ -61,11 +63,44 @@ class _Figure(QWidget):
         self.value.setStyleSheet(f"color: {colour};" if colour else "")
 
 
+STALE = "⚠ stale"
+CONNECTION_LABELS = {"disconnected": "Offline"}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ModeBadge(QLabel):
+    """PAPER / LIVE / TESTNET in a colour of its own (blue, red, amber), never confusable."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setObjectName("modeBadge")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.mode: VenueMode | None = None
+
+    def set_mode(self, mode: VenueMode) -> None:
+        self.mode = mode
+        self.setText(mode.label)
+        self.setProperty("mode", mode.value)
+        self.setToolTip({
+            VenueMode.PAPER: "Paper trading: simulated orders, no real money",
+            VenueMode.LIVE: "LIVE: orders go to the real exchange with real money",
+            VenueMode.TESTNET: "Testnet: the exchange's sandbox, no real money",
+        }[mode])
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
 class AccountStrip(QFrame):
-    def __init__(self, quote: str = "USDT", parent: QWidget | None = None) -> None:
+    def __init__(self, quote: str = "USDT", parent: QWidget | None = None,
+                 clock: Callable[[], datetime] = _utcnow) -> None:
         super().__init__(parent)
         self.setObjectName("accountStrip")
         self.quote = quote
+        self.clock = clock
+        self.badge = ModeBadge()
         self.exchange = _Figure("Exchange", "exchange")
         self.balances = _Figure("Balances (free / total)", "balances")
         self.equity = _Figure(f"Equity ({quote})", "equity")
@@ -76,6 +111,7 @@ class AccountStrip(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(28)
+        layout.addWidget(self.badge)
         for figure in (self.exchange, self.balances, self.equity, self.open_pnl,
                        self.open_count):
             layout.addWidget(figure)
@@ -84,9 +120,22 @@ class AccountStrip(QFrame):
         layout.addWidget(self.updated)
         self._balances: dict[str, tuple[Decimal, Decimal]] = {}
         self._prices: dict[str, Decimal] = {}
+        self._balances_text = "—"
+        self._equity_text = "—"
+        self._state = ConnectionState.CONNECTING
+        self._detail = ""
+        self._last_answer: datetime | None = None
+        self._prices_at: datetime | None = None
+        self.interval = 2.0
+        self.stale = {"balances": False, "prices": False}
+        self._ages = QTimer(self)  # the age in "last answer 12 s ago" keeps growing
+        self._ages.timeout.connect(self.refresh_ages)
+        self._ages.start(1000)
 
-    def set_exchange(self, name: str) -> None:
+    def set_exchange(self, name: str, mode: VenueMode | None = None) -> None:
         self.exchange.set(name)
+        if mode is not None:
+            self.badge.set_mode(mode)
 
     def set_balances(self, balances: dict[str, tuple[Decimal, Decimal]],
                      at: datetime | None = None) -> None:
@@ -99,20 +148,26 @@ class AccountStrip(QFrame):
             fmt = (lambda v: fmt_decimal(v, 2)) if currency in STABLE else fmt_amount
             shown.append(f"{fmt(free)} / {fmt(total)} {currency}" if free != total
                          else f"{fmt(total)} {currency}")
-        self.balances.set("   ".join(shown[:4]) or "—")
+        self._balances_text = "   ".join(shown[:4]) or "—"
+        self.balances.set(self._balances_text)
         self.balances.setToolTip("\n".join(
             f"{c}: free {fmt_amount(f)}, total {fmt_amount(t)}" for c, (f, t) in balances.items()))
         self._refresh_equity()
         self.touch(at)
+        self.refresh_ages()
 
     def set_prices(self, prices: dict[str, Decimal], at: datetime | None = None) -> None:
         self._prices.update(prices)
+        if prices:
+            self._prices_at = at or self.clock()
         self._refresh_equity()
         self.touch(at)
+        self.refresh_ages()
 
     def _refresh_equity(self) -> None:
         value = equity(self._balances, self._prices, self.quote)
-        self.equity.set("—" if value is None else fmt_decimal(value, 2))
+        self._equity_text = "—" if value is None else fmt_decimal(value, 2)
+        self.equity.set(self._equity_text)
 
     def set_open_pnl(self, pnl: Decimal, count: int) -> None:
         colour = theme.pnl_colour(pnl)
@@ -120,10 +175,45 @@ class AccountStrip(QFrame):
                           colour.name() if colour else None)
         self.open_count.set(str(count))
 
-    def set_connection(self, state: ConnectionState | str, detail: str = "") -> None:
-        colour = theme.badge_colour(state).name()
-        self.connection.set(f"● {fmt_enum(state)}", colour)
-        self.connection.setToolTip(detail)
+    def set_connection(self, state: ConnectionState | str, detail: str = "",
+                       last_answer: datetime | None = None) -> None:
+        self._state = ConnectionState(getattr(state, "value", state))
+        self._detail = detail
+        if last_answer is not None:
+            self._last_answer = last_answer
+        self.refresh_ages()
+
+    def refresh_ages(self) -> None:
+        """Redraw what depends on time: "last answer N s ago" and the stale markers.
+
+        Balances are stale while the venue is not answering (nothing confirms them); prices
+        are stale when none arrived within the allowed age either."""
+        state = self._state
+        now = self.clock()
+        label = CONNECTION_LABELS.get(state.value, fmt_enum(state))
+        text = f"● {label}"
+        if state is not ConnectionState.CONNECTED and self._last_answer is not None:
+            text += f" · last answer {age_text((now - self._last_answer).total_seconds())}"
+        self.connection.set(text, theme.badge_colour(state).name())
+        self.connection.setToolTip(self._detail)
+        silent = state in (ConnectionState.DEGRADED, ConnectionState.DISCONNECTED)
+        limit = self.interval * ALLOWANCE
+        prices_old = self._prices_at is None or (now - self._prices_at).total_seconds() > limit
+        self.stale = {"balances": silent and bool(self._balances),
+                      "prices": silent and bool(self._prices) and prices_old}
+        muted = theme.current().muted
+        self.balances.set(self._balances_text + (f"  {STALE}" if self.stale["balances"] else ""),
+                          muted if self.stale["balances"] else None)
+        self.balances.value.setProperty("stale", self.stale["balances"])
+        equity_stale = self.stale["prices"] or self.stale["balances"]
+        self.equity.set(self._equity_text + (f"  {STALE}" if equity_stale else ""),
+                        muted if equity_stale else None)
+        self.equity.value.setProperty("stale", equity_stale)
+        if self.stale["prices"] and self._prices_at is not None:
+            age = age_text((now - self._prices_at).total_seconds())
+            self.updated.setToolTip(f"prices last received {age}; the exchange is not answering")
+            self.updated.value.setStyleSheet(f"color: {muted};")
 
     def touch(self, at: datetime | None = None) -> None:
         self.updated.set(fmt_time(at or datetime.now().astimezone()))
+        self.updated.setToolTip("")

@@ -1,0 +1,158 @@
+"""Qt event-loop lag while prices stream into a big book (prints figures; offscreen).
+
+The trader's question is "does the window stutter?": a QTimer probe asks to run every
+PROBE_MS and records how late each run was. Late = the Qt thread was busy with something else
+(engine work, SQLite writes, event handlers, repaints).
+
+Set-up: N open positions spread over S symbols on the paper exchange, the real MainWindow
+subscribed, the engine's own background jobs running, and a price stream feeding every symbol
+at TICKS per second exactly as `engine.price_stream.PriceStream` does (apply prices, evaluate
+exits under the cycle lock). Store: a real SQLite file in a temporary dir.
+
+Run:   QT_QPA_PLATFORM=offscreen python benchmarks/bench_lag.py [--positions 1000]
+       [--symbols 50] [--ticks 20] [--seconds 60]
+Short form (CI): --positions 100 --symbols 10 --seconds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import qasync  # noqa: E402
+from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from moniqo_desktop.config import Settings  # noqa: E402
+from moniqo_desktop.engine import Engine  # noqa: E402
+from moniqo_desktop.exchanges import DemoExchange  # noqa: E402
+from moniqo_desktop.ui.main_window import MainWindow  # noqa: E402
+from moniqo_desktop.ui.notifier import Notifier  # noqa: E402
+
+D = Decimal
+PROBE_MS = 5
+
+
+class LagProbe:
+    """A precise repeating QTimer; lag = how much later than asked each timeout ran."""
+
+    def __init__(self, interval_ms: int = PROBE_MS) -> None:
+        self.interval = interval_ms / 1000
+        self.lags: list[float] = []
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._beat)
+        self._last = 0.0
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.lags.append(max(0.0, (now - self._last) - self.interval) * 1000)
+        self._last = now
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def symbols_for(n: int) -> dict[str, Decimal]:
+    """n paper markets with prices of different magnitudes (different steps, as on a venue)."""
+    out = {"BTC/USDT": D("50000"), "ETH/USDT": D("3000")}
+    for i in range(len(out), n):
+        out[f"C{i:02d}/USDT"] = D(10 + i * 7)
+    return dict(list(out.items())[:n])
+
+
+async def stream(engine: Engine, demo: DemoExchange, prices: dict[str, Decimal],
+                 ticks_per_s: float, seconds: float) -> int:
+    """Feed every symbol a new price `ticks_per_s` times a second, as PriceStream does."""
+    rng = random.Random(7)
+    period = 1 / ticks_per_s
+    lock = engine._cycle_lock  # the stream shares the cycles' lock, as in the app
+    start = time.perf_counter()
+    n = 0
+    while time.perf_counter() - start < seconds:
+        batch = {}
+        for symbol, base in prices.items():
+            # a wiggle of ±0.3 %: moves P&L on every row but never reaches the wide stops
+            move = D(rng.randint(-30, 30)) / D(10000)
+            batch[symbol] = demo.market(symbol).round_price(base * (1 + move))
+        for symbol, price in batch.items():
+            demo.set_price(symbol, price)
+        async with lock:
+            engine.tracker.apply_prices(batch)
+            await engine.tracker.evaluate()
+        n += 1
+        next_at = start + n * period
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+    return n
+
+
+async def main(args: argparse.Namespace, tmp: Path) -> None:
+    prices = symbols_for(args.symbols)
+    demo = DemoExchange(prices=prices, balances={"USDT": D("1000000000")})
+    settings = Settings()
+    engine = await Engine.open(tmp / "bench.sqlite3", demo, settings=settings)
+    t = time.perf_counter()
+    symbols = list(prices)
+    for i in range(args.positions):
+        symbol = symbols[i % len(symbols)]
+        market = demo.market(symbol)
+        amount = market.round_amount(D(50) / prices[symbol]) or market.min_amount
+        await engine.place_order(symbol=symbol, side="buy", type="market", amount=amount,
+                                 stop_loss=market.round_price(prices[symbol] * D("0.5")))
+    opened = time.perf_counter() - t
+    window = MainWindow(engine, settings,
+                        qsettings=QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat),
+                        notifier=Notifier(enabled=False))
+    window.resize(1440, 900)
+    window.show()
+    QApplication.processEvents()
+    engine.start()
+    probe = LagProbe()
+    probe.start()
+    ticks = await stream(engine, demo, prices, args.ticks, args.seconds)
+    probe.stop()
+    window.close()
+    await engine.close()
+    lags = probe.lags
+    print(f"positions {args.positions} over {args.symbols} symbols; "
+          f"{ticks} ticks in {args.seconds:.0f} s (asked {args.ticks}/s); "
+          f"set-up {opened:.0f} s")
+    print(f"event-loop lag ({len(lags)} probes of {PROBE_MS} ms): "
+          f"median {statistics.median(lags):.1f} ms, p99 {percentile(lags, 99):.1f} ms, "
+          f"worst {max(lags):.1f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--positions", type=int, default=1000)
+    parser.add_argument("--symbols", type=int, default=50)
+    parser.add_argument("--ticks", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as tmp, loop:
+        loop.run_until_complete(main(args, Path(tmp)))
