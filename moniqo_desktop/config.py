@@ -46,6 +46,12 @@ class Settings:
     risk_loss_percent: list[str] = field(default_factory=lambda: ["2", "5", "10"])
     native_stops: bool = True
     native_stop_min_seconds: float = 30.0
+    # An order we cannot find is gone only after this many "not found" answers spread over at
+    # least this long (venues briefly do not list an order they just accepted).
+    not_found_answers: int = 3
+    not_found_seconds: float = 30.0
+    # Finished orders stay in the synced set this long, so a late fill still lands.
+    late_fill_hours: float = 24.0
     demo_fee_rate: str = "0.001"
     demo_price_feed: str = "random"
     theme: str = "dark"

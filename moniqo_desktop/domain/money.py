@@ -6,11 +6,47 @@ safe sources of money are text (what a user typed, what an exchange sent) and ot
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from .errors import DomainError
 
 Number = Decimal | int | str
+
+MONEY_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, Emin=-999999, Emax=999999,
+                        traps=[InvalidOperation, DivisionByZero, Overflow])
+"""The app's own arithmetic: Python's defaults written out (28 digits, half-even), so a library
+that changes the thread's context (ccxt's precision helpers set ROUND_HALF_UP and trap
+Underflow) cannot change a result."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def money_context() -> AbstractContextManager[Context]:
+    """`with money_context():` - compute money in `MONEY_CONTEXT`, whatever the thread's is."""
+    return localcontext(MONEY_CONTEXT)
+
+
+def in_money_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorator: run a (synchronous) function in `MONEY_CONTEXT`."""
+    @wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(MONEY_CONTEXT):
+            return func(*args, **kwargs)
+    return wrapper
+
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

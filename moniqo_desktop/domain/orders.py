@@ -71,14 +71,22 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PARTIALLY_FILLED: frozenset(
         {S.PARTIALLY_FILLED, S.FILLED, S.CANCELLING, S.CANCELLED, S.EXPIRED}
     ),
-    S.CANCELLING: frozenset({S.CANCELLED, S.PARTIALLY_FILLED, S.FILLED, S.OPEN}),
+    # CANCELLING -> CANCELLING: a cancel that was lost is sent again.
+    S.CANCELLING: frozenset({S.CANCELLED, S.PARTIALLY_FILLED, S.FILLED, S.OPEN, S.CANCELLING}),
     S.FILLED: frozenset(),
     S.CANCELLED: frozenset(),
     S.REJECTED: frozenset(),
     S.EXPIRED: frozenset(),
-    S.FAILED: frozenset(),
+    # FAILED was our inference ("never reached the exchange"); the venue's evidence of the
+    # order (listed open, or a fill) overrules it.
+    S.FAILED: frozenset({S.OPEN, S.PARTIALLY_FILLED, S.FILLED}),
 }
-TERMINAL_STATUSES: frozenset[OrderStatus] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+TERMINAL_STATUSES: frozenset[OrderStatus] = frozenset(
+    {S.FILLED, S.CANCELLED, S.REJECTED, S.EXPIRED, S.FAILED})
+"""Finished as far as we know: `is_complete()`. FAILED is finished but can be revived by the
+venue's evidence; CANCELLED and EXPIRED keep their status when a late fill lands."""
+LATE_FILL_STATUSES: frozenset[OrderStatus] = frozenset({S.CANCELLED, S.EXPIRED})
+"""The cancel (or expiry) lost the race with a fill: the fill is booked, the status stays."""
 del S
 
 
@@ -194,13 +202,18 @@ class Order:
         return any(f.fill_id == fill_id for f in self.fills)
 
     def add_fill(self, fill: Fill, reason: str = "") -> bool:
-        """Record an execution. Returns False (and changes nothing) for a fill already known."""
+        """Record an execution. Returns False (and changes nothing) for a fill already known.
+
+        The venue is the truth: a fill it reports is booked whatever status we gave the order.
+        A FAILED order moves to PARTIALLY_FILLED/FILLED; a CANCELLED or EXPIRED order keeps its
+        status (the cancel lost the race) and the fill is written in its history.
+        """
         if self.has_fill(fill.fill_id):
             return False
-        # Status first: "this order is cancelled" explains a late fill better than "too much".
-        takes_fills = can_transition(self.status, OrderStatus.PARTIALLY_FILLED) or can_transition(
-            self.status, OrderStatus.FILLED
-        )
+        late = self.status in LATE_FILL_STATUSES
+        # Status first: "this order is filled" explains a refusal better than "too much".
+        takes_fills = late or can_transition(self.status, OrderStatus.PARTIALLY_FILLED) or \
+            can_transition(self.status, OrderStatus.FILLED)
         if not takes_fills:
             raise InvalidTransition(
                 f"order {self.client_order_id} is {self.status.value} and cannot take a fill"
@@ -213,14 +226,75 @@ class Order:
         new = OrderStatus.FILLED if fill.amount == self.remaining_amount else (
             OrderStatus.PARTIALLY_FILLED
         )
-        if not can_transition(self.status, new):
+        if not late and not can_transition(self.status, new):
             raise InvalidTransition(
                 f"order {self.client_order_id} is {self.status.value} and cannot take a fill"
             )
         self.fills.append(fill)
         note = reason or f"fill {fill.amount} @ {fill.price}"
-        self.update_status(new, note, fill.at)
+        if late:
+            self._note(f"late {note} (after {self.status.value})", fill.at)
+        else:
+            self.update_status(new, note, fill.at)
         return True
+
+    def request_cancel(self, at: datetime | None = None) -> None:
+        """CANCELLING (again, if an earlier cancel was lost: the table allows the repeat)."""
+        reason = "cancel re-sent" if self.status is OrderStatus.CANCELLING else "cancel requested"
+        self.update_status(OrderStatus.CANCELLING, reason, at)
+
+    def cancel_refused(self, reason: str, at: datetime | None = None) -> OrderStatus:
+        """The venue refused the cancel or never confirmed it, and says the order is live:
+        back to the status it had before CANCELLING - OPEN, or PARTIALLY_FILLED with its
+        fills - so the trader may cancel again. Returns the status rolled back to."""
+        if self.status is not OrderStatus.CANCELLING:
+            raise InvalidTransition(
+                f"order {self.client_order_id} is {self.status.value}, not cancelling")
+        back = OrderStatus.PARTIALLY_FILLED if self.fills else OrderStatus.OPEN
+        self.update_status(back, reason, at)
+        return back
+
+    def take_venue_amount(self, amount: Decimal, at: datetime | None = None) -> bool:
+        """The venue rounded our amount down to its step: its amount is the one that fills.
+        Written in the history; refused (DomainError) if it is more than we asked for or less
+        than already filled. Returns changed."""
+        amount = parse_amount(amount, "venue amount")
+        if amount == self.amount:
+            return False
+        if amount > self.amount or amount < self.filled_amount:
+            raise DomainError(
+                f"the exchange reports amount {amount} for order {self.client_order_id} of "
+                f"{self.amount} (filled {self.filled_amount})")
+        self._note(f"amount {self.amount} taken as {amount} by the exchange", at)
+        self.amount = amount
+        return True
+
+    def link_exchange_order(self, exchange_order_id: str, at: datetime | None = None) -> bool:
+        """Remember the venue's id for this order. An order has one venue id: a second,
+        different one is a confusion of orders and is refused. Returns changed."""
+        if not exchange_order_id or exchange_order_id == self.exchange_order_id:
+            return False
+        if self.exchange_order_id is not None:
+            raise DomainError(
+                f"order {self.client_order_id} is {self.exchange_order_id} on the exchange, "
+                f"not {exchange_order_id}")
+        self.exchange_order_id = exchange_order_id
+        return True
+
+    def _note(self, reason: str, at: datetime | None) -> None:
+        """A history entry that keeps the status (an amount or a late fill changed)."""
+        self.history.append(StatusChange(self.status, reason, at or utcnow()))
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the order last entered a finished status (None while it is open)."""
+        if not self.is_complete():
+            return None
+        for change in reversed(self.history):
+            if change.status is not self.status:
+                break
+            at = change.at
+        return at
 
     @property
     def filled_amount(self) -> Decimal:

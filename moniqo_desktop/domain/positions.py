@@ -298,6 +298,14 @@ class Position:
         self.stop_source = ExitReason.STOP_LOSS
         self.break_even_armed = False
 
+    def mark_open(self) -> bool:
+        """OPENING -> OPEN: the entry order finished, whatever filled is the position.
+        Returns changed."""
+        if self.status is not PositionStatus.OPENING:
+            return False
+        self.status = PositionStatus.OPEN
+        return True
+
     def mark_closing(self, order_id: str, reason: ExitReason | str) -> None:
         """An exit order is on its way; no other exit may be decided until it resolves."""
         if self.status not in (PositionStatus.OPEN, PositionStatus.OPENING):

@@ -8,8 +8,11 @@ never sent again.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from ..domain import DomainError, Order, OrderIntent, OrderStatus, Position
+from ..domain.orders import LATE_FILL_STATUSES
 from ..exchanges.base import ExchangeOrder
 from ..exchanges.errors import (
     AuthenticationFailed,
@@ -26,8 +29,19 @@ from .snapshot_fills import SnapshotFolder
 log = logging.getLogger(__name__)
 
 NOT_FOUND_LIMIT = 3
-"""Consecutive 'not found' answers before an order we sent is declared gone (eventual
-consistency on real venues makes a single miss meaningless)."""
+"""Default of `Settings.not_found_answers`: 'not found' answers (spread over at least
+`Settings.not_found_seconds`) before an order is declared gone; eventual consistency on real
+venues makes a single miss meaningless."""
+UNKNOWN_OUTCOME = "outcome unknown"
+NEVER_ARRIVED = "never reached the exchange"
+
+
+@dataclass
+class Misses:
+    """'Not found' answers for one order since it was last seen."""
+
+    count: int
+    first_at: datetime
 
 
 class OrderLifecycle:
@@ -38,7 +52,7 @@ class OrderLifecycle:
         self.ctx = ctx
         self.folder = folder
         self.positions = positions
-        self._misses: dict[str, int] = {}
+        self._misses: dict[str, Misses] = {}
 
     # -- sending --------------------------------------------------------------------------
     async def submit(self, order: Order, *extra_to_save: Position) -> Order:
@@ -61,9 +75,12 @@ class OrderLifecycle:
         except (InvalidOrder, AuthenticationFailed) as exc:
             self._finish_unsent(order, OrderStatus.REJECTED, str(exc))
         except ExchangeUnavailable as exc:
-            # Outcome unknown: it may have reached the exchange. Keep it PENDING; the next sync
-            # looks it up by client order id and adopts it or marks it FAILED.
+            # Outcome unknown: it may have reached the exchange. SUBMITTED "outcome unknown";
+            # every sync looks it up by client order id until it is found or the not-found rule
+            # says it never arrived. It is never sent again.
             log.warning("order %s send failed (%s); will reconcile", order.client_order_id, exc)
+            order.update_status(OrderStatus.SUBMITTED, UNKNOWN_OUTCOME, ctx.clock())
+            self.save_and_publish(order)
             ctx.bus.publish(EngineError(
                 f"Could not confirm order {order.symbol} {order.side.value}: {exc}",
                 "it will be checked again on the next sync"))
@@ -89,32 +106,35 @@ class OrderLifecycle:
 
     # -- cancelling -----------------------------------------------------------------------
     async def cancel(self, order: Order) -> Order:
-        """CANCELLING, then whatever the exchange says: CANCELLED, or back OPEN/FILLED if it
-        refused because the order had filled first. Never guesses the fate of an order."""
+        """CANCELLING, then whatever the exchange says: CANCELLED, or back to the status it had
+        (OPEN or PARTIALLY_FILLED) if it refused, or FILLED if it filled first. A cancel whose
+        answer was lost may be sent again. Never guesses the fate of an order."""
         ctx = self.ctx
         if order.is_complete():
             raise DomainError(f"order is already {order.status.value}")
-        if order.status is OrderStatus.CANCELLING:
-            raise DomainError("a cancel is already in progress for this order")
-        if order.status is OrderStatus.PENDING:
-            if order.id not in ctx.inflight:
-                try:
-                    await self.sync_open_orders()  # adopt it or learn it never arrived
-                except ExchangeError as exc:
-                    raise DomainError(f"cannot reach the exchange to cancel: {exc}") from exc
-            if order.status is OrderStatus.PENDING:
-                raise DomainError("the order is still being confirmed by the exchange; "
-                                  "try again in a moment")
+        if order.id in ctx.inflight:
+            raise DomainError("the order is still being sent or cancelled; try again in a moment")
+        if order.exchange_order_id is None:
+            # Not acknowledged yet (PENDING, or SUBMITTED with an unknown outcome): learn its
+            # fate first; there is nothing to cancel by until the venue names it.
+            try:
+                await self.sync_open_orders()
+            except ExchangeError as exc:
+                raise DomainError(f"cannot reach the exchange to cancel: {exc}") from exc
             if order.is_complete():
                 return order
-        order.update_status(OrderStatus.CANCELLING, "cancel requested", ctx.clock())
+            if order.exchange_order_id is None:
+                raise DomainError("the order is still being confirmed by the exchange; "
+                                  "try again in a moment")
+        order.request_cancel(ctx.clock())
         self.save_and_publish(order)
         ctx.inflight.add(order.id)  # a sync racing the cancel must not judge it half-way
         try:
-            snap = await ctx.exchange.cancel_order(order.exchange_order_id or "", order.symbol)
+            snap = await ctx.exchange.cancel_order(order.exchange_order_id, order.symbol)
         except ExchangeUnavailable as exc:
             ctx.bus.publish(EngineError(f"Cancel not confirmed: {exc}",
-                                        "the order will be checked on the next sync"))
+                                        "the order will be checked on the next sync; "
+                                        "you may cancel again"))
             return order
         except ExchangeError as exc:
             snap = await self._refused_cancel(order, exc)
@@ -122,30 +142,34 @@ class OrderLifecycle:
                 return order
         finally:
             ctx.inflight.discard(order.id)
-        self.folder.apply(order, snap)
+        self.folder.apply(order, snap, cancel_answer=True)
         return order
 
     async def _refused_cancel(self, order: Order, exc: ExchangeError) -> ExchangeOrder | None:
         """The exchange refused the cancel: usually because the order filled first. Ask what
-        it is now; if it is still live, the cancel simply did not happen."""
+        it is now; if it is still live, the cancel simply did not happen: roll back."""
         try:
             snap = await self.ctx.exchange.fetch_order(
                 order.symbol, exchange_order_id=order.exchange_order_id,
                 client_order_id=order.client_order_id)
         except ExchangeError:
-            self.ctx.bus.publish(EngineError(f"Cancel refused: {exc}"))
+            self.ctx.bus.publish(EngineError(f"Cancel refused: {exc}",
+                                             "the order will be checked on the next sync"))
             return None
-        if snap.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
-            order.update_status(OrderStatus.OPEN, f"cancel refused: {exc}", self.ctx.clock())
+        if snap.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED) and \
+                order.status is OrderStatus.CANCELLING:
+            order.cancel_refused(f"cancel refused: {exc}", self.ctx.clock())
             self.save_and_publish(order)
         return snap
 
     # -- syncing --------------------------------------------------------------------------
     async def sync_open_orders(self) -> int:
-        """Bring every open order in step with the exchange: one batched call, then single
-        look-ups only for orders that left the open list. Returns how many orders changed."""
+        """Bring every open order - and every order finished in the last `late_fill_hours`
+        that could still gain a fill - in step with the exchange: one batched call, then
+        single look-ups only for orders not in the open list. Returns how many changed."""
         ctx = self.ctx
-        todo = [o for o in ctx.orders.values() if o.is_open() and o.id not in ctx.inflight]
+        todo = [o for o in ctx.orders.values()
+                if (o.is_open() or self._may_fill_late(o)) and o.id not in ctx.inflight]
         if not todo:
             return 0
         open_snaps = await ctx.exchange.fetch_open_orders()
@@ -153,10 +177,16 @@ class OrderLifecycle:
         by_cid = {s.client_order_id: s for s in open_snaps if s.client_order_id}
         changed = 0
         for order in todo:
-            snap = by_eid.get(order.exchange_order_id or "") or by_cid.get(order.client_order_id)
+            snap = by_eid.get(order.exchange_order_id or "")
+            if snap is not None and snap.client_order_id and \
+                    snap.client_order_id != order.client_order_id:
+                snap = None  # a reused venue id: someone else's order, never ours
+            snap = snap or by_cid.get(order.client_order_id)
             try:
                 if snap is None:
                     snap = await self._lookup(order)
+                else:
+                    self._misses.pop(order.id, None)
                 if snap is not None and self.folder.apply(order, snap):
                     changed += 1
             except ExchangeUnavailable:
@@ -166,6 +196,16 @@ class OrderLifecycle:
                 self.positions.discard_events()
                 ctx.bus.publish(EngineError(f"Sync of order {order.symbol} failed: {exc}"))
         return changed
+
+    def _may_fill_late(self, order: Order) -> bool:
+        """Finished by our inference or by a cancel that may have lost a race, within the
+        late-fill window, and not fully filled: the venue may still report a fill."""
+        if order.status not in LATE_FILL_STATUSES and order.status is not OrderStatus.FAILED:
+            return False
+        if order.remaining_amount <= 0 or order.finished_at is None:
+            return False
+        window = timedelta(hours=self.ctx.settings.late_fill_hours)
+        return self.ctx.clock() - order.finished_at < window
 
     async def refresh(self, order: Order) -> bool:
         """Read one order from the exchange now and fold it in. Returns changed."""
@@ -184,17 +224,27 @@ class OrderLifecycle:
         return snap
 
     def _not_found(self, order: Order, detail: str) -> None:
+        """'Not found' is evidence only when repeated over time; for a finished order it is
+        no news at all."""
+        if order.is_complete():
+            return
         now = self.ctx.clock()
-        if order.status is OrderStatus.PENDING:
-            order.update_status(OrderStatus.FAILED, "never reached the exchange", now)
+        settings = self.ctx.settings
+        misses = self._misses.setdefault(order.id, Misses(0, now))
+        misses.count += 1
+        span = (now - misses.first_at).total_seconds()
+        if misses.count < settings.not_found_answers or span < settings.not_found_seconds:
+            log.info("order %s not found (%s answers over %.0f s): %s", order.client_order_id,
+                     misses.count, span, detail)
+            return
+        self._misses.pop(order.id, None)
+        if order.exchange_order_id is None:
+            order.update_status(OrderStatus.FAILED, NEVER_ARRIVED, now)
         else:
-            misses = self._misses.get(order.id, 0) + 1
-            self._misses[order.id] = misses
-            if misses < NOT_FOUND_LIMIT:
-                return
-            self._misses.pop(order.id, None)
-            order.update_status(OrderStatus.CANCELLED, f"no longer found on the exchange ({detail})",
-                                now)
+            # The venue acknowledged it, and now has no record: usually cancelled without a
+            # fill and aged out. A late fill still lands (see _may_fill_late).
+            order.update_status(OrderStatus.CANCELLED,
+                                f"no longer found on the exchange ({detail})", now)
         if order.intent is OrderIntent.EXIT:
             position = self.positions.exit_failed(order, order.history[-1].reason)
         else:

@@ -7,6 +7,8 @@ the not-found rule), `snapshot_fills` (a venue snapshot into fills and status) a
 
 from __future__ import annotations
 
+from ..domain import Order
+from ..exchanges.base import ExchangeOrder
 from .context import EngineContext
 from .order_lifecycle import NOT_FOUND_LIMIT, OrderLifecycle
 from .position_fills import PositionFills
@@ -22,6 +24,6 @@ class OrderMonitor(OrderLifecycle):
         positions = PositionFills(ctx)
         super().__init__(ctx, SnapshotFolder(ctx, positions), positions)
 
-    def apply(self, order, snap, sent: bool = False) -> bool:
+    def apply(self, order: Order, snap: ExchangeOrder, sent: bool = False) -> bool:
         """Fold an exchange snapshot into `order` (see `SnapshotFolder.apply`)."""
         return self.folder.apply(order, snap, sent)

@@ -108,8 +108,7 @@ class PositionFills:
                 position.add_entry(received, fill.price, fee_quote)
                 self.emit(PositionUpdated(position))
         if position is not None and order.status is OrderStatus.FILLED:
-            if position.status is PositionStatus.OPENING:
-                position.status = PositionStatus.OPEN
+            position.mark_open()
         return position
 
     @staticmethod
@@ -128,8 +127,7 @@ class PositionFills:
     def entry_ended(self, order: Order) -> Position | None:
         """An entry order is done: whatever filled is now a fully open position."""
         position = self.ctx.position_for_entry(order.id)
-        if position is not None and position.status is PositionStatus.OPENING:
-            position.status = PositionStatus.OPEN
+        if position is not None and position.mark_open():
             self.emit(PositionUpdated(position))
             return position
         return None

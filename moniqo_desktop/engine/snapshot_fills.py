@@ -8,10 +8,11 @@ where the order's state machine allows.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from ..domain import DomainError, Fill, InvalidTransition, Order, OrderStatus
-from ..domain.money import ZERO
-from ..domain.orders import TERMINAL_STATUSES, can_transition
+from ..domain.money import ZERO, money_context
+from ..domain.orders import LATE_FILL_STATUSES, TERMINAL_STATUSES, can_transition
 from ..exchanges.base import ExchangeOrder
 from .context import EngineContext
 from .events import EngineError, FillReceived, OrderChanged, UserMessage
@@ -27,12 +28,41 @@ class SnapshotFolder:
         self.ctx = ctx
         self.positions = positions
 
-    def apply(self, order: Order, snap: ExchangeOrder, sent: bool = False) -> bool:
-        """Fold an exchange snapshot into `order`: fills first, then status. Returns changed."""
+    def apply(self, order: Order, snap: ExchangeOrder, sent: bool = False,
+              cancel_answer: bool = False) -> bool:
+        """Fold an exchange snapshot into `order`: fills first, then status. Returns changed.
+
+        `cancel_answer`: `snap` is the venue's answer to our cancel, so a live status means
+        "cancel accepted, not done yet", not "cancel refused".
+        """
+        if not self._is_ours(order, snap):
+            return False
+        with money_context():
+            return self._apply(order, snap, sent, cancel_answer)
+
+    def _is_ours(self, order: Order, snap: ExchangeOrder) -> bool:
+        """An order the venue returns under another client id is someone else's (a reused
+        venue id, a reset testnet): never applied to ours."""
+        clash = None
+        if snap.client_order_id and snap.client_order_id != order.client_order_id:
+            clash = f"client id {snap.client_order_id}"
+        elif order.exchange_order_id and snap.exchange_order_id and \
+                snap.exchange_order_id != order.exchange_order_id:
+            clash = f"venue id {snap.exchange_order_id}"
+        if clash is None:
+            return True
+        log.error("order %s: the exchange answered with %s; not applied",
+                  order.client_order_id, clash)
+        self.ctx.bus.publish(EngineError(
+            f"The exchange returned another order ({clash}) for {order.symbol} "
+            f"{order.side.value} {order.amount}; it was not applied",
+            "the venue is asked again on the next sync"))
+        return False
+
+    def _apply(self, order: Order, snap: ExchangeOrder, sent: bool, cancel_answer: bool) -> bool:
         now = self.ctx.clock()
-        before = (order.status, len(order.fills))
-        if snap.exchange_order_id and order.exchange_order_id != snap.exchange_order_id:
-            order.exchange_order_id = snap.exchange_order_id
+        before = (order.status, len(order.fills), order.amount, order.exchange_order_id)
+        order.link_exchange_order(snap.exchange_order_id, now)
         if order.status is OrderStatus.PENDING:
             order.update_status(OrderStatus.SUBMITTED,
                                 "sent" if sent else "found on the exchange", now)
@@ -40,7 +70,7 @@ class SnapshotFolder:
             # The exchange rounded the amount to its step: its amount is the one that fills.
             log.info("order %s amount %s taken as %s by the exchange", order.client_order_id,
                      order.amount, snap.amount)
-            order.amount = snap.amount
+            order.take_venue_amount(snap.amount, now)
         new_fills = self._new_fills(order, snap)
         for fill in new_fills:
             try:
@@ -48,8 +78,9 @@ class SnapshotFolder:
             except DomainError as exc:
                 log.error("ignoring fill %s on %s: %s", fill.fill_id, order.client_order_id, exc)
                 self.ctx.bus.publish(EngineError(f"Ignored an inconsistent fill: {exc}"))
-        self._apply_status(order, snap, now)
-        changed = before != (order.status, len(order.fills)) or sent
+        self._apply_status(order, snap, now, cancel_answer)
+        changed = before != (order.status, len(order.fills), order.amount,
+                             order.exchange_order_id) or sent
         if not changed:
             return False
         applied = [f for f in new_fills if order.has_fill(f.fill_id)]
@@ -60,25 +91,34 @@ class SnapshotFolder:
         for fill in applied:
             self.ctx.bus.publish(FillReceived(order, fill))
             self.ctx.bus.publish(UserMessage(
-                "Order filled" if order.status is OrderStatus.FILLED else "Partial fill",
+                "Order filled" if order.filled_amount == order.amount else "Partial fill",
                 f"{order.side.value} {fill.amount} {order.symbol} @ {fill.price}"))
         self.positions.flush_events()
         return True
 
-    def _apply_status(self, order: Order, snap: ExchangeOrder, now) -> None:
+    def _apply_status(self, order: Order, snap: ExchangeOrder, now: datetime,
+                      cancel_answer: bool) -> None:
         target = snap.status
+        if order.status in LATE_FILL_STATUSES or order.status in (OrderStatus.FILLED,
+                                                                  OrderStatus.REJECTED):
+            return  # finished by the venue's word: only fills may still land (add_fill)
+        live = target in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+        if live and order.status is OrderStatus.CANCELLING:
+            if not cancel_answer:
+                # Synced while no cancel call is in flight: the cancel never took effect.
+                order.cancel_refused("cancel was not confirmed by the exchange", now)
+            return
         if target in (OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED, OrderStatus.PENDING,
                       OrderStatus.SUBMITTED):
             return  # fills drive these
-        if target is OrderStatus.OPEN and order.status is OrderStatus.CANCELLING:
-            # Synced while no cancel call is in flight: the cancel never took effect.
-            order.update_status(OrderStatus.OPEN, "cancel was not confirmed by the exchange", now)
-            return
-        if target is OrderStatus.OPEN and order.status is not OrderStatus.SUBMITTED:
+        if target is OrderStatus.OPEN and order.status not in (OrderStatus.SUBMITTED,
+                                                               OrderStatus.FAILED):
             return  # already open or further
         if order.status is target:
             return
         reason = snap.reason or "reported by the exchange"
+        if order.status is OrderStatus.FAILED and target is OrderStatus.OPEN:
+            reason = "listed open by the exchange after all"
         if not can_transition(order.status, target) and target in TERMINAL_STATUSES and \
                 can_transition(order.status, OrderStatus.CANCELLED):
             # e.g. it expired while our cancel was on its way: it is over, say how.

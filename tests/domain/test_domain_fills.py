@@ -87,13 +87,35 @@ def test_fills_land_in_every_live_status(status: OrderStatus) -> None:
     assert order.status is S.FILLED
 
 
-@pytest.mark.parametrize("status", [S.CANCELLED, S.REJECTED, S.EXPIRED, S.FAILED, S.PENDING])
+@pytest.mark.parametrize("status", [S.REJECTED, S.PENDING])
 def test_fill_on_terminal_or_unsent_order_refused(status: OrderStatus) -> None:
     order = make_order(amount="1", status=status)
     before = snapshot(order)
     with pytest.raises(InvalidTransition, match=f"is {status.value} and cannot take a fill"):
         order.add_fill(Fill(fill_id="late", amount=D("0.1"), price=D("100")))
     assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("status", [S.CANCELLED, S.EXPIRED])
+def test_late_fill_on_cancelled_or_expired_keeps_the_status(status: OrderStatus) -> None:
+    """The cancel lost the race: the fill is booked, the status stays, the history says so."""
+    order = make_order(amount="1", status=status)
+    assert order.add_fill(Fill(fill_id="late", amount=D("0.4"), price=D("100")))
+    assert order.status is status
+    assert order.filled_amount == D("0.4")
+    assert order.history[-1].status is status
+    assert order.history[-1].reason == f"late fill 0.4 @ 100 (after {status.value})"
+    assert not order.add_fill(Fill(fill_id="late", amount=D("0.4"), price=D("100")))
+    with pytest.raises(DomainError, match="exceed"):
+        order.add_fill(Fill(fill_id="more", amount=D("0.7"), price=D("100")))
+
+
+@pytest.mark.parametrize(("amount", "status"), [("0.4", S.PARTIALLY_FILLED), ("1", S.FILLED)])
+def test_fill_on_failed_order_revives_it(amount: str, status: OrderStatus) -> None:
+    """FAILED was our inference; a fill is the venue's evidence."""
+    order = make_order(amount="1", status=S.FAILED)
+    order.add_fill(Fill(fill_id="f", amount=D(amount), price=D("100")))
+    assert order.status is status
 
 
 def test_fill_on_filled_order_refused() -> None:

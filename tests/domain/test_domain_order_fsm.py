@@ -31,12 +31,14 @@ DESIGN_TABLE: dict[OrderStatus, set[OrderStatus]] = {
                   S.EXPIRED, S.FAILED},
     S.OPEN: {S.PARTIALLY_FILLED, S.FILLED, S.CANCELLING, S.CANCELLED, S.EXPIRED},
     S.PARTIALLY_FILLED: {S.PARTIALLY_FILLED, S.FILLED, S.CANCELLING, S.CANCELLED, S.EXPIRED},
-    S.CANCELLING: {S.CANCELLED, S.PARTIALLY_FILLED, S.FILLED, S.OPEN},
+    # CANCELLING -> CANCELLING: a lost cancel is sent again ("What venues really do").
+    S.CANCELLING: {S.CANCELLED, S.PARTIALLY_FILLED, S.FILLED, S.OPEN, S.CANCELLING},
     S.FILLED: set(),
     S.CANCELLED: set(),
     S.REJECTED: set(),
     S.EXPIRED: set(),
-    S.FAILED: set(),
+    # FAILED -> OPEN / PARTIALLY_FILLED / FILLED: only on the venue's evidence.
+    S.FAILED: {S.OPEN, S.PARTIALLY_FILLED, S.FILLED},
 }
 TERMINAL = {S.FILLED, S.CANCELLED, S.REJECTED, S.EXPIRED, S.FAILED}
 
@@ -73,6 +75,21 @@ CELLS = [
 
 def test_table_has_100_cells() -> None:
     assert len(CELLS) == 100
+    assert sum(1 for c in CELLS if c.values[2]) == 30  # 26 before issue #11, + 4 new cells
+
+
+@pytest.mark.parametrize(("src", "dst"), [
+    (S.CANCELLING, S.CANCELLING), (S.FAILED, S.OPEN), (S.FAILED, S.PARTIALLY_FILLED),
+    (S.FAILED, S.FILLED)], ids=lambda s: s.value)
+def test_issue_11_rows_are_allowed(src: OrderStatus, dst: OrderStatus) -> None:
+    """The four cells issue #11 opened, named so a revert says which one it undid."""
+    order = order_in(src)
+    order.update_status(dst, "venue evidence")
+    assert order.status is dst
+
+
+def test_failed_is_complete_although_the_venue_can_revive_it() -> None:
+    assert S.FAILED in TERMINAL_STATUSES and TRANSITIONS[S.FAILED]
 
 
 @pytest.mark.parametrize(("src", "dst", "allowed"), CELLS)

@@ -21,7 +21,7 @@ D = Decimal
 
 
 async def test_limit_entry_partial_then_filled_opens_position(db_path, settings, clock):
-    replay = Replay("binance").add("exchange_info", "account")
+    replay = Replay("binance", echo_client_ids=True).add("exchange_info", "account")
     exchange = replayed("binance", replay, SleepRecorder())
     engine = await Engine.open(db_path, exchange, settings=settings, clock=clock)
     try:
@@ -64,8 +64,8 @@ async def test_limit_entry_partial_then_filled_opens_position(db_path, settings,
 
     # The app is closed; the market falls through the stop; Binance sells. On the next start,
     # reconciliation finds the filled stop and closes the position, with no order of ours sent.
-    replay = Replay("binance").add("exchange_info", "open_orders_empty",
-                                   "order_stop_loss_protect_filled", "account")
+    replay = Replay("binance", echo_client_ids=True, client_ids=replay.client_ids).add(
+        "exchange_info", "open_orders_empty", "order_stop_loss_protect_filled", "account")
     exchange = replayed("binance", replay, SleepRecorder())
     again = await Engine.open(db_path, exchange, settings=settings, clock=clock)
     try:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from moniqo_desktop.domain import ExitReason, OrderIntent, OrderStatus, PositionStatus
+from moniqo_desktop.domain import DomainError, ExitReason, OrderIntent, OrderStatus, PositionStatus
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.events import ConnectionChanged, EngineError
 from moniqo_desktop.engine.scheduler import PeriodicJob
@@ -152,9 +152,16 @@ async def test_crash_before_send_fails_order_and_never_sends(db_path, settings, 
     again = await Engine.open(db_path, demo, settings=settings, clock=clock)
     try:
         [lost_exit] = exit_orders(again)
+        # One "not found" is no evidence (the venue may not list it yet): it stays unknown,
+        # the position CLOSING, until 3 answers over 30 s say it never arrived.
+        assert lost_exit.status is OrderStatus.PENDING
+        assert again.position(position.id).status is PositionStatus.CLOSING
+        for _ in range(2):
+            clock.advance(seconds=15)
+            await again.run_cycle()
         assert lost_exit.status is OrderStatus.FAILED
-        assert again.position(position.id).status is PositionStatus.OPEN
-        await again.run_cycle()
+        assert lost_exit.history[-1].reason == "never reached the exchange"
+        await again.run_cycle()  # the position is open and guarded again: the stop exits
         exits = exit_orders(again)
         assert [o.status for o in exits] == [OrderStatus.FAILED, OrderStatus.FILLED]
         assert again.position(position.id).close_reason is ExitReason.STOP_LOSS
@@ -265,15 +272,21 @@ async def test_cancel_lost_in_an_outage_is_reopened_then_cancelled(engine, demo)
     assert order.status is OrderStatus.CANCELLED
 
 
-async def test_cancel_of_an_unconfirmed_order_is_refused_until_known(engine, demo):
+async def test_cancel_of_an_unconfirmed_order_is_refused_until_known(engine, demo, clock):
     demo.fail_next(1, only=["create_order"])
     order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
                                      amount="0.1", price="45000")
-    assert order.status is OrderStatus.PENDING
+    assert order.status is OrderStatus.SUBMITTED
+    assert order.history[-1].reason == "outcome unknown"
     demo.down = True
     with pytest.raises(Exception):
         await engine.cancel_order(order.id)
     demo.down = False
-    await engine.cancel_order(order.id)  # the look-up finds it never arrived
+    with pytest.raises(DomainError, match="still being confirmed"):
+        await engine.cancel_order(order.id)  # one "not found" proves nothing yet
+    clock.advance(seconds=15)
+    await engine.run_cycle()
+    clock.advance(seconds=15)
+    await engine.cancel_order(order.id)  # the third answer, 30 s on: it never arrived
     assert order.status is OrderStatus.FAILED
     assert demo.calls["cancel_order"] == 0

@@ -15,6 +15,7 @@ is deliberately not a ccxt exception so the adapter cannot map it into our error
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,8 +109,15 @@ def _parse_body(body: Any, headers: dict[str, str]) -> dict[str, Any]:
 class Replay:
     """Queues of recordings per (method, path), installed as `exchange.fetch`."""
 
-    def __init__(self, exchange_id: str) -> None:
+    def __init__(self, exchange_id: str, echo_client_ids: bool = False,
+                 client_ids: dict[str, str] | None = None) -> None:
         self.exchange_id = exchange_id
+        # A venue answers with the client id it was sent; recordings carry the one of the day
+        # they were made. With echo_client_ids, a recorded id is answered as the id the create
+        # request sent (and from then on in every answer), as the venue would.
+        self.echo_client_ids = echo_client_ids
+        self.client_ids: dict[str, str] = {} if client_ids is None else client_ids
+        """recorded client id -> the one answered (pass it on to the replay of a restart)"""
         self._queues: dict[tuple[str, str], deque[Recording]] = {}
         self._sticky: dict[tuple[str, str], Recording] = {}
         self.requests: list[Request] = []
@@ -187,7 +195,7 @@ class Replay:
             raise TRANSPORT_ERRORS[rec.raises](f"{exchange.id} {method} {url}")
         # What ccxt's own fetch does after aiohttp returns: parse, then let the exchange's
         # error handlers and the generic HTTP status table turn error bodies into exceptions.
-        text = rec.response_text()
+        text = self._echo(request, rec.response_text())
         parsed = exchange.parse_json(text)
         exchange.last_http_response = text
         exchange.last_json_response = parsed
@@ -197,6 +205,18 @@ class Replay:
         )
         exchange.handle_http_status_code(rec.status, rec.reason, url, method, text)
         return parsed if parsed is not None else text
+
+
+    def _echo(self, request: Request, text: str) -> str:
+        if not self.echo_client_ids:
+            return text
+        sent = request.params.get("newClientOrderId")
+        if sent:
+            for recorded in re.findall(r'"clientOrderId":\s*"([^"]+)"', text):
+                self.client_ids.setdefault(recorded, sent)
+        for recorded, ours in self.client_ids.items():
+            text = text.replace(f'"{recorded}"', f'"{ours}"')
+        return text
 
 
 # -- clients answered by recordings (shared by the exchange and engine tests) ---------------
