@@ -546,6 +546,16 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
         self.positions.restore_state(s)
         self.orders.restore_state(s)
+        self._chart_latest_open_position()
+
+    def _chart_latest_open_position(self) -> None:
+        """At start-up the newest open position is selected and charted with its stored
+        history, so a restart does not leave the chart empty until someone clicks."""
+        open_positions = [p for p in self.positions.model.objects() if p.is_open]
+        if open_positions and self.positions.view.current_id() is None:
+            newest = max(open_positions, key=lambda p: p.opened_at)
+            if self.positions.view.select_id(newest.id) and self.chart.position is None:
+                self._on_position_selected(newest.id)
 
     def save_state(self) -> None:
         s = self.qsettings

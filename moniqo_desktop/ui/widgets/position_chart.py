@@ -1,14 +1,18 @@
 """The selected position over time: price, its protection levels, water marks, drawdown.
 
-Floats are allowed here and only here (pyqtgraph draws numpy arrays); every number the crosshair
+Floats are allowed here and only here (pyqtgraph draws numpy arrays); every number the chart
 prints is still formatted from the Decimal it came from. The stop is drawn as a step line over
 time because a trailing or break-even stop moves; entry, target and break-even are flat levels.
+
+What reads at a glance: the y-range fits the price, the stop and the level nearest the price
+(a far target does not squash the price line to a sliver; it becomes an edge marker); every
+value sits in a right-hand label column whose labels are spread so they never overlap; long
+histories draw only what is in view, downsampled to the pixels (`Series` + pyqtgraph's
+clip-to-view and peak downsampling).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -16,15 +20,20 @@ from typing import Any, Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.graphicsItems import DateAxisItem as _date_axis
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ...domain import Position
-from ...domain.exits import break_even_price
+from ...domain.exits import break_even_price, trailing_stop_level
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_price, fmt_time
+from .chart_axes import LABEL_GAP_PX, NumberAxis, TimeAxis, tick_places
+from .chart_labels import DOWN, UP, ValueLabel, spread
+from .chart_series import Series, as_float
 from .elided_label import ElidedLabel
+
+__all__ = ["ChartPoint", "LABEL_GAP_PX", "NumberAxis", "PositionChart", "TimeAxis",
+           "tick_places"]
 
 EMPTY_TITLE = "CHART"
 EMPTY_HINT = "Select a position to chart it"
@@ -33,7 +42,10 @@ MIN_ZOOM_SECONDS = 20.0  # zooming in stops here: no sub-second ticks
 MIN_PRICE_SPAN = 0.004  # the price axis spans at least 0.4 % of the price (flat start)
 MIN_DRAWDOWN_SPAN = 0.1  # the drawdown axis shows at least 0 .. 0.1 %
 RIGHT_ROOM = 0.15  # before layout: share of the span kept free right of the last sample
-LABEL_GAP_PX = 30  # about this far between two value labels on an axis
+Y_MARGIN = 0.08  # share of the fitted price span kept free above and below
+LABEL_PAD_PX = 2  # between two stacked value labels
+SMOOTH_UP_TO = 5_000  # samples drawn antialiased; more are drawn crisp (and fast)
+NEAREST_LEVEL_ROOM = 2.0  # the nearest level may at most double the fitted span
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,32 @@ class ChartPoint:
         return cls(at, position.current_price, position.drawdown, position.stop_loss,
                    position.high_water_mark, position.low_water_mark)
 
+    def row(self) -> tuple[float, ...]:
+        """The floats the curves draw, in `chart_series.COLUMNS` order."""
+        return (_ts(self.at), as_float(self.price), as_float(self.stop_loss),
+                as_float(self.high_water_mark), as_float(self.low_water_mark),
+                as_float(self.drawdown))
+
+
+def _columns(points: list[Any]) -> np.ndarray:
+    """Samples -> float columns in `chart_series.COLUMNS` order (NaN for a missing stop)."""
+    def col(name: str) -> np.ndarray:
+        return np.array([as_float(getattr(p, name)) for p in points], dtype=float)
+
+    return np.vstack([np.array([_ts(p.at) for p in points], dtype=float), col("price"),
+                      col("stop_loss"), col("high_water_mark"), col("low_water_mark"),
+                      col("drawdown")])
+
+
+def _steps(x: np.ndarray, y: np.ndarray, keep_all: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A step line's corners only: a stop or water mark that holds for hours is one segment,
+    not thousands (drawn exactly the same, at a fraction of the cost)."""
+    if keep_all or len(y) < 3:
+        return x, y
+    changed = np.flatnonzero(y[1:] != y[:-1]) + 1
+    keep = np.concatenate(([0], changed, [len(y) - 1]))
+    return x[keep], y[keep]
+
 
 def _ts(at: datetime) -> float:
     if at.tzinfo is None:
@@ -65,114 +103,12 @@ def _ts(at: datetime) -> float:
     return at.timestamp()
 
 
-def _arr(values: Iterable[Decimal | None]) -> np.ndarray:
-    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
-
-
-def tick_places(spacing: float) -> int:
-    """The fewest decimals that write every multiple of `spacing` exactly (0.25 -> 2, 500 -> 0)."""
-    if not np.isfinite(spacing) or spacing <= 0:
-        return 2
-    for places in range(9):
-        scaled = spacing * 10 ** places
-        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
-            return places
-    return 8
-
-
-class NumberAxis(pg.AxisItem):
-    """Prices and percents as a trader writes them: `50,250`, `0.25`; never a "(x0.001)"."""
-
-    def __init__(self, orientation: str = "left", **kwargs: Any) -> None:
-        super().__init__(orientation, **kwargs)
-        self.enableAutoSIPrefix(False)
-
-    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
-        """One level of round steps about `LABEL_GAP_PX` apart (1, 2, 2.5, 5 × 10^k).
-
-        pyqtgraph writes its major and minor levels separately (149.5 / 150 / 150.5); one level
-        gives every label the same decimals and keeps the grid calm.
-        """
-        span = maxVal - minVal
-        if not np.isfinite(span) or span <= 0 or size <= 0:
-            return super().tickSpacing(minVal, maxVal, size)
-        raw = span / max(2.0, size / LABEL_GAP_PX)
-        power = 10.0 ** np.floor(np.log10(raw))
-        step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
-        return [(step, 0.0)]
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        places = tick_places(spacing * scale)
-        out = []
-        for v in values:
-            v *= scale
-            if abs(v) < spacing * scale * 1e-6:
-                v = 0.0  # no "-0"
-            out.append(f"{v:,.{places}f}")
-        return out
-
-
-def _zoom(specs: list, example: str):
-    return _date_axis.ZoomLevel(specs, example)
-
-
-_S, _M, _H, _D = 1, 60, 3600, 86400
-# pyqtgraph's levels minus the millisecond one, with room for "Jan 05"-wide labels
-_ZOOM_LEVELS = OrderedDict([
-    (np.inf, _date_axis.YEAR_MONTH_ZOOM_LEVEL),
-    (5 * _D, _zoom([_date_axis.TickSpec(_date_axis.MONTH_SPACING, _date_axis.makeMStepper(1), "%b"),
-                    _date_axis.TickSpec(_D, _date_axis.makeSStepper(_D), "%d", autoSkip=[1, 5])],
-                   "MMM 00")),
-    (6 * _H, _date_axis.DAY_HOUR_ZOOM_LEVEL),
-    (15 * _M, _date_axis.HOUR_MINUTE_ZOOM_LEVEL),
-    (30 * _S, _date_axis.HMS_ZOOM_LEVEL),
-])
-
-
-class TimeAxis(pg.DateAxisItem):
-    """Local wall-clock ticks readable at every span.
-
-    Seconds apart: `14:05:30`; minutes or hours apart: `14:05` (midnight shows the date);
-    days apart: `Jan 05`; months: `Jan 2026`. Never milliseconds.
-    """
-
-    def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
-        super().__init__(orientation, **kwargs)
-        self.zoomLevels = OrderedDict(_ZOOM_LEVELS)
-        self.enableAutoSIPrefix(False)
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        out = []
-        for v in values:
-            try:
-                local = datetime.fromtimestamp(v)
-            except (OverflowError, OSError, ValueError):
-                out.append("")
-                continue
-            out.append(self.label_for(local, spacing))
-        return out
-
-    @staticmethod
-    def label_for(local: datetime, spacing: float) -> str:
-        if spacing >= _date_axis.YEAR_SPACING:
-            return local.strftime("%Y")
-        if spacing >= _date_axis.MONTH_SPACING:
-            return local.strftime("%b %Y")
-        if spacing >= _D:
-            return local.strftime("%b %d")
-        if spacing >= _M:
-            if (local.hour, local.minute) == (0, 0):
-                return local.strftime("%b %d")
-            return local.strftime("%H:%M")
-        return local.strftime("%H:%M:%S")
-
-
 class PositionChart(QWidget):
     """The selected position's chart; `clear()` shows a clean empty state instead of axes.
 
     While "following" (the default, and again after a double-click) the view fits the whole
-    history and every protection level; a pan or zoom by the trader stops that until the next
-    position or double-click.
+    history, the stop and the nearest level; a pan or zoom by the trader stops that until the
+    next position or double-click.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -180,7 +116,7 @@ class PositionChart(QWidget):
         self.setObjectName("positionChart")
         self.position: Position | None = None
         self.points: list[ChartPoint] = []
-        self._times: list[float] = []
+        self.series = Series()
         self.following = True
 
         layout = QVBoxLayout(self)
@@ -231,35 +167,55 @@ class PositionChart(QWidget):
             plot.vb.setLimits(minXRange=MIN_ZOOM_SECONDS)
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
         self.price_plot.vb.sigResized.connect(self._fit)  # label room is in pixels
+        self.price_plot.vb.sigRangeChanged.connect(self._layout_labels)
         self.dd_plot.setLabel("left", "DD %")
         self.dd_plot.invertY(True)  # a drawdown hangs down from zero
 
-        self.price_curve = self.price_plot.plot(name="price", antialias=True)
+        self.price_curve = self.price_plot.plot(name="price")
         self.stop_curve = self.price_plot.plot(name="stop", stepMode="left")
         self.hwm_curve = self.price_plot.plot(name="hwm", stepMode="left")
         self.lwm_curve = self.price_plot.plot(name="lwm", stepMode="left")
+        self.drawdown_curve = self.dd_plot.plot(name="drawdown", fillLevel=0)
+        self.curves = (self.price_curve, self.stop_curve, self.hwm_curve, self.lwm_curve,
+                       self.drawdown_curve)
+        for curve in self.curves:  # a week of seconds: draw what is in view, per pixel
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            curve.opts["autoDownsampleFactor"] = 1.0  # peak: a low and a high per pixel
         self.last_marker = pg.ScatterPlotItem(size=7, antialias=True)  # the latest price
         self.price_plot.addItem(self.last_marker)
-        self.drawdown_curve = self.dd_plot.plot(name="drawdown", fillLevel=0, antialias=True)
-        # "51,239.23" and "stop 50,272.15" right of the last sample, in the room `_fit` keeps
-        self.price_label = pg.TextItem(anchor=(0, 0.5))
-        self.stop_label = pg.TextItem(anchor=(0, 0.5))
-        self.price_plot.addItem(self.price_label, ignoreBounds=True)
-        self.price_plot.addItem(self.stop_label, ignoreBounds=True)
-        # labels sit just above their line, left-anchored so they never clip at the edge, and
-        # clear of both ends: a young history (and its price label) hugs the left edge, the
-        # price and stop labels sit at the right; break-even is offset from entry (close by)
-        label_opts = {"position": 0.28, "anchors": [(0, 1), (0, 1)]}
-        self.entry_line = pg.InfiniteLine(angle=0, movable=False, label="entry",
-                                          labelOpts=dict(label_opts))
-        self.target_line = pg.InfiniteLine(angle=0, movable=False, label="target",
-                                           labelOpts=dict(label_opts))
-        self.break_even_line = pg.InfiniteLine(angle=0, movable=False, label="break-even",
-                                               labelOpts={**label_opts, "position": 0.55})
-        for line in (self.entry_line, self.target_line, self.break_even_line):
+
+        # flat levels across the plot, under the curves: the price line always wins
+        self.entry_line = pg.InfiniteLine(angle=0, movable=False)
+        self.target_line = pg.InfiniteLine(angle=0, movable=False)
+        self.break_even_line = pg.InfiniteLine(angle=0, movable=False)
+        self.stop_line = pg.InfiniteLine(angle=0, movable=False)
+        self.trailing_line = pg.InfiniteLine(angle=0, movable=False)
+        self.level_lines = {"entry": self.entry_line, "target": self.target_line,
+                            "break_even": self.break_even_line, "stop": self.stop_line,
+                            "trailing": self.trailing_line}
+        for line in self.level_lines.values():
             self.price_plot.addItem(line, ignoreBounds=True)  # `_fit` frames them itself
-            line.setZValue(-10)  # under the curves: the price line always wins
+            line.setZValue(-10)
             line.hide()
+
+        # the right-hand label column: one label per value, spread so none overlap
+        self.price_label = ValueLabel("price")
+        self.stop_label = ValueLabel("stop")
+        self.trailing_label = ValueLabel("trailing")
+        self.entry_label = ValueLabel("entry")
+        self.target_label = ValueLabel("target")
+        self.break_even_label = ValueLabel("break_even")
+        self.hwm_label = ValueLabel("hwm")
+        self.lwm_label = ValueLabel("lwm")
+        self.value_labels = (self.price_label, self.stop_label, self.trailing_label,
+                             self.entry_label, self.target_label, self.break_even_label,
+                             self.hwm_label, self.lwm_label)
+        for label in self.value_labels:
+            self.price_plot.addItem(label, ignoreBounds=True)
+            label.setZValue(20)
+            label.on_click = self.recentre_on
+            label.hide()
 
         self.v_line = pg.InfiniteLine(angle=90, movable=False)
         self.h_line = pg.InfiniteLine(angle=0, movable=False)
@@ -288,8 +244,12 @@ class PositionChart(QWidget):
         self.price_curve.setPen(pg.mkPen(t.chart_price, width=2))
         self.last_marker.setPen(pg.mkPen(t.chart_bg, width=1.5))
         self.last_marker.setBrush(pg.mkBrush(t.chart_price))
-        self.stop_curve.setPen(pg.mkPen(t.chart_stop, width=1.5, style=Qt.PenStyle.DashLine))
-        marks = pg.mkPen(t.chart_marks, width=1.5, style=Qt.PenStyle.DotLine)
+        # solid pens: a dashed path of thousands of vertices costs several ms a paint; the
+        # flat level lines (two points each) keep their dashes
+        self.stop_curve.setPen(pg.mkPen(t.chart_stop, width=1.5))
+        marks_colour = pg.mkColor(t.chart_marks)
+        marks_colour.setAlpha(150)
+        marks = pg.mkPen(marks_colour, width=1)
         self.hwm_curve.setPen(marks)
         self.lwm_curve.setPen(marks)
         down = pg.mkColor(t.down)
@@ -297,18 +257,20 @@ class PositionChart(QWidget):
         fill = pg.mkColor(t.down)
         fill.setAlpha(60)
         self.drawdown_curve.setBrush(pg.mkBrush(fill))
-        for line, colour in ((self.entry_line, t.chart_entry),
-                             (self.target_line, t.chart_target),
-                             (self.break_even_line, t.chart_break_even)):
-            line.setPen(pg.mkPen(colour, width=1.2, style=Qt.PenStyle.DashLine))
-            line.label.setColor(colour)
-        self.stop_label.setColor(t.chart_stop)
-        self.price_label.setColor(t.chart_price)
+        self.level_colours = {"entry": t.chart_entry, "target": t.chart_target,
+                              "break_even": t.chart_break_even, "stop": t.chart_stop,
+                              "trailing": t.chart_stop, "price": t.chart_price,
+                              "hwm": t.chart_marks, "lwm": t.chart_marks}
+        for name, line in self.level_lines.items():
+            style = Qt.PenStyle.DotLine if name == "trailing" else Qt.PenStyle.DashLine
+            line.setPen(pg.mkPen(self.level_colours[name], width=1.2, style=style))
         backdrop = pg.mkColor(t.chart_bg)
-        backdrop.setAlpha(200)  # labels stay readable where a curve runs under them
-        for label in (self.entry_line.label, self.target_line.label,
-                      self.break_even_line.label, self.stop_label, self.price_label):
+        backdrop.setAlpha(220)  # labels stay readable where a curve runs under them
+        for label in self.value_labels:
+            colour = pg.mkColor(self.level_colours[label.name])
+            label.setColor(colour)
             label.fill = pg.mkBrush(backdrop)
+            label.border = pg.mkPen(colour, width=1)
             label.update()
         cross = pg.mkPen(t.muted, width=1, style=Qt.PenStyle.DotLine)
         for line in (self.v_line, self.h_line, self.dd_v_line):
@@ -323,22 +285,33 @@ class PositionChart(QWidget):
         """No position: no curves, no levels, no axes, just the hint."""
         self.position = None
         self.points = []
-        self._times = []
+        self.series.clear()
         self.following = True
         self.title.setText(EMPTY_TITLE)
-        for line in (self.entry_line, self.target_line, self.break_even_line):
+        for line in self.level_lines.values():
             line.hide()
+        for label in self.value_labels:
+            label.set_level(None, "")
         self._crosshair(False)
         self._redraw()
         self.stack.setCurrentWidget(self.hint)
 
     def set_position(self, position: Position, updates: Iterable[Any] = ()) -> None:
-        """Show `position` with its recorded history (`engine.position_updates(id)`)."""
+        """Show `position` with its recorded history (`engine.position_updates(id)`).
+
+        The samples are kept as given (a week of seconds is 600 000 of them) and converted to
+        floats column by column; `point_near` builds a `ChartPoint` only for the one it needs.
+        """
         self.position = position
-        self.points = sorted((ChartPoint.of(u) for u in updates), key=lambda p: _ts(p.at))
+        self.points = list(updates)
         if not self.points:
             self.points = [ChartPoint.from_position(position)]
-        self._times = [_ts(p.at) for p in self.points]
+        rows = _columns(self.points)
+        order = np.argsort(rows[0], kind="stable")
+        if np.any(order != np.arange(len(order))):  # the store sends them in time order
+            rows = rows[:, order]
+            self.points = [self.points[i] for i in order]
+        self.series.load(rows)
         self.following = True
         self._crosshair(False)
         self.stack.setCurrentWidget(self.graphics)
@@ -353,12 +326,13 @@ class PositionChart(QWidget):
         # a close is a sample too: its price is the exit price, so the line ends where it closed
         point = ChartPoint.from_position(position)
         ts = _ts(point.at)
-        if self._times and ts <= self._times[-1]:
-            if ts == self._times[-1]:
+        if len(self.series) and ts <= self.series.last("at"):
+            if ts == self.series.last("at"):
                 self.points[-1] = point
+                self.series.replace_last(point.row())
         else:
             self.points.append(point)
-            self._times.append(ts)
+            self.series.append(point.row())
         self._refresh_levels()
         self._redraw()
 
@@ -369,6 +343,23 @@ class PositionChart(QWidget):
 
     def _price(self, value: Decimal | None) -> str:
         return fmt_price(value, self.position.symbol if self.position is not None else None)
+
+    def levels(self) -> dict[str, Decimal | None]:
+        """The position's protection levels as the chart draws them (None: not set)."""
+        p = self.position
+        if p is None:
+            return {}
+        trailing = None
+        if p.is_open and p.trailing_stop_percent is not None:
+            trailing = trailing_stop_level(p, p.trailing_stop_percent)
+        return {
+            "entry": p.entry_price,
+            "stop": p.stop_loss if p.is_open else None,
+            "target": p.take_profit if p.is_open else None,
+            "break_even": (break_even_price(p)
+                           if p.break_even_percent is not None and p.is_open else None),
+            "trailing": trailing,
+        }
 
     def _refresh_levels(self) -> None:
         p = self.position
@@ -385,86 +376,169 @@ class PositionChart(QWidget):
         self.title.setText(
             f"{p.symbol}  {p.side.value.upper()}  {fmt_amount(p.amount)} @ "
             f"{self._price(p.entry_price)}   ·   {state}")
-        levels = ((self.entry_line, "entry", p.entry_price),
-                  (self.target_line, "target", p.take_profit),
-                  (self.break_even_line, "break-even",
-                   break_even_price(p) if p.break_even_percent is not None else None))
-        for line, name, level in levels:
+        for name, level in self.levels().items():
+            line = self.level_lines[name]
             if level is None:
                 line.hide()
-                continue
-            line.show()  # first: a hidden line's label ignores a new format
-            line.setValue(float(level))
-            line.label.setFormat(f"{name} {self._price(level)}")
+            else:
+                line.setValue(float(level))
+                line.show()
+        self._refresh_labels()
+
+    def _level_texts(self) -> dict[str, tuple[Decimal | None, str]]:
+        """Each value label's level and text."""
+        p = self.position
+        if p is None or not self.points:
+            return {}
+        last = ChartPoint.of(self.points[-1])
+        levels = self.levels()
+        out: dict[str, tuple[Decimal | None, str]] = {
+            "price": (last.price, self._price(last.price)),
+            "entry": (levels["entry"], f"entry {self._price(levels['entry'])}"),
+            "hwm": (last.high_water_mark, f"HWM {self._price(last.high_water_mark)}"),
+            "lwm": (last.low_water_mark, f"LWM {self._price(last.low_water_mark)}"),
+        }
+        stop = levels["stop"] if p.is_open else last.stop_loss
+        out["stop"] = (stop, f"stop {self._price(stop)}")
+        if levels["target"] is not None:
+            out["target"] = (levels["target"], f"target {self._price(levels['target'])}")
+        if levels["break_even"] is not None:
+            out["break_even"] = (levels["break_even"],
+                                 f"break-even {self._price(levels['break_even'])}")
+        trailing = levels["trailing"]
+        if trailing is not None and p.trailing_stop_percent is not None:
+            active = stop is not None and trailing == stop
+            pct = format(p.trailing_stop_percent.normalize(), "f")
+            out["trailing"] = (None if active else trailing,
+                               f"trailing {pct} % {self._price(trailing)}")
+            if active:
+                out["stop"] = (stop, f"stop {self._price(stop)} · trailing {pct} % (active)")
+        # a water mark equal to the price or the entry says nothing their labels do not
+        for mark in ("hwm", "lwm"):
+            if out[mark][0] in (last.price, p.entry_price):
+                out[mark] = (None, "")
+        return out
+
+    def _refresh_labels(self) -> None:
+        texts = self._level_texts()
+        for label in self.value_labels:
+            value, text = texts.get(label.name, (None, ""))
+            label.set_level(None if value is None else float(value), text)
 
     def _redraw(self) -> None:
-        if not self.points:
-            for curve in (self.price_curve, self.stop_curve, self.hwm_curve, self.lwm_curve,
-                          self.drawdown_curve):
+        n = len(self.series)
+        if n == 0:
+            for curve in self.curves:
                 curve.setData([], [])
             self.last_marker.setData([], [])
-            self.stop_label.setText("")
-            self.price_label.setText("")
             return
-        x = np.array(self._times, dtype=float)
-        prices = _arr(p.price for p in self.points)
-        self.price_curve.setData(x, prices)
+        s = self.series
+        x = s.column("at")
+        prices = s.column("price")
+        # antialiasing a long path costs more than a frame; at a pixel per sample it adds
+        # nothing a trader can see
+        smooth = n < SMOOTH_UP_TO
+        self.price_curve.setData(x, prices, antialias=smooth)
         self.last_marker.setData([x[-1]], [prices[-1]])
-        self.price_label.setText(self._price(self.points[-1].price))
-        self.price_label.setPos(x[-1], prices[-1])
-        stops = _arr(p.stop_loss for p in self.points)
-        last_stop = self.points[-1].stop_loss
+        stops = s.column("stop")
         if np.all(np.isnan(stops)):
             self.stop_curve.setData([], [])
         else:
-            self.stop_curve.setData(x, stops, connect="finite")
-        if last_stop is None:
-            self.stop_label.setText("")
-        else:
-            self.stop_label.setText(f"stop {self._price(last_stop)}")
-            self.stop_label.setPos(x[-1], float(last_stop))
-        self.hwm_curve.setData(x, _arr(p.high_water_mark for p in self.points))
-        self.lwm_curve.setData(x, _arr(p.low_water_mark for p in self.points))
-        self.drawdown_curve.setData(x, _arr(p.drawdown for p in self.points))
+            self.stop_curve.setData(*_steps(x, stops, smooth), connect="finite")
+        self.hwm_curve.setData(*_steps(x, s.column("hwm"), smooth))
+        self.lwm_curve.setData(*_steps(x, s.column("lwm"), smooth))
+        self.drawdown_curve.setData(x, s.column("drawdown"), antialias=smooth)
         self._fit()
+        self._layout_labels()
 
-    def _fit(self, *_: object) -> None:
-        """While following: frame the whole history, every level, and a sane minimum span.
+    def fit_levels(self) -> tuple[float, float]:
+        """The price range to show: all prices, the stop, the entry and the nearest level.
 
-        pyqtgraph's auto-range would zoom a one-sample history to a fraction of a second and
-        a flat price to a fraction of a cent; a trader wants minutes and a readable scale.
+        Any other level stays out of the fit (it is shown as an edge marker): a target at
+        60 000 on a 50 000 entry must not squash the price line to a sliver.
         """
-        if not self.following or not self.points:
-            return
-        x0, x1 = self._times[0], self._times[-1]
-        x1 = max(x1, x0 + MIN_SPAN_SECONDS)
-        ys = [float(v) for p in self.points
-              for v in (p.price, p.stop_loss, p.high_water_mark, p.low_water_mark)
-              if v is not None]
-        ys += [line.value() for line in (self.entry_line, self.target_line, self.break_even_line)
-               if line.isVisible()]
+        prices = self.series.column("price")
+        ys = [float(np.nanmin(prices)), float(np.nanmax(prices))]
+        levels = self.levels()
+        for name in ("stop", "entry"):
+            if levels.get(name) is not None:
+                ys.append(float(levels[name]))
+        if self.points and not (self.position and self.position.is_open):
+            stop = self.points[-1].stop_loss
+            if stop is not None:
+                ys.append(float(stop))
         ys = [y for y in ys if np.isfinite(y)]
         lo, hi = min(ys), max(ys)
+        price = float(prices[-1])
+        others = [float(levels[n]) for n in ("target", "break_even", "trailing")
+                  if levels.get(n) is not None]
+        if others:
+            # the nearest level joins the fit unless it would take most of the height
+            nearest = min(others, key=lambda v: abs(v - price))
+            least = abs(price) * MIN_PRICE_SPAN
+            if max(hi, nearest) - min(lo, nearest) <= NEAREST_LEVEL_ROOM * max(hi - lo, least):
+                lo, hi = min(lo, nearest), max(hi, nearest)
         mid = (lo + hi) / 2
         least = abs(mid) * MIN_PRICE_SPAN or 1.0
         if hi - lo < least:
             lo, hi = mid - least / 2, mid + least / 2
         span = hi - lo
-        # room on the right for the price and stop labels, as trading charts keep it
+        return lo - Y_MARGIN * span, hi + Y_MARGIN * span
+
+    def _fit(self, *_: object) -> None:
+        """While following: frame the whole history, the stop, the nearest level.
+
+        pyqtgraph's auto-range would zoom a one-sample history to a fraction of a second and
+        a flat price to a fraction of a cent; a trader wants minutes and a readable scale.
+        """
+        if not self.following or not len(self.series):
+            return
+        x = self.series.column("at")
+        x0, x1 = float(x[0]), float(x[-1])
+        x1 = max(x1, x0 + MIN_SPAN_SECONDS)
+        # room on the right for the label column, as trading charts keep it
         left = x0 - 0.01 * (x1 - x0)
         width = self.price_plot.vb.width()
-        labels = max(item.textItem.boundingRect().width()
-                     for item in (self.price_label, self.stop_label)) + 10
+        labels = max((item.textItem.boundingRect().width() for item in self.value_labels
+                      if item.value is not None), default=0.0) + 12
         if width > 2 * labels:
             right = left + (x1 - left) * width / (width - labels)
         else:  # not laid out yet
             right = x1 + RIGHT_ROOM * (x1 - x0)
         self.price_plot.setXRange(left, right, padding=0)
-        # level labels sit above their lines: more headroom than floor room
-        self.price_plot.setYRange(lo - 0.08 * span, hi + 0.16 * span, padding=0)
-        dd = _arr(p.drawdown for p in self.points)
+        self.price_plot.setYRange(*self.fit_levels(), padding=0)
+        dd = self.series.column("drawdown")
         top = float(np.nanmax(dd)) if np.any(np.isfinite(dd)) else 0.0
-        self.dd_plot.setYRange(0, max(top, MIN_DRAWDOWN_SPAN), padding=0.1)
+        self.dd_plot.setYRange(0, max(top, MIN_DRAWDOWN_SPAN), padding=0)
+        self._layout_labels()
+
+    def _layout_labels(self, *_: object) -> None:
+        """Put each value label at its level on the right edge, spread so none overlap; a
+        level outside the view is pinned to the top or bottom edge with an arrow."""
+        shown = [label for label in self.value_labels if label.value is not None]
+        vb = self.price_plot.vb
+        (_, x1), (y0, y1) = vb.viewRange()
+        height = vb.height()
+        if not shown or height <= 0 or y1 <= y0:
+            return
+        row = max(label.textItem.boundingRect().height() for label in shown) + LABEL_PAD_PX
+        desired = []
+        for label in shown:
+            value = label.value
+            label.set_edge(UP if value > y1 else DOWN if value < y0 else None)
+            desired.append((y1 - min(max(value, y0), y1)) / (y1 - y0) * height)
+        for label, py in zip(shown, spread(desired, row, 0.0, height)):
+            label.setPos(x1, y1 - py / height * (y1 - y0))
+
+    def recentre_on(self, name: str) -> None:
+        """Bring the level `name` into the middle of the view (a click on its edge marker)."""
+        label = next((lb for lb in self.value_labels if lb.name == name), None)
+        if label is None or label.value is None:
+            return
+        self.following = False
+        _, (y0, y1) = self.price_plot.vb.viewRange()
+        half = (y1 - y0) / 2
+        self.price_plot.setYRange(label.value - half, label.value + half, padding=0)
 
     def _on_manual_range(self, *_: object) -> None:
         self.following = False
@@ -489,12 +563,13 @@ class PositionChart(QWidget):
     def point_near(self, ts: float) -> ChartPoint | None:
         if not self.points:
             return None
-        i = bisect_left(self._times, ts)
-        if i >= len(self._times):
-            i = len(self._times) - 1
-        elif i > 0 and ts - self._times[i - 1] < self._times[i] - ts:
+        times = self.series.column("at")
+        i = int(np.searchsorted(times, ts))
+        if i >= len(times):
+            i = len(times) - 1
+        elif i > 0 and ts - times[i - 1] < times[i] - ts:
             i -= 1
-        return self.points[i]
+        return ChartPoint.of(self.points[i])
 
     def readout_text(self, point: ChartPoint) -> str:
         parts = [fmt_time(point.at, with_date=True), f"price {self._price(point.price)}"]
