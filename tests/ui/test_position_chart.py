@@ -202,10 +202,10 @@ def test_fit_frames_levels_until_the_trader_pans_and_double_click_fits_again(qtb
     chart = PositionChart()
     qtbot.addWidget(chart)
     position = make_position(opened_at=T0)
-    position.set_protection(stop_loss=D("49000"), take_profit=D("53000"))
+    position.set_protection(stop_loss=D("49000"), take_profit=D("50900"))
     chart.set_position(position, history(position, ["50000", "50100"]))
     _, (y0, y1) = chart.price_plot.vb.viewRange()
-    assert y0 < 49000 and y1 > 53000  # stop and target both in view
+    assert y0 < 49000 and y1 > 50900  # stop and (the nearest level) target both in view
     chart.price_plot.vb.sigRangeChangedManually.emit([True, True])
     assert not chart.following
     chart.price_plot.setYRange(50000, 50010, padding=0)
@@ -213,7 +213,7 @@ def test_fit_frames_levels_until_the_trader_pans_and_double_click_fits_again(qtb
     chart.update_position(position)
     assert chart.price_plot.vb.viewRange()[1] == [50000, 50010]  # the trader's view stays
     chart.follow()
-    assert chart.following and chart.price_plot.vb.viewRange()[1][1] > 53000
+    assert chart.following and chart.price_plot.vb.viewRange()[1][1] > 50900
 
 
 def test_closed_position_title_shows_how_it_ended(qtbot):
