@@ -7,6 +7,7 @@ exchange, and it must change nothing rather than corrupt the order.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -280,6 +281,17 @@ class Order:
                 f"not {exchange_order_id}")
         self.exchange_order_id = exchange_order_id
         return True
+
+    def saved_state(self) -> "Order":
+        """A copy to `roll_back` to if what follows cannot be written to the store."""
+        return copy.deepcopy(self)
+
+    def roll_back(self, saved: "Order") -> None:
+        """Undo changes that could not be saved (the store refused the write): memory must
+        match the store, or a later save of something else would book them twice."""
+        if saved.id != self.id:
+            raise DomainError("an order can only roll back to its own saved state")
+        vars(self).update(vars(copy.deepcopy(saved)))
 
     def _note(self, reason: str, at: datetime | None) -> None:
         """A history entry that keeps the status (an amount or a late fill changed)."""

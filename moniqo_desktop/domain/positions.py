@@ -7,6 +7,7 @@ every formula is written once with d rather than twice.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -297,6 +298,16 @@ class Position:
         self.break_even_percent = protection.break_even_percent
         self.stop_source = ExitReason.STOP_LOSS
         self.break_even_armed = False
+
+    def saved_state(self) -> "Position":
+        """A copy to `roll_back` to if what follows cannot be written to the store."""
+        return copy.deepcopy(self)
+
+    def roll_back(self, saved: "Position") -> None:
+        """Undo changes the store refused to write, so memory matches the store."""
+        if saved.id != self.id:
+            raise DomainError("a position can only roll back to its own saved state")
+        vars(self).update(vars(copy.deepcopy(saved)))
 
     def mark_open(self) -> bool:
         """OPENING -> OPEN: the entry order finished, whatever filled is the position.

@@ -38,6 +38,7 @@ from .events import (
     EventBus,
     PositionUpdated,
     Progress,
+    StoreFailed,
 )
 from .order_monitor import OrderMonitor
 from . import venue_state
@@ -384,7 +385,8 @@ class Engine:
             except StoreError as exc:  # e.g. disk full: say so loudly, keep the app alive
                 report.errors.append(str(exc))
                 log.error("store error during a cycle: %s", exc)
-                self.ctx.bus.publish(EngineError(f"Could not save: {exc}"))
+                self.ctx.bus.publish(StoreFailed(str(exc),
+                                                 "the last changes are not on disk"))
             self._update_connection()
         return report
 

@@ -98,6 +98,16 @@ class EngineError(Event):
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class StoreFailed(Event):
+    """The database refused a write (disk full, read-only, locked). Not an order failure:
+    what the venue did still happened; the engine undid its unsaved in-memory change so the
+    next sync (or start) books it exactly once. The UI says so loudly (a banner)."""
+
+    message: str
+    detail: str = ""
+
+
 class MessageLevel(str, Enum):
     INFO = "info"
     WARNING = "warning"

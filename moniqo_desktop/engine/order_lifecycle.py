@@ -22,7 +22,8 @@ from ..exchanges.errors import (
     OrderNotFound,
 )
 from .context import EngineContext
-from .events import EngineError, MessageLevel, OrderChanged, UserMessage
+from ..store import StoreError
+from .events import EngineError, MessageLevel, OrderChanged, StoreFailed, UserMessage
 from .position_fills import PositionFills
 from .snapshot_fills import SnapshotFolder
 
@@ -61,9 +62,15 @@ class OrderLifecycle:
         return await self.send(order)
 
     def write(self, order: Order, *extra_to_save: Position) -> None:
-        """The durable half of placing an order: after this, a crash cannot lose it."""
+        """The durable half of placing an order: after this, a crash cannot lose it. If the
+        store refuses, nothing is sent (StoreError propagates) and the order is forgotten."""
+        try:
+            self.ctx.store.save(order, *extra_to_save)
+        except StoreError as exc:
+            self.ctx.bus.publish(StoreFailed(str(exc),
+                                             f"the {order.symbol} order was not sent"))
+            raise
         self.ctx.add_order(order)
-        self.ctx.store.save(order, *extra_to_save)
         self._publish_order(order)
 
     async def send(self, order: Order) -> Order:
@@ -87,7 +94,10 @@ class OrderLifecycle:
         except ExchangeError as exc:
             self._finish_unsent(order, OrderStatus.FAILED, str(exc))
         else:
-            self.folder.apply(order, snapshot, sent=True)
+            try:
+                self.folder.apply(order, snapshot, sent=True)
+            except StoreError:
+                pass  # reported (StoreFailed) and undone in memory: the next sync books it
         finally:
             ctx.inflight.discard(order.id)
         return order
@@ -191,6 +201,8 @@ class OrderLifecycle:
                     changed += 1
             except ExchangeUnavailable:
                 raise
+            except StoreError:
+                continue  # reported (StoreFailed) and undone in memory; retried next sync
             except Exception as exc:  # one bad order must not stop the others (or start-up)
                 log.exception("sync of order %s failed", order.client_order_id)
                 self.positions.discard_events()

@@ -8,17 +8,28 @@ where the order's state machine allows.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain import DomainError, Fill, InvalidTransition, Order, OrderStatus
+from ..domain import DomainError, Fill, InvalidTransition, Order, OrderStatus, Position
 from ..domain.money import ZERO, money_context
 from ..domain.orders import LATE_FILL_STATUSES, TERMINAL_STATUSES, can_transition
 from ..exchanges.base import ExchangeOrder
+from ..store import StoreError
 from .context import EngineContext
-from .events import EngineError, FillReceived, OrderChanged, UserMessage
+from .events import EngineError, FillReceived, OrderChanged, StoreFailed, UserMessage
 from .position_fills import PositionFills
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Undo:
+    """States to return to if a fold cannot be saved."""
+
+    order: Order
+    positions: list[Position]
+    position_ids: set[str]
 
 
 class SnapshotFolder:
@@ -61,6 +72,7 @@ class SnapshotFolder:
 
     def _apply(self, order: Order, snap: ExchangeOrder, sent: bool, cancel_answer: bool) -> bool:
         now = self.ctx.clock()
+        undo = self._saved_states(order)
         before = (order.status, len(order.fills), order.amount, order.exchange_order_id)
         order.link_exchange_order(snap.exchange_order_id, now)
         if order.status is OrderStatus.PENDING:
@@ -85,7 +97,11 @@ class SnapshotFolder:
             return False
         applied = [f for f in new_fills if order.has_fill(f.fill_id)]
         position = self.positions.effects(order, applied)
-        self.ctx.store.save(order, *([position] if position else []))
+        try:
+            self.ctx.store.save(order, *([position] if position else []))
+        except StoreError as exc:
+            self._undo(order, undo, exc)
+            raise
         # Everything is written: now tell the world, order first, then fills, then positions.
         self.ctx.bus.publish(OrderChanged(order))
         for fill in applied:
@@ -95,6 +111,39 @@ class SnapshotFolder:
                 f"{order.side.value} {fill.amount} {order.symbol} @ {fill.price}"))
         self.positions.flush_events()
         return True
+
+    def _saved_states(self, order: Order) -> Undo:
+        """What `order` and every position its fills may touch look like now."""
+        ctx = self.ctx
+        touched = {p.id: p for p in ctx.positions.values()
+                   if p.symbol == order.symbol and p.is_open}
+        for pid in (ctx.entry_index.get(order.id), order.position_id):
+            if pid and pid in ctx.positions:
+                touched[pid] = ctx.positions[pid]
+        return Undo(order.saved_state(), [p.saved_state() for p in touched.values()],
+                    set(ctx.positions))
+
+    def _undo(self, order: Order, undo: Undo, exc: StoreError) -> None:
+        """The store refused the write: make memory match the store again, so the venue's
+        news is booked exactly once - by the next sync, or the next start's reconciliation -
+        and nothing else saved later (a position) carries it in twice."""
+        ctx = self.ctx
+        order.roll_back(undo.order)
+        for saved in undo.positions:
+            ctx.positions[saved.id].roll_back(saved)
+        for pid in set(ctx.positions) - undo.position_ids:
+            del ctx.positions[pid]
+            for entry, held in list(ctx.entry_index.items()):
+                if held == pid:
+                    del ctx.entry_index[entry]
+        self.positions.discard_events()
+        log.error("could not save order %s after the venue reported on it: %s",
+                  order.client_order_id, exc)
+        ctx.bus.publish(StoreFailed(
+            str(exc),
+            f"the exchange's news on {order.symbol} {order.side.value} {order.amount} is not "
+            "booked yet; it will be booked once when the database accepts writes again"))
+        ctx.bus.publish(OrderChanged(order))
 
     def _apply_status(self, order: Order, snap: ExchangeOrder, now: datetime,
                       cancel_answer: bool) -> None:

@@ -34,6 +34,7 @@ from ..engine.events import (
     AccountUpdated,
     ConnectionChanged,
     EngineError,
+    StoreFailed,
     ExitTriggered,
     FillReceived,
     OrderChanged,
@@ -188,6 +189,15 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 0)
         layout.setSpacing(6)
         layout.addWidget(self.account)
+        # A store failure is not an order failure: the banner says the records are not on disk.
+        self.store_banner = QLabel()
+        self.store_banner.setObjectName("storeBanner")
+        self.store_banner.setWordWrap(True)
+        self.store_banner.setStyleSheet(
+            "QLabel#storeBanner { background: #8b1a1a; color: white; font-weight: bold;"
+            " padding: 6px 10px; border-radius: 3px; }")
+        self.store_banner.hide()
+        layout.addWidget(self.store_banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
         self.resize(1440, 900)
@@ -291,6 +301,7 @@ class MainWindow(QMainWindow):
             (self._on_account, AccountUpdated),
             (self._on_connection, ConnectionChanged),
             (self._on_engine_error, EngineError),
+            (self._on_store_failed, StoreFailed),
             (self._on_user_message, UserMessage),
             (self._on_progress, Progress),
         ]
@@ -363,6 +374,15 @@ class MainWindow(QMainWindow):
         self.log_panel.add(event.message + (f" — {event.detail}" if event.detail else ""),
                            "error")
         self.statusBar().showMessage(event.message, 10000)
+
+    def _on_store_failed(self, event: StoreFailed) -> None:
+        text = event.message + (f" — {event.detail}" if event.detail else "")
+        self.store_banner.setText(f"Database problem: {text}. Free disk space or fix the data "
+                                  "folder; the app keeps trading and books the rest once it "
+                                  "can write again.")
+        self.store_banner.show()
+        self.log_panel.add(text, "error")
+        log.error("store failure: %s", text)
 
     def _on_user_message(self, event: UserMessage) -> None:
         level = getattr(event.level, "value", str(event.level))

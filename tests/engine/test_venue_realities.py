@@ -294,3 +294,56 @@ async def test_exchange_rounded_amount_is_written_in_the_history(engine, demo, c
     assert order.amount == D("0.123")
     assert "amount 0.1234 taken as 0.123 by the exchange" in [h.reason for h in order.history]
     assert engine.ctx.store.get_order(order.id).amount == D("0.123")
+
+
+# -- fill idempotence across restarts (from issue #12 item 3) --------------------------------
+class BrokenFillWrites:
+    """A real SQLite failure on the engine's own database file: a trigger makes every insert
+    of a fill abort, as a full disk would, until it is dropped."""
+
+    def __init__(self, db_path) -> None:
+        self.db_path = db_path
+
+    def __enter__(self) -> "BrokenFillWrites":
+        import sqlite3
+        with sqlite3.connect(self.db_path) as conn:
+            conn.execute("CREATE TRIGGER broken_disk BEFORE INSERT ON order_fills BEGIN "
+                         "SELECT RAISE(ABORT, 'database or disk is full'); END")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import sqlite3
+        with sqlite3.connect(self.db_path) as conn:
+            conn.execute("DROP TRIGGER broken_disk")
+
+
+@pytest.mark.parametrize("cycle_before_restart", [False, True])
+async def test_store_error_after_fill_books_the_position_once(
+        db_path, demo, settings, clock, cycle_before_restart):
+    """The venue filled the order, the store refused to write it. Before: the in-memory
+    position (0.1) was saved by a later write while the order stayed PENDING on disk; the next
+    start adopted the order again and booked a second 0.1: 0.2 BTC for one buy."""
+    from moniqo_desktop.engine.events import StoreFailed
+
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    failures: list[StoreFailed] = []
+    engine.events.subscribe(failures.append, StoreFailed)
+    with BrokenFillWrites(db_path):
+        order = await engine.place_order(symbol="BTC/USDT", side="buy", type="market",
+                                         amount="0.1", stop_loss="49000")
+    assert failures, "a store failure is its own event, reported loudly"
+    assert engine.positions() == []  # memory matches the store: nothing booked yet
+    if cycle_before_restart:
+        await cycles(engine, clock, 1)  # the store works again: the fill is booked, once
+        assert order.status is OrderStatus.FILLED
+        assert [p.amount for p in engine.positions()] == [D("0.1")]
+    await engine.close()
+
+    again = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        await cycles(again, clock, 2)
+        assert [p.amount for p in again.positions(open_only=True)] == [D("0.1")]
+        assert again.order(order.id).status is OrderStatus.FILLED
+        assert demo.calls["create_order"] == 1
+    finally:
+        await again.close()

@@ -293,3 +293,28 @@ def test_order_form_says_where_stops_live(run, qtbot):
         assert "Paper trading" in note.text()
 
     run(scenario)
+
+
+def test_store_failure_shows_a_banner_not_an_order_failure(run, qtbot, tmp_path):
+    """Issue #11: a database that refuses writes is reported loudly as such (banner + log),
+    not as "order failed"; the buy the venue filled is booked once the store works again."""
+    import sqlite3
+
+    async def scenario(window, engine, exchange):
+        db = tmp_path / "moniqo.sqlite3"
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TRIGGER broken_disk BEFORE INSERT ON order_fills BEGIN "
+                         "SELECT RAISE(ABORT, 'database or disk is full'); END")
+        assert window.store_banner.isHidden()
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: window.store_banner.isVisible())
+        assert "disk is full" in window.store_banner.text()
+        assert "Order not placed" not in " ".join(window.log_panel.texts())
+        assert window.grab().save(str(tmp_path / "store_banner.png"))
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TRIGGER broken_disk")
+        await engine.run_cycle()
+        await until(lambda: window.positions.model.rowCount() == 1)
+        assert [p.amount for p in engine.positions()] == [D("0.1")]
+
+    run(scenario)
