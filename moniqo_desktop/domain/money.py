@@ -6,6 +6,7 @@ safe sources of money are text (what a user typed, what an exchange sent) and ot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from decimal import (
@@ -69,18 +70,54 @@ def to_decimal(value: Number, field: str = "value") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace("_", "")
-        if not text:
-            raise DomainError(f"{field} is empty")
-        try:
-            result = Decimal(text)
-        except InvalidOperation:
-            raise DomainError(f"{field} is not a number: {value!r}") from None
+        result = parse_number(value, field)
     else:
         raise DomainError(f"{field} must be a number, not {type(value).__name__}")
     if not result.is_finite():
         raise DomainError(f"{field} must be a finite number, not {value}")
     return result
+
+
+# "Numbers from people" (DESIGN.md): ASCII digits, at most one point, and thousands separators
+# only in the exact grouping the app displays ("48,500.00"). No sign, exponent, "_", other
+# scripts' digits, NaN or Infinity: each of those has turned a typo into a real order.
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+|[0-9]+\.", re.ASCII)
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
+MAX_INTEGER_DIGITS = 15
+"""No amount or price a person types has more than 15 integer digits; more is a slip of the
+finger (or a paste) that would otherwise reach the venue as a 300-digit number."""
+MAX_DECIMAL_DIGITS = 18
+_SHOWN_MAX = 24
+
+
+def parse_number(text: str, field: str = "value") -> Decimal:
+    """The one parser for numbers typed (or pasted) by a person; refuses anything else.
+
+    Leading and trailing ASCII spaces are ignored; the message names the field and quotes a
+    short form of the text, so a 1e309 paste gives a one-line error.
+    """
+    if not isinstance(text, str):
+        raise DomainError(f"{field} must be text, not {type(text).__name__}")
+    stripped = text.strip(" \t\r\n")
+    if not stripped:
+        raise DomainError(f"{field} is empty")
+    shown = stripped if len(stripped) <= _SHOWN_MAX else stripped[:_SHOWN_MAX - 1] + "…"
+    if stripped[0] in "+-":
+        raise DomainError(f"{field} cannot be negative or signed ({shown!r}): type the "
+                          "number without a sign")
+    if _PLAIN.fullmatch(stripped):
+        digits = stripped
+    elif _GROUPED.fullmatch(stripped):
+        digits = stripped.replace(",", "")
+    else:
+        raise DomainError(f"{field} is not a number: {shown!r} (use digits 0-9 and one '.')")
+    whole, _, frac = digits.partition(".")
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise DomainError(f"{field} is too large: {shown!r}")
+    if len(frac) > MAX_DECIMAL_DIGITS:
+        raise DomainError(f"{field} has too many decimals: {shown!r} "
+                          f"(at most {MAX_DECIMAL_DIGITS})")
+    return Decimal(digits if not digits.endswith(".") else digits[:-1])
 
 
 def decimal_places(value: Decimal) -> int:

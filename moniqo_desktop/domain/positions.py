@@ -1,4 +1,9 @@
-"""Positions: one per filled entry order, with P&L, water marks, drawdown and risk.
+"""Positions: one net position per account and symbol, with P&L, water marks, drawdown, risk.
+
+Netting (DESIGN.md "Positions are netted per symbol") makes the table show what the account
+holds: a fill on the position's side adds to it (weighted entry, fees add up), a fill on the other
+side reduces it and books that part's realized P&L, and at zero - or at dust below the market's
+minimum, kept in `dust` - it closes. No fill flips a position: close first.
 
 P&L follows freqtrade's trade model: fees are part of the result, so a trade that "made" the
 spread but paid more in fees shows as a loss. Direction d is +1 for long and -1 for short, and
@@ -49,6 +54,14 @@ class PositionStatus(str, Enum):
     LIQUIDATED = "liquidated"
 
 
+class FillEffect(str, Enum):
+    """What one fill did to the symbol's net position."""
+
+    ADDED = "added"
+    REDUCED = "reduced"
+    CLOSED = "closed"
+
+
 class RiskLevel(str, Enum):
     LOW = "low"
     MEDIUM = "medium"
@@ -93,7 +106,7 @@ OPEN_STATUSES = frozenset({PositionStatus.OPENING, PositionStatus.OPEN, Position
 
 @dataclass(eq=False)
 class Position:
-    """Exposure created by one entry order, and the protection that guards it."""
+    """The net exposure of one symbol (built by one or more fills), and its protection."""
 
     symbol: str
     side: PositionSide
@@ -127,6 +140,9 @@ class Position:
     realized_pnl: Decimal = ZERO
     close_reason: ExitReason | None = None
     closed_at: datetime | None = None
+    dust: Decimal = ZERO
+    """What was left when the position closed below the market's minimum amount: the account
+    still holds it (or owes it, for a short) but no order can trade it."""
 
     def __post_init__(self) -> None:
         split_symbol(self.symbol)
@@ -135,6 +151,7 @@ class Position:
         self.amount = parse_amount(self.amount, "position amount")
         self.entry_price = parse_amount(self.entry_price, "entry price")
         self.entry_fees = parse_amount(self.entry_fees, "entry fees", allow_zero=True)
+        self.dust = parse_amount(self.dust, "dust", allow_zero=True)
         if self.opened_at is None:
             self.opened_at = utcnow()
         if self.current_price is None:
@@ -251,7 +268,8 @@ class Position:
         self.updated_at = at or utcnow()
 
     def add_entry(self, amount: Number, price: Number, fees: Number = ZERO) -> None:
-        """Grow the position with another fill of its entry order (weighted entry price)."""
+        """Grow the position with a fill on its side: entry = weighted average of all entry
+        fills, entry fees add up."""
         self._require_open("add to the position")
         a = parse_amount(amount, "amount")
         p = parse_amount(price, "price")
@@ -348,9 +366,61 @@ class Position:
         exit_fees = parse_amount(fees, "exit fees", allow_zero=True)
         why = parse_exit_reason(reason)
         self.update_price(x, at)
-        self.exit_price = x
         self.exit_fees += exit_fees
         self.realized_pnl += self.pnl_at(x) - exit_fees
+        self._closed(x, why, order_id)
+        return self.realized_pnl
+
+    def reduce(self, amount: Number, price: Number, fees: Number = ZERO,
+               at: datetime | None = None, *, order_id: str | None = None,
+               reason: ExitReason | str = ExitReason.MANUAL,
+               min_amount: Decimal | None = None) -> Decimal:
+        """A fill on the other side took `amount` off the position at `price`.
+
+        That part's realized P&L is d·(x − entry)·q − entry fees·q/amount_before − its fees,
+        so realized + unrealized still add up to what a single close would give. When nothing
+        is left - or only dust below `min_amount`, which no order could trade - the position
+        closes with `reason`, booking all of its remaining entry fees. More than the position
+        holds is refused: no fill flips a position. Returns the P&L realized by this fill.
+        """
+        self._require_open("reduce the position")
+        part = parse_amount(amount, "amount")
+        x = parse_amount(price, "exit price")
+        part_fees = parse_amount(fees, "exit fees", allow_zero=True)
+        why = parse_exit_reason(reason)
+        if part > self.amount:
+            raise DomainError(
+                f"cannot {self.side.exit_side.value} {part} {self.base}: the position holds "
+                f"{self.amount}; no order may flip a position, close it first")
+        rest = self.amount - part
+        closes = rest == 0 or (min_amount is not None and rest < min_amount)
+        fee_share = self.entry_fees if closes else self.entry_fees * part / self.amount
+        realized = self.direction * (x - self.entry_price) * part - fee_share - part_fees
+        self.update_price(x, at)
+        self.exit_fees += part_fees
+        self.realized_pnl += realized
+        if closes:
+            self.amount, self.dust = part, rest
+            self._closed(x, why, order_id)
+        else:
+            self.entry_fees -= fee_share
+            self.amount = rest
+        return realized
+
+    def apply_fill(self, side: OrderSide | str, amount: Number, price: Number,
+                   fees: Number = ZERO, at: datetime | None = None, *,
+                   order_id: str | None = None, reason: ExitReason | str = ExitReason.MANUAL,
+                   min_amount: Decimal | None = None) -> FillEffect:
+        """Net one fill of this symbol into the position: its side adds, the other reduces."""
+        if OrderSide(side) is self.side.entry_side:
+            self.add_entry(amount, price, fees)
+            return FillEffect.ADDED
+        self.reduce(amount, price, fees, at, order_id=order_id, reason=reason,
+                    min_amount=min_amount)
+        return FillEffect.CLOSED if not self.is_open else FillEffect.REDUCED
+
+    def _closed(self, price: Decimal, why: ExitReason, order_id: str | None) -> None:
+        self.exit_price = price
         self.close_reason = why
         self.exit_order_id = order_id or self.exit_order_id
         self.pending_exit_reason = None
@@ -358,30 +428,6 @@ class Position:
         self.status = (
             PositionStatus.LIQUIDATED if why is ExitReason.LIQUIDATION else PositionStatus.CLOSED
         )
-        return self.realized_pnl
-
-    def reduce(self, amount: Number, price: Number, fees: Number = ZERO,
-               at: datetime | None = None) -> Decimal:
-        """Part of the position was sold (an exit order filled only partly, then ended).
-
-        The part's share of the entry fees goes with it, so realized + unrealized still add up
-        to what a single close would give. Returns the P&L realized by this part.
-        """
-        self._require_open("reduce the position")
-        part = parse_amount(amount, "amount")
-        x = parse_amount(price, "exit price")
-        part_fees = parse_amount(fees, "exit fees", allow_zero=True)
-        if part >= self.amount:
-            raise DomainError(f"cannot reduce by {part}: the position holds {self.amount}; "
-                              "close it instead")
-        fee_share = self.entry_fees * part / self.amount
-        realized = self.direction * (x - self.entry_price) * part - fee_share - part_fees
-        self.update_price(x, at)
-        self.entry_fees -= fee_share
-        self.amount -= part
-        self.exit_fees += part_fees
-        self.realized_pnl += realized
-        return realized
 
     def liquidate(self, price: Number, at: datetime | None = None) -> Decimal:
         return self.close(price=price, reason=ExitReason.LIQUIDATION, at=at)
@@ -396,3 +442,53 @@ def check_protection(
 ) -> None:
     """Refuse levels that would fire at once: a long's stop below the market, target above."""
     check_levels(side.direction, reference, stop_loss, take_profit, trailing_stop_percent)
+
+
+def hold_text(position: "Position | None", base: str) -> str:
+    """'0.01 BTC' held (or 'short 0.01 BTC'), for refusals that name what the account holds."""
+    if position is None or not position.is_open:
+        return f"0 {base}"
+    amount = position.amount.normalize()
+    return f"{amount:f} {base}" if position.side is PositionSide.LONG else f"short {amount:f} {base}"
+
+
+def check_netting(position: "Position | None", side: OrderSide | str, amount: Decimal,
+                  base: str, *, allow_short: bool) -> None:
+    """Refuse an order that would flip the symbol's net position, or open a short where the
+    venue cannot hold one (every spot market, the paper exchange unless `allow_short`).
+
+    `position` is the open position of the symbol (None when flat); `amount` is what the order
+    would trade beyond what other open orders already take off the position.
+    """
+    side = OrderSide(side)
+    held = hold_text(position, base)
+    if position is None or not position.is_open:
+        if side is OrderSide.SELL and not allow_short:
+            raise DomainError(f"you hold 0 {base}; this market cannot go short, so there is "
+                              "nothing to sell")
+        return
+    if side is position.side.entry_side:
+        return
+    if amount > position.amount:
+        verb = side.value
+        raise DomainError(f"you hold {held}; {verb} at most {position.amount.normalize():f} "
+                          "or close the position")
+
+
+def position_terms(side: OrderSide | str, amount: Decimal, price: Decimal, fee: Decimal,
+                   fee_currency: str | None, base: str, quote: str,
+                   fee_price: Decimal | None = None) -> tuple[Decimal, Decimal]:
+    """(base the account gained or gave, fee valued in quote) for one fill.
+
+    The position must hold what the account holds: a fee charged in the base currency comes out
+    of the coin - a buy receives amount − fee, a sell gives amount + fee - and is worth
+    fee × fill price in quote. A fee in a third currency (BNB) is valued at `fee_price`, that
+    currency's last price in quote (0 when unknown: it stays visible on the order's fees).
+    """
+    cur = fee_currency or quote
+    if cur == quote:
+        return amount, fee
+    if cur == base:
+        moved = amount - fee if OrderSide(side) is OrderSide.BUY else amount + fee
+        return moved, fee * price
+    return amount, fee * fee_price if fee_price is not None else ZERO

@@ -168,6 +168,7 @@ class PositionRow(Base):
     realized_pnl: Mapped[Decimal]
     close_reason: Mapped[ExitReason | None] = mapped_column(EnumText(ExitReason))
     closed_at: Mapped[datetime | None]
+    dust: Mapped[Decimal] = mapped_column(server_default="0")
 
 
 class PositionUpdateRow(Base):

@@ -215,7 +215,7 @@ def test_base_currency_fee_valued_and_deducted(side: str, fills: list[tuple[str,
     [
         ({"fill_id": "", "amount": "1", "price": "1"}, "a fill needs an id"),
         ({"fill_id": "a", "amount": "0", "price": "1"}, "fill amount must be greater than zero"),
-        ({"fill_id": "a", "amount": "1", "price": "NaN"}, "fill price must be a finite number"),
+        ({"fill_id": "a", "amount": "1", "price": "NaN"}, "fill price is not a number"),
         ({"fill_id": "a", "amount": 0.5, "price": "1"}, "fill amount must be given exactly"),
         ({"fill_id": "a", "amount": "1", "price": "1", "fee": "-0.1"}, "fill fee cannot be negative"),
     ],

@@ -271,7 +271,7 @@ def test_closing_lifecycle_mark_and_fail() -> None:
         ({"side": "sideways"}, "position side must be long or short"),
         ({"amount": 0.5}, "position amount must be given exactly"),
         ({"amount": "0"}, "position amount must be greater than zero"),
-        ({"entry_price": "NaN"}, "entry price must be a finite number"),
+        ({"entry_price": "NaN"}, "entry price is not a number"),
         ({"entry_fees": "-1"}, "entry fees cannot be negative"),
         ({"stop_loss": 49000.0}, "stop loss must be given exactly"),
         ({"symbol": "BTC"}, "BASE/QUOTE"),
@@ -351,8 +351,8 @@ class TestPartialReduce:
         assert p.reduce(D("1"), D("2900"), fees=D("2.9")) == D("100") - D("3") - D("2.9")
         assert p.unrealized_pnl == D("100") - D("3")  # marked at 2900 with the remaining fee
 
-    def test_reduce_by_everything_is_refused(self):
+    def test_reduce_by_more_than_held_is_refused(self):
         p = Position(symbol="BTC/USDT", side="long", amount=D("1"), entry_price=D("100"))
-        with pytest.raises(DomainError, match="close it instead"):
-            p.reduce(D("1"), D("110"))
-        assert p.amount == D("1") and p.realized_pnl == 0
+        with pytest.raises(DomainError, match="close it first"):
+            p.reduce(D("1.5"), D("110"))
+        assert p.amount == D("1") and p.realized_pnl == 0 and p.is_open

@@ -21,7 +21,7 @@ def test_build_parses_text_exactly() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        ({"stop_loss": "NaN"}, "stop loss must be a finite number"),
+        ({"stop_loss": "NaN"}, "stop loss is not a number"),
         ({"take_profit": 52000.0}, "take profit must be given exactly"),
         ({"trailing_stop_percent": "100"}, "trailing stop % must be between 0 and 100"),
         ({"trailing_stop_percent": "0"}, "trailing stop % must be greater than zero"),
