@@ -54,6 +54,9 @@ class Settings:
     late_fill_hours: float = 24.0
     demo_fee_rate: str = "0.001"
     demo_price_feed: str = "random"
+    demo_allow_short: bool = False
+    """Paper margin practice: let the paper exchange hold short positions (a spot venue
+    cannot, so it is off by default)."""
     theme: str = "dark"
 
     @property

@@ -99,7 +99,8 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
 
         feed = RandomWalkFeed(step_seconds=120)
         exchange = DemoExchange(prices=feed.initial_prices(), feed=feed,
-                                fee_rate=Decimal(settings.demo_fee_rate))
+                                fee_rate=Decimal(settings.demo_fee_rate),
+                                allow_short=settings.demo_allow_short)
     else:
         exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
     try:

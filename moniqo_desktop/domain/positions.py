@@ -407,6 +407,22 @@ class Position:
             self.amount = rest
         return realized
 
+    def write_off(self, order_id: str | None = None,
+                  reason: ExitReason | str = ExitReason.MANUAL,
+                  at: datetime | None = None) -> Decimal:
+        """Close what the account turned out not to hold: the exit that sold everything the
+        venue had filled, yet the position still shows a remainder (a fee the venue took in
+        coin that we never saw). The venue is the truth: the remainder is closed as dust with
+        no proceeds beyond its remaining entry fees, which were paid. Returns the P&L booked."""
+        self._require_open("close")
+        why = parse_exit_reason(reason)
+        booked = -self.entry_fees
+        self.realized_pnl += booked
+        self.dust = self.amount
+        self.updated_at = at or utcnow()
+        self._closed(self.current_price or self.entry_price, why, order_id)
+        return booked
+
     def apply_fill(self, side: OrderSide | str, amount: Number, price: Number,
                    fees: Number = ZERO, at: datetime | None = None, *,
                    order_id: str | None = None, reason: ExitReason | str = ExitReason.MANUAL,
@@ -453,12 +469,12 @@ def hold_text(position: "Position | None", base: str) -> str:
 
 
 def check_netting(position: "Position | None", side: OrderSide | str, amount: Decimal,
-                  base: str, *, allow_short: bool) -> None:
+                  base: str, *, allow_short: bool, pending: Decimal = ZERO) -> None:
     """Refuse an order that would flip the symbol's net position, or open a short where the
     venue cannot hold one (every spot market, the paper exchange unless `allow_short`).
 
     `position` is the open position of the symbol (None when flat); `amount` is what the order
-    would trade beyond what other open orders already take off the position.
+    would trade; `pending` what open orders on the same side will already take off it.
     """
     side = OrderSide(side)
     held = hold_text(position, base)
@@ -469,10 +485,11 @@ def check_netting(position: "Position | None", side: OrderSide | str, amount: De
         return
     if side is position.side.entry_side:
         return
-    if amount > position.amount:
-        verb = side.value
-        raise DomainError(f"you hold {held}; {verb} at most {position.amount.normalize():f} "
-                          "or close the position")
+    room = max(position.amount - pending, ZERO)
+    if amount > room:
+        waiting = (f" ({pending.normalize():f} already in open orders)" if pending else "")
+        raise DomainError(f"you hold {held}; {side.value} at most {room.normalize():f}"
+                          f"{waiting} or close the position")
 
 
 def position_terms(side: OrderSide | str, amount: Decimal, price: Decimal, fee: Decimal,

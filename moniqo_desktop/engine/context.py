@@ -35,6 +35,12 @@ class EngineContext:
     markets: dict[str, MarketInfo] = field(default_factory=dict)
     prices: dict[str, Decimal] = field(default_factory=dict)
     balances: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    balances_at: datetime | None = None
+    """When the venue last answered a balance read (what `balances` shows)."""
+    balances_dirty: bool = False
+    """A fill was applied since the last balance read: refresh before the pass ends."""
+    price_times: dict[str, datetime] = field(default_factory=dict)
+    """When each price in `prices` was read: checks need one at most a poll interval old."""
     entry_index: dict[str, str] = field(default_factory=dict)
     """entry order id -> position id"""
     protective: dict[str, str] = field(default_factory=dict)
@@ -62,6 +68,13 @@ class EngineContext:
         self.orders[order.id] = order
         if order.intent is OrderIntent.PROTECT and order.position_id:
             self.protective[order.position_id] = order.id
+
+    def open_position(self, symbol: str) -> Position | None:
+        """The symbol's one open position (positions are netted per symbol), if any."""
+        for position in self.positions.values():
+            if position.symbol == symbol and position.is_open:
+                return position
+        return None
 
     def position_for_entry(self, order_id: str) -> Position | None:
         pid = self.entry_index.get(order_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from ..domain import (
     PositionSide,
     Protection,
 )
-from ..domain.money import Number, significant_decimals
-from ..domain.orders import parse_side
+from ..domain.money import ZERO, Number, parse_amount, significant_decimals
+from ..domain.orders import OrderIntent, parse_side
+from ..domain.positions import check_netting, hold_text
 from ..exchanges.base import Exchange, MarketInfo
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
 from ..store import PositionUpdate, Store, StoreError
@@ -36,6 +38,7 @@ from .events import (
     ConnectionState,
     EngineError,
     EventBus,
+    FillReceived,
     PositionUpdated,
     Progress,
     StoreFailed,
@@ -83,6 +86,11 @@ class Engine:
         self._cycle_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
         self._closed = False
+        # Any fill moves money: the balances shown must be re-read before the pass ends.
+        ctx.bus.subscribe(self._fill_seen, FillReceived)
+
+    def _fill_seen(self, _event: FillReceived) -> None:
+        self.ctx.balances_dirty = True
 
     # -- life cycle ------------------------------------------------------------------------
     @classmethod
@@ -293,19 +301,68 @@ class Engine:
         protection = Protection.build(stop_loss, take_profit, trailing_stop_percent,
                                       trailing_activation_percent, break_even_percent)
         market = await self._market(symbol)
-        reference = order.price or order.stop_price or ctx.prices.get(symbol)
-        if reference is None:
-            reference = await self._price(symbol)
+        position = ctx.open_position(symbol)
+        reduces = position is not None and order.side is position.side.exit_side
+        self._check_netting(order, position)
+        if reduces and not protection.is_empty:
+            raise DomainError(f"this {order.side.value} reduces your "
+                              f"{position.side.value}: protection belongs to the position "
+                              "(edit it there), not to a reducing order")
+        # Protection and a market order's minimum value are checked against a fresh price;
+        # a plain limit or stop order is checked against its own price.
+        if not protection.is_empty or (order.price is None and order.stop_price is None):
+            current = await self.fresh_price(symbol)
+        else:
+            current = order.price or order.stop_price
+        assert current is not None
+        reference = order.price or order.stop_price or current
         self._check_market(market, order, reference)
         if not protection.is_empty:
-            protection.check(PositionSide.from_entry(order.side).direction, reference)
+            direction = PositionSide.from_entry(order.side).direction
+            protection.check(direction, reference)
+            if reference != current:  # a limit away from the market: the stop must not be
+                protection.check(direction, current)  # crossed already either
             order.protection = protection
+        if reduces:
+            assert position is not None
+            if not await self.tracker.protective.release(position):
+                raise DomainError("the stop resting on the exchange could not be taken off "
+                                  "yet; try again in a moment")
         await self.monitor.submit(order)
-        position = self.ctx.position_for_entry(order.id)
-        if position is not None:
-            await self.tracker.protective.sync(position)
+        held = ctx.position_for_entry(order.id) or position
+        if held is not None and held.is_open:
+            await self.tracker.protective.sync(held, force=reduces)
         await self._refresh_balances(quiet=True)
         return order
+
+    def _check_netting(self, order: Order, position: Position | None) -> None:
+        """No flips, and no shorts where the venue cannot hold one - counting what open orders
+        on the same side will already take off the position."""
+        ctx = self.ctx
+        pending = sum((o.remaining_amount for o in ctx.orders.values()
+                       if o.symbol == order.symbol and o.is_open() and o.side is order.side
+                       and o.intent is not OrderIntent.PROTECT), ZERO)
+        check_netting(position, order.side, order.amount, order.base,
+                      allow_short=self.can_short(order.symbol), pending=pending)
+
+    def can_short(self, symbol: str) -> bool:
+        """Spot venues cannot go short; the paper exchange only with `allow_short=True`;
+        derivatives (`BTC/USDT:USDT`) can."""
+        return bool(getattr(self.ctx.exchange, "allow_short", False)) or ":" in symbol
+
+    def holding(self, symbol: str) -> str:
+        """What the account holds of `symbol` as the order form says it ("0.01 BTC")."""
+        base = symbol.split("/", 1)[0]
+        return hold_text(self.ctx.open_position(symbol), base)
+
+    async def fresh_price(self, symbol: str) -> Decimal:
+        """A price at most one poll interval old: the cached one, or one ticker fetch."""
+        ctx = self.ctx
+        cached, at = ctx.prices.get(symbol), ctx.price_times.get(symbol)
+        limit = timedelta(seconds=ctx.settings.position_poll_seconds)
+        if cached is not None and at is not None and ctx.clock() - at <= limit:
+            return cached
+        return await self._price(symbol)
 
     async def cancel_order(self, order_id: str) -> Order:
         """Ask the exchange to cancel; the order ends CANCELLED, or back OPEN/FILLED if the
@@ -314,14 +371,28 @@ class Engine:
         await self._refresh_balances(quiet=True)
         return order
 
-    async def close_position(self, position_id: str) -> Order:
-        """Close by hand with a market order (reason "manual")."""
+    async def close_position(self, position_id: str, amount: Number | None = None) -> Order:
+        """Close by hand with a market order (reason "manual"): all of it, or `amount` of it.
+
+        A partial close books that part's realized P&L and keeps the protection; an amount
+        that would leave only dust closes everything.
+        """
         position = self.position(position_id)
         if not position.is_open:
             raise DomainError(f"position is already {position.status.value}")
         if position.exit_order_id and position.status.value == "closing":
             raise DomainError("an exit order for this position is already on its way")
-        order = await self.tracker.exit(position, ExitReason.MANUAL)
+        part = None if amount is None else parse_amount(amount, "amount to close")
+        if part is not None and part > position.amount:
+            raise DomainError(f"you hold {hold_text(position, position.base)}; close at most "
+                              f"{position.amount.normalize():f}")
+        price = await self.fresh_price(position.symbol)
+        dust = self.monitor.positions.dust_below(position.symbol, price) or ZERO
+        rest = position.amount - part if part is not None else ZERO
+        if part is not None and rest > 0 and rest >= dust:
+            order = await self.tracker.reduce(position, part)
+        else:
+            order = await self.tracker.exit(position, ExitReason.MANUAL)
         if order is None:
             if not position.is_open:
                 raise DomainError(f"the position was closed meanwhile "
@@ -378,8 +449,7 @@ class Engine:
                 self._report_unavailable(exc, "price refresh")
             try:
                 report.exits = await self.tracker.evaluate()
-                if report.orders_changed:
-                    await self._refresh_balances(quiet=True)
+                await self._refresh_if_filled()
                 venue_state.save(self.ctx)
                 self.tracker.flush_updates()
             except StoreError as exc:  # e.g. disk full: say so loudly, keep the app alive
@@ -396,8 +466,7 @@ class Engine:
             if not self.ctx.markets:
                 self.ctx.markets = await self.ctx.exchange.load_markets()
             changed = await self.monitor.sync_open_orders()
-            if changed:
-                await self._refresh_balances(quiet=True)
+            await self._refresh_if_filled()
             self._update_connection()
             return changed
 
@@ -405,6 +474,7 @@ class Engine:
         async with self._cycle_lock:
             await self.tracker.refresh_prices()
             decisions = await self.tracker.evaluate()
+            await self._refresh_if_filled()
             venue_state.save(self.ctx)
             self._update_connection()
             return decisions
@@ -445,6 +515,7 @@ class Engine:
         except ExchangeError as exc:
             raise DomainError(f"no price for {symbol} right now ({exc})") from exc
         self.ctx.prices[symbol] = ticker.last
+        self.ctx.price_times[symbol] = self.ctx.clock()
         return ticker.last
 
     def _check_market(self, market: MarketInfo, order: Order, reference: Decimal) -> None:
@@ -465,15 +536,26 @@ class Engine:
             raise DomainError(str(exc)) from None
 
     async def _refresh_balances(self, quiet: bool = False) -> None:
+        """Read balances from the venue and publish them; on failure publish the last good
+        read marked stale (with its time), so no screen shows old money as current."""
+        ctx = self.ctx
+        ctx.balances_dirty = False
         try:
-            balances = await self.ctx.exchange.fetch_balance()
+            balances = await ctx.exchange.fetch_balance()
         except ExchangeError as exc:
+            ctx.balances_dirty = True  # try again at the end of the next pass
+            ctx.bus.publish(AccountUpdated(dict(ctx.balances), stale=True, as_of=ctx.balances_at))
             if not quiet:
                 raise
             log.info("balance refresh failed: %s", exc)
             return
-        self.ctx.balances = {c: (b.free, b.total) for c, b in balances.items()}
-        self.ctx.bus.publish(AccountUpdated(dict(self.ctx.balances)))
+        ctx.balances = {c: (b.free, b.total) for c, b in balances.items()}
+        ctx.balances_at = ctx.clock()
+        ctx.bus.publish(AccountUpdated(dict(ctx.balances), as_of=ctx.balances_at))
+
+    async def _refresh_if_filled(self) -> None:
+        if self.ctx.balances_dirty:
+            await self._refresh_balances(quiet=True)
 
     def _heartbeat_symbol(self) -> str | None:
         for symbol in (*self.tracker.symbols(), *self.ctx.prices, *self.ctx.markets):

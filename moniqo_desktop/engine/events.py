@@ -69,9 +69,14 @@ class PricesUpdated(Event):
 
 @dataclass(frozen=True)
 class AccountUpdated(Event):
-    """Balances per currency: currency -> (free, total)."""
+    """Balances per currency: currency -> (free, total), as the venue last said.
+
+    `stale` is set when a refresh failed: the figures are the last good read, taken at
+    `as_of`, and the UI says so rather than showing old money as current."""
 
     balances: dict[str, tuple[Decimal, Decimal]]
+    stale: bool = False
+    as_of: datetime | None = None
 
 
 class ConnectionState(str, Enum):

@@ -1,13 +1,18 @@
-"""Fills into positions: what each booked fill does to the position it belongs to.
+"""Fills into positions: every booked fill is netted into its symbol's one open position.
 
-An entry fill opens or grows a position, a stop fill reduces or closes it, a finished exit
-closes it (or, when the exit failed, guards it again). Position events are buffered (`emit`)
-and published by the caller after the store write (`flush_events`), so a subscriber that
-reads the store never sees the past.
+DESIGN.md "Positions are netted per symbol": a fill on the position's side adds to it (weighted
+entry, fees add up), a fill on the other side reduces it and books that part's realized P&L,
+and at zero - or at dust below the market's minimum - it closes. Whatever the order's intent
+(entry, exit, resting stop), the fill moved coin in the account, so the position follows it;
+the intent only decides the reason a close gets and what happens to a remainder.
+
+Position events are buffered (`emit`) and published by the caller after the store write
+(`flush_events`), so a subscriber that reads the store never sees the past.
 """
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from ..domain import (
@@ -15,7 +20,6 @@ from ..domain import (
     Fill,
     Order,
     OrderIntent,
-    OrderSide,
     OrderStatus,
     Position,
     PositionSide,
@@ -23,6 +27,7 @@ from ..domain import (
 )
 from ..domain.exits import apply_evaluation, evaluate_exit
 from ..domain.money import ZERO
+from ..domain.positions import position_terms
 from .context import EngineContext
 from .events import (
     EngineError,
@@ -34,6 +39,9 @@ from .events import (
     UserMessage,
 )
 
+log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+
 
 class PositionFills:
     """Turns booked fills into position changes; publishes nothing until told to."""
@@ -42,88 +50,113 @@ class PositionFills:
         self.ctx = ctx
         self._events: list[Event] = []
 
+    # -- the one entry point ----------------------------------------------------------------
     def effects(self, order: Order, fills: list[Fill]) -> Position | None:
-        """Apply `fills` (already booked on `order`) to its position; returns the position
-        to save with the order, if any changed."""
+        """Net `fills` (already booked on `order`) into the symbol's position; returns the
+        position to save with the order, if any changed."""
+        position: Position | None = None
+        for fill in fills:
+            position = self._net(order, fill) or position
         if order.intent is OrderIntent.ENTRY:
-            position = self._grow_entry(order, fills)
             if order.is_complete():
                 position = self.entry_ended(order) or position
             return position
-        if order.intent is OrderIntent.PROTECT:
-            return self._stop_fills(order, fills)
-        return self._exit_progress(order)
-
-    def _stop_fills(self, order: Order, fills: list[Fill]) -> Position | None:
-        """The stop resting on the exchange executed: each fill takes its part of the position,
-        the one that empties it closes it, for the reason that put the stop there."""
-        position = self.ctx.positions.get(order.position_id or "")
-        if position is None:
-            return None
-        for fill in fills:
-            if not position.is_open:
-                break
-            received, fee_quote = self.received(order, fill)
-            at = fill.at or self.ctx.clock()
-            last = order.status is OrderStatus.FILLED and fill is fills[-1]
-            if fill.amount < position.amount and not last:
-                position.reduce(fill.amount, fill.price, fee_quote, at)
-                self.emit(PositionUpdated(position))
-                continue
-            reason = position.stop_source
-            position.close(order_id=order.id, price=fill.price, reason=reason, fees=fee_quote,
-                           at=at)
-            self.emit(PositionClosed(position))
-            self.emit(UserMessage(
-                f"Position closed by the exchange stop ({reason.value.replace('_', ' ')})",
-                f"{position.symbol} {position.side.value} @ {fill.price}: "
-                f"{position.realized_pnl.quantize(Decimal('0.01'))} {position.quote}",
-                MessageLevel.WARNING))
+        position = self._exit_done(order) or position
         return position
 
-    def _grow_entry(self, order: Order, fills: list[Fill]) -> Position | None:
+    def _net(self, order: Order, fill: Fill) -> Position | None:
         ctx = self.ctx
-        position = ctx.position_for_entry(order.id)
-        for fill in fills:
-            received, fee_quote = self.received(order, fill)
-            if position is None or not position.is_open:
-                # First fill - or a late fill after the position was closed by hand: those
-                # coins are in the account, so they are a position of their own.
-                position = Position(
-                    symbol=order.symbol, side=PositionSide.from_entry(order.side),
-                    amount=received, entry_price=fill.price, entry_fees=fee_quote,
-                    opened_at=fill.at or ctx.clock(), entry_order_id=order.id,
-                    status=PositionStatus.OPENING,
-                )
-                ctx.add_position(position)
-                ctx.prices.setdefault(order.symbol, fill.price)
-                position.update_price(ctx.prices[order.symbol], ctx.clock())
-                if order.protection is not None:
-                    position.apply_protection(order.protection)
-                    # Trailing and break-even stops exist from the first moment, not the
-                    # first cycle; an exit it calls for is the tracker's to act on.
-                    apply_evaluation(position, evaluate_exit(position, position.current_price))
-                self.emit(PositionOpened(position))
-            else:
-                position.add_entry(received, fill.price, fee_quote)
-                self.emit(PositionUpdated(position))
-        if position is not None and order.status is OrderStatus.FILLED:
-            position.mark_open()
+        fee_price = None
+        if fill.fee_currency and fill.fee_currency not in (order.base, order.quote):
+            fee_price = ctx.prices.get(f"{fill.fee_currency}/{order.quote}")
+        moved, fee_quote = position_terms(order.side, fill.amount, fill.price, fill.fee,
+                                          fill.fee_currency, order.base, order.quote, fee_price)
+        at = fill.at or ctx.clock()
+        position = self._position_of(order)
+        if position is None:
+            return self._open(order, fill, moved, fee_quote)
+        if order.side is position.side.entry_side:
+            position.add_entry(moved, fill.price, fee_quote)
+            ctx.entry_index[order.id] = position.id
+            if order.protection is not None and fill.fill_id == order.fills[0].fill_id:
+                # An adding order that carries protection replaces the position's.
+                position.apply_protection(order.protection)
+                apply_evaluation(position, evaluate_exit(position, position.current_price))
+            self.emit(PositionUpdated(position))
+            return position
+        held = position.amount
+        part = min(moved, held)
+        if moved > held:
+            self.emit(EngineError(
+                f"{order.symbol}: the venue {order.side.value} {moved.normalize():f} where the "
+                f"position held {held.normalize():f}",
+                "the venue is the truth: the position is closed; the difference is not tracked"))
+        position.reduce(part, fill.price, fee_quote, at, order_id=order.id,
+                        reason=self._reason(order, position), min_amount=self.dust_below(
+                            order.symbol, fill.price))
+        if moved > held:
+            position.dust = moved - held
+        if position.is_open:
+            self.emit(PositionUpdated(position))
+            self.emit(UserMessage(
+                "Position reduced",
+                f"{position.symbol} {position.side.value} now {position.amount.normalize():f} "
+                f"{position.base}; realized {_money(position.realized_pnl)} {position.quote}"))
+        else:
+            self._announce_close(position, fill.price)
+        return position
+
+    def _position_of(self, order: Order) -> Position | None:
+        """The open position this order's fills belong to: its own (exits, stops) or the
+        symbol's one open position."""
+        own = self.ctx.positions.get(order.position_id or "")
+        if own is not None and own.is_open:
+            return own
+        return self.ctx.open_position(order.symbol)
+
+    def _open(self, order: Order, fill: Fill, moved: Decimal, fee_quote: Decimal) -> Position:
+        """A fill on a flat symbol opens its position (a late fill after a close, too: those
+        coins are in the account)."""
+        ctx = self.ctx
+        position = Position(
+            symbol=order.symbol, side=PositionSide.from_entry(order.side),
+            amount=moved, entry_price=fill.price, entry_fees=fee_quote,
+            opened_at=fill.at or ctx.clock(), entry_order_id=order.id,
+            status=(PositionStatus.OPEN if order.is_complete() or order.intent is not
+                    OrderIntent.ENTRY else PositionStatus.OPENING),
+        )
+        ctx.add_position(position)
+        ctx.prices.setdefault(order.symbol, fill.price)
+        position.update_price(ctx.prices[order.symbol], ctx.clock())
+        if order.protection is not None:
+            position.apply_protection(order.protection)
+            # Trailing and break-even stops exist from the first moment, not the first cycle;
+            # an exit it calls for is the tracker's to act on.
+            apply_evaluation(position, evaluate_exit(position, position.current_price))
+        self.emit(PositionOpened(position))
         return position
 
     @staticmethod
-    def received(order: Order, fill: Fill) -> tuple[Decimal, Decimal]:
-        """(base amount the account gained or gave, fee valued in quote) for one fill."""
-        received, fee_quote = fill.amount, ZERO
-        cur = fill.fee_currency or order.quote
-        if cur == order.quote:
-            fee_quote = fill.fee
-        elif cur == order.base:
-            fee_quote = fill.fee * fill.price
-            if order.side is OrderSide.BUY:
-                received -= fill.fee
-        return received, fee_quote
+    def _reason(order: Order, position: Position) -> ExitReason:
+        if order.intent is OrderIntent.PROTECT:
+            return position.stop_source
+        if order.intent is OrderIntent.EXIT and position.exit_order_id == order.id:
+            return position.pending_exit_reason or ExitReason.MANUAL
+        return ExitReason.MANUAL
 
+    def dust_below(self, symbol: str, price: Decimal | None) -> Decimal | None:
+        """The smallest amount an order could still trade: less than that left in a position
+        is dust. The market's minimum amount, or its minimum value at `price`."""
+        market = self.ctx.markets.get(symbol)
+        if market is None:
+            return None
+        limits = [market.min_amount or ZERO, market.amount_step or ZERO]
+        if market.min_cost and price:
+            limits.append(market.min_cost / price)
+        floor = max(limits)
+        return floor if floor > 0 else None
+
+    # -- order ends -----------------------------------------------------------------------
     def entry_ended(self, order: Order) -> Position | None:
         """An entry order is done: whatever filled is now a fully open position."""
         position = self.ctx.position_for_entry(order.id)
@@ -132,32 +165,35 @@ class PositionFills:
             return position
         return None
 
-    def _exit_progress(self, order: Order) -> Position | None:
+    def _exit_done(self, order: Order) -> Position | None:
+        """An exit or resting stop finished. A full exit was sized to what the account holds,
+        so a long's remainder is not in the account: it closes (shown as dust). A short's
+        remainder (a base-currency fee on the buy-back) is still owed: the position goes back
+        to OPEN with the exit's reason pending, and the tracker buys the rest."""
         position = self.ctx.positions.get(order.position_id or "")
-        if position is None:
+        if position is None or not position.is_open:
             return None
-        if order.status is OrderStatus.FILLED and position.is_open:
-            price = order.average_fill_price
-            assert price is not None
-            reason = position.pending_exit_reason or ExitReason.MANUAL
-            position.close(order_id=order.id, price=price, reason=reason,
-                           fees=order.fee_in_quote, at=order.fills[-1].at or self.ctx.clock())
-            self.emit(PositionClosed(position))
-            sign = "+" if position.realized_pnl >= 0 else ""
-            self.emit(UserMessage(
-                f"Position closed ({reason.value.replace('_', ' ')})",
-                f"{position.symbol} {position.side.value} {position.amount} @ {price}: "
-                f"{sign}{position.realized_pnl.quantize(Decimal('0.01'))} {position.quote}"))
-            return position
-        if order.is_complete() and order.status is not OrderStatus.FILLED:
-            if order.filled_amount > 0 and position.is_open:
-                # What did sell is gone from the account: book it, guard the rest.
-                price = order.average_fill_price
-                assert price is not None
-                position.reduce(order.filled_amount, price, order.fee_in_quote,
-                                order.fills[-1].at or self.ctx.clock())
+        full = order.intent is OrderIntent.PROTECT or position.exit_order_id == order.id
+        if not full or not order.is_complete():
+            return None
+        if order.status is not OrderStatus.FILLED:
             return self.exit_failed(order, order.history[-1].reason)
-        return None
+        price = order.average_fill_price or position.current_price
+        assert price is not None
+        if position.side is PositionSide.LONG:
+            position.write_off(order.id, self._reason(order, position),
+                               order.fills[-1].at if order.fills else None)
+            self.emit(EngineError(
+                f"{position.symbol}: the account held {position.amount.normalize():f} "
+                f"{position.base} less than the position",
+                "the venue is the truth: the position is closed with that as dust"))
+            self._announce_close(position, price)
+            return position
+        reason = self._reason(order, position)
+        position.exit_failed()
+        position.pending_exit_reason = reason  # the tracker follows up with the rest
+        self.emit(PositionUpdated(position))
+        return position
 
     def exit_failed(self, order: Order, reason: str) -> Position | None:
         """The exit did not happen: the position is open and guarded again; the tracker will
@@ -172,6 +208,26 @@ class PositionFills:
             "the position stays open and protected; it will be retried"))
         return position
 
+    def _announce_close(self, position: Position, price: Decimal) -> None:
+        self.emit(PositionClosed(position))
+        reason = position.close_reason or ExitReason.MANUAL
+        sign = "+" if position.realized_pnl >= 0 else ""
+        dust = (f" (dust {position.dust.normalize():f} {position.base})"
+                if position.dust else "")
+        title = (f"Position closed by the exchange stop ({reason.value.replace('_', ' ')})"
+                 if self._closed_by_stop(position) else
+                 f"Position closed ({reason.value.replace('_', ' ')})")
+        self.emit(UserMessage(
+            title,
+            f"{position.symbol} {position.side.value} {position.amount} @ {price}: "
+            f"{sign}{_money(position.realized_pnl)} {position.quote}{dust}",
+            MessageLevel.WARNING if title.startswith("Position closed by the exchange") else
+            MessageLevel.INFO))
+
+    def _closed_by_stop(self, position: Position) -> bool:
+        order = self.ctx.orders.get(position.exit_order_id or "")
+        return order is not None and order.intent is OrderIntent.PROTECT
+
     # -- buffered events ------------------------------------------------------------------
     def emit(self, event: Event) -> None:
         self._events.append(event)
@@ -184,3 +240,7 @@ class PositionFills:
     def discard_events(self) -> None:
         """Drop buffered events of a change that was not saved."""
         self._events.clear()
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT)

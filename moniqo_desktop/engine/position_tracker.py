@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from ..domain import (
+    DomainError,
     ExitReason,
     Order,
     OrderIntent,
     OrderStatus,
     OrderType,
     Position,
+    PositionSide,
     PositionStatus,
 )
 from ..domain.exits import ExitDecision, apply_evaluation, evaluate_exit
-from ..domain.money import HUNDRED
+from ..domain.money import HUNDRED, ZERO
+from ..exchanges.errors import ExchangeError
 from ..store import PositionUpdate
 from .context import EngineContext
 from .events import (
@@ -69,6 +72,9 @@ class PositionTracker:
     def apply_prices(self, prices: dict[str, Decimal]) -> dict[str, Decimal]:
         """Take new prices from any source (poll or stream) and tell the UI."""
         self.ctx.prices.update(prices)
+        now = self.ctx.clock()
+        for symbol in prices:
+            self.ctx.price_times[symbol] = now
         if prices:
             self.ctx.bus.publish(PricesUpdated(prices))
         return prices
@@ -80,6 +86,7 @@ class PositionTracker:
         now = ctx.clock()
         changed: list[Position] = []
         decisions: list[tuple[Position, ExitDecision]] = []
+        followups: list[Position] = []
         for position in list(ctx.positions.values()):
             price = prices.get(position.symbol)
             if not position.is_open or price is None:
@@ -87,7 +94,11 @@ class PositionTracker:
             try:
                 position.update_price(price, now)
                 moved = False
-                if position.status in (PositionStatus.OPEN, PositionStatus.OPENING):
+                if position.status is PositionStatus.OPEN and position.pending_exit_reason:
+                    # An exit that left part of a short owed (a coin fee on the buy-back):
+                    # buy the rest now, for the same reason.
+                    followups.append(position)
+                elif position.status in (PositionStatus.OPEN, PositionStatus.OPENING):
                     evaluation = evaluate_exit(position, price, now)
                     moved = apply_evaluation(position, evaluation) or moved
                     if evaluation.decision is not None:
@@ -102,6 +113,12 @@ class PositionTracker:
             self.flush_updates()
             for position in changed:
                 ctx.bus.publish(PositionUpdated(position))
+        for position in followups:
+            try:
+                await self.exit(position, position.pending_exit_reason or ExitReason.MANUAL)
+            except Exception as exc:
+                log.exception("follow-up exit of %s failed", position.id)
+                ctx.bus.publish(EngineError(f"Could not exit {position.symbol}: {exc}"))
         for position, decision in decisions:
             try:
                 await self.exit(position, decision.reason, decision)
@@ -119,7 +136,7 @@ class PositionTracker:
         return [d for _, d in decisions]
 
     async def exit(self, position: Position, reason: ExitReason,
-                   decision: ExitDecision | None = None) -> Order | None:
+                   decision: ExitDecision | None = None, *, _depth: int = 0) -> Order | None:
         """Send the one exit order for `position` (market), unless one is already on its way."""
         ctx = self.ctx
         if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
@@ -132,8 +149,18 @@ class PositionTracker:
                 return None
         if not await self.protective.release(position):
             return None  # the exchange's stop filled (that was the exit) or may still be live
-        market = ctx.markets.get(position.symbol)
-        amount = market.round_amount(position.amount) if market else position.amount
+        amount = await self.exit_amount(position)
+        if amount <= 0:
+            # Nothing an order could trade is left: what remains is dust (or not in the
+            # account at all). Close it as such rather than send an order the venue refuses.
+            position.write_off(None, reason, ctx.clock())
+            ctx.store.save(position)
+            ctx.bus.publish(PositionClosed(position))
+            ctx.bus.publish(UserMessage(
+                f"Position closed ({reason.value.replace('_', ' ')})",
+                f"{position.symbol}: only dust was left ({position.dust.normalize():f} "
+                f"{position.base}), too little for an order"))
+            return None
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
                       amount=amount, intent=OrderIntent.EXIT, position_id=position.id,
                       created_at=ctx.clock())
@@ -148,6 +175,83 @@ class PositionTracker:
                 MessageLevel.WARNING if reason is not ExitReason.TAKE_PROFIT else MessageLevel.INFO))
         ctx.bus.publish(PositionUpdated(position))
         await self.monitor.send(order)
+        if _depth < 2 and order.status is OrderStatus.FILLED and \
+                position.status is PositionStatus.OPEN and position.pending_exit_reason:
+            await self.exit(position, position.pending_exit_reason, _depth=_depth + 1)
+        return order
+
+    async def exit_amount(self, position: Position) -> Decimal:
+        """What the exit order trades: a long sells what the account really holds of it (at
+        most the free coin, read from the venue now), a short buys back what it owes - grossed
+        up for a coin fee the venue took on an earlier buy-back - both on the market's step.
+        0 when that is below what an order may trade."""
+        ctx = self.ctx
+        market = ctx.markets.get(position.symbol)
+        amount = position.amount
+        if position.side is PositionSide.LONG:
+            free = await self._free(position.base)
+            if free is not None:
+                amount = min(amount, free)
+            amount = market.round_amount(amount) if market else amount
+        else:
+            rate = self._coin_fee_rate(position)
+            if rate:
+                amount = amount / (1 - rate)
+            if market is not None and market.amount_step:
+                step = market.amount_step
+                amount = ((amount / step).to_integral_value(rounding=ROUND_CEILING) * step
+                          ).normalize()
+        if market is not None:
+            price = ctx.prices.get(position.symbol)
+            try:
+                market.check_order(amount, price)
+            except Exception:  # below the minimum amount or value: dust
+                return ZERO
+        return amount
+
+    async def _free(self, currency: str) -> Decimal | None:
+        try:
+            balances = await self.ctx.exchange.fetch_balance()
+        except ExchangeError as exc:
+            log.info("balance read before an exit failed: %s", exc)
+            known = self.ctx.balances.get(currency)
+            return known[0] if known else None
+        self.ctx.balances = {c: (b.free, b.total) for c, b in balances.items()}
+        self.ctx.balances_at = self.ctx.clock()
+        self.ctx.balances_dirty = True  # publish at the end of the pass
+        held = balances.get(currency)
+        return held.free if held is not None else ZERO
+
+    def _coin_fee_rate(self, position: Position) -> Decimal:
+        """The share of a buy the venue kept as a fee in the coin, seen on this position's
+        buy-backs (0 when they paid in quote)."""
+        for order in sorted(self.ctx.orders.values(), key=lambda o: o.created_at, reverse=True):
+            if order.position_id == position.id and order.side is position.side.exit_side \
+                    and order.filled_amount > 0:
+                coin = order.fees.get(position.base, ZERO)
+                return coin / order.filled_amount
+        return ZERO
+
+    async def reduce(self, position: Position, amount: Decimal) -> Order | None:
+        """A partial close: a market order for `amount` of the position. The position stays
+        open (and protected); its fill books that part's realized P&L."""
+        ctx = self.ctx
+        market = ctx.markets.get(position.symbol)
+        part = market.round_amount(amount) if market else amount
+        if market is not None:
+            try:
+                market.check_order(part, ctx.prices.get(position.symbol))
+            except Exception as exc:
+                raise DomainError(str(exc)) from None
+        if not await self.protective.release(position):
+            return None
+        order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
+                      amount=part, intent=OrderIntent.EXIT, position_id=position.id,
+                      created_at=ctx.clock())
+        self.monitor.write(order)
+        await self.monitor.send(order)
+        if position.is_open:
+            await self.protective.sync(position, force=True)
         return order
 
     # -- position update log ---------------------------------------------------------------

@@ -27,8 +27,8 @@ Semantics, chosen to be simple, predictable and close to Binance spot:
   cannot be afforded raise `InsufficientFunds` and leave nothing behind. If a fill (a stop
   buy gapping up, a market remainder filling later) costs more than the account can pay, the
   rest of the order is EXPIRED with the reason, as a venue's matching engine would.
-- **Shorts** (`allow_short=True`, the default, because the app supports short positions):
-  a sell may exceed the base held. The uncovered part must be backed by free quote ≥ its
+- **Shorts** (`allow_short=True`; off by default, as on every spot venue - the app's "paper
+  margin practice" setting turns it on): a sell may exceed the base held. The uncovered part must be backed by free quote ≥ its
   notional at order time (held as collateral while the order rests); once filled, the base
   balance goes negative and the sale proceeds are credited. Collateral is not locked after
   the fill and there are no margin calls: liquidation is the domain's business, not the
@@ -101,7 +101,7 @@ class DemoExchange:
         slippage_percent: Number = ZERO,
         liquidity_per_tick: Liquidity = None,
         expire_after: timedelta | None = None,
-        allow_short: bool = True,
+        allow_short: bool = False,
         min_cost: Number = MIN_COST,
         clock: Callable[[], datetime] = utcnow,
         on_create: CreateHook | None = None,

@@ -44,7 +44,8 @@ def build_exchange(exchange_id: str, *, sandbox: bool = False,
 
         feed = build_feed(price_feed or settings.demo_price_feed)
         return DemoExchange(prices=feed.initial_prices(),
-                            fee_rate=Decimal(settings.demo_fee_rate), feed=feed)
+                            fee_rate=Decimal(settings.demo_fee_rate), feed=feed,
+                            allow_short=settings.demo_allow_short)
     from .ccxt_exchange import CcxtExchange
 
     return CcxtExchange.from_keyring(exchange_id, sandbox=sandbox)

@@ -25,7 +25,8 @@ async def test_limit_entry_partial_then_filled_opens_position(db_path, settings,
     exchange = replayed("binance", replay, SleepRecorder())
     engine = await Engine.open(db_path, exchange, settings=settings, clock=clock)
     try:
-        replay.add("order_limit_new", "account")
+        # The stop is checked against a fresh price: one ticker read first.
+        replay.add("ticker_btcusdt", "order_limit_new", "account")
         order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
                                          amount="0.01", price="55000", stop_loss="50000")
         sent = replay.last("POST", "/api/v3/order")

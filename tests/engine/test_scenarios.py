@@ -83,7 +83,18 @@ async def test_stop_loss_gap_exits_once_at_gap_price(engine, demo):
     assert len([o for o in engine.orders() if o.intent is OrderIntent.EXIT]) == 1
 
 
-async def test_short_take_profit(engine, demo):
+async def test_short_take_profit(db_path, settings, clock):
+    """Shorts on paper only with margin practice on (`allow_short=True`)."""
+    demo = DemoExchange(prices={"BTC/USDT": D("50000")}, fee_rate=D("0.001"),
+                        balances={"USDT": D("100000")}, allow_short=True)
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        await _short_take_profit(engine, demo)
+    finally:
+        await engine.close()
+
+
+async def _short_take_profit(engine, demo):
     order = await engine.place_order(symbol="BTC/USDT", side="sell", type="market",
                                      amount=D("0.1"), take_profit=D("48000"),
                                      stop_loss=D("51000"))

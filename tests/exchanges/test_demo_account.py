@@ -166,7 +166,7 @@ async def test_spot_only_sells_what_it_holds_when_shorts_are_off():
 
 
 async def test_short_sale_makes_the_base_negative_and_needs_quote_collateral():
-    ex = make()
+    ex = make(allow_short=True)
     placed = await ex.create_order(order("sell", amount="0.1"))
     assert placed.status is OrderStatus.FILLED
     bal = await ex.fetch_balance()
@@ -183,7 +183,7 @@ async def test_short_sale_makes_the_base_negative_and_needs_quote_collateral():
 
 
 async def test_resting_short_holds_collateral_until_cancelled():
-    ex = make(balances={"USDT": D("10000"), "BTC": D("0.02")})
+    ex = make(balances={"USDT": D("10000"), "BTC": D("0.02")}, allow_short=True)
     placed = await ex.create_order(order("sell", "limit", amount="0.1", price="55000"))
     bal = await ex.fetch_balance()
     assert bal["BTC"].used == D("0.02")  # what is held is sold first
