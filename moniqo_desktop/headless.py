@@ -76,6 +76,8 @@ async def open_demo_positions(engine: Engine) -> None:
         price = prices.get(symbol) or (await engine.ctx.exchange.fetch_ticker(symbol)).last
         market = engine.markets()[symbol]
         amount = market.round_amount(notional / price)
+        if side == "sell" and not engine.can_short(symbol):
+            side = "buy"  # a spot (or paper without margin practice) account cannot short
         d = 1 if side == "buy" else -1
         kwargs: dict[str, Decimal] = {}
         if "stop_loss_pct" in prot:

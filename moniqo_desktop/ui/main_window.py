@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QMainWindow,
+    QInputDialog,
     QMessageBox,
     QScrollArea,
     QSplitter,
@@ -29,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..config import Settings
-from ..domain import Order, OrderStatus, Position
+from ..domain import DomainError, Order, OrderStatus, Position
+from ..domain.money import parse_number
 from ..engine.events import (
     AccountUpdated,
     ConnectionChanged,
@@ -207,6 +209,7 @@ class MainWindow(QMainWindow):
         self.entry.submitted.connect(self.place_order)
         self.entry.symbol.currentTextChanged.connect(self._watch_symbol)
         self.positions.closeRequested.connect(self.request_close_position)
+        self.positions.partialCloseRequested.connect(self.request_partial_close)
         self.positions.editProtectionRequested.connect(self.edit_protection)
         self.positions.selected.connect(self._on_position_selected)
         self.orders.cancelRequested.connect(self.request_cancel_order)
@@ -283,6 +286,7 @@ class MainWindow(QMainWindow):
         self.orders.model.reset(orders)
         self._order_status = {o.id: o.status for o in orders}
         self.positions.model.reset(engine.positions())
+        self._held_changed()
         self._refresh_open_pnl()
         self.log_panel.add(f"Connected to {engine.exchange_name}: "
                            f"{len(orders)} orders, {len(self.positions.model.objects())} positions")
@@ -334,9 +338,13 @@ class MainWindow(QMainWindow):
     def _on_fill(self, event: FillReceived) -> None:
         self.orders.model.upsert(event.order)
 
+    def _held_changed(self) -> None:
+        self.entry.set_positions([p for p in self.positions.model.objects() if p.is_open])
+
     def _on_position_opened(self, event: PositionOpened) -> None:
         p = event.position
         self.positions.model.upsert(p)
+        self._held_changed()
         self._refresh_open_pnl()
         self.log_panel.add(f"Position opened: {p.side.value} {fmt_amount(p.amount)} {p.symbol} "
                            f"@ {fmt_price(p.entry_price, p.symbol)}", "success")
@@ -345,11 +353,15 @@ class MainWindow(QMainWindow):
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         self.positions.model.upsert(event.position)
+        if self.entry.holding() is not None or event.position.symbol == \
+                self.entry.symbol.currentText():
+            self._held_changed()
         self.chart.update_position(event.position)
         self._refresh_open_pnl()
 
     def _on_position_closed(self, event: PositionClosed) -> None:
         self.positions.model.upsert(event.position)
+        self._held_changed()
         self.chart.update_position(event.position)
         self._refresh_open_pnl()
 
@@ -362,7 +374,8 @@ class MainWindow(QMainWindow):
 
     def _on_account(self, event: AccountUpdated) -> None:
         self.entry.set_balances(event.balances)
-        self.account.set_balances(event.balances, event.at)
+        self.account.set_balances(event.balances, event.at,
+                                  stale_since=event.as_of if event.stale else None)
 
     def _on_connection(self, event: ConnectionChanged) -> None:
         self.account.set_connection(event.state, event.detail, event.last_answer)
@@ -469,6 +482,41 @@ class MainWindow(QMainWindow):
             return
         self.log_panel.add(f"Closing {position.symbol} {position.side.value} by hand…")
         spawn(self.engine.close_position(position_id),
+              on_error=lambda exc: self._action_failed("Close failed", exc))
+
+    def request_partial_close(self, position_id: str, fraction: Decimal | None) -> None:
+        """Close 25/50/75 % (confirmed) or an exact amount (typed) of a position."""
+        position: Position | None = self.positions.model.get(position_id)
+        if position is None or not position.is_open:
+            return
+        held = f"{fmt_amount(position.amount)} {position.base}"
+        if fraction is None:
+            text, ok = QInputDialog.getText(
+                self, "Close part of the position",
+                f"You hold {held} ({position.symbol} {position.side.value}).\n"
+                f"Amount of {position.base} to close at market:")
+            if not ok or not text.strip():
+                return
+            try:
+                amount = parse_number(text, "amount to close")
+            except DomainError as exc:
+                self._action_failed("Close failed", exc)
+                return
+        else:
+            market = self.engine.markets().get(position.symbol)
+            raw = position.amount * fraction
+            amount = market.round_amount(raw) if market is not None else raw
+            answer = QMessageBox.question(
+                self, "Close part of the position",
+                f"Close {int(fraction * 100)} % ({fmt_amount(amount)} of {held}) of "
+                f"{position.symbol} {position.side.value} at market?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.log_panel.add(f"Closing {fmt_amount(amount)} of {position.symbol} "
+                           f"{position.side.value} by hand…")
+        spawn(self.engine.close_position(position_id, amount=amount),
               on_error=lambda exc: self._action_failed("Close failed", exc))
 
     def request_cancel_order(self, order_id: str) -> None:

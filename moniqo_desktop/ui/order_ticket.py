@@ -1,9 +1,12 @@
 """Turn what the trader typed into an order request, or say exactly which field is wrong.
 
-Kept free of widgets so every rule is a plain function test: text is parsed with `Decimal(str)`
-through the domain's `parse_amount` (no NaN, no infinity, nothing negative or zero, no more
-decimals than the market allows), and protection levels are checked against the price the order
-will most likely fill at, with the same domain rule the engine applies later.
+Kept free of widgets so every rule is a plain function test: text is parsed by the domain's one
+strict parser for numbers people type (through `parse_amount`: ASCII digits, one point, the
+app's own thousands grouping such as a pasted "48,500.00"; no exponent, NaN, sign or other
+scripts' digits; no more decimals than the market allows), and protection levels are checked
+against the price the order will most likely fill at, with the same domain rule the engine
+applies later. A buy whose cost is above the free quote balance is stopped here with "not
+enough USDT: available …" (a plausibility cap; the venue still has the final word).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ..domain.money import parse_amount
 from ..domain.positions import check_protection
 from ..exchanges.base import MarketInfo
 from ..exchanges.errors import InvalidOrder
+from .formatting import fmt_decimal
 
 # field names (also the keys of `TicketErrors.fields`)
 AMOUNT, PRICE, STOP_PRICE = "amount", "price", "stop_price"
@@ -88,6 +92,8 @@ def build_ticket(
     texts: dict[str, str],
     market: MarketInfo | None,
     last_price: Decimal | None,
+    balances: dict[str, tuple[Decimal, Decimal]] | None = None,
+    fee_rate: Decimal = Decimal("0.001"),
 ) -> OrderTicket:
     """Validate `texts` (field name -> typed text); raise `TicketErrors` naming every bad field."""
     errors = TicketErrors()
@@ -131,6 +137,12 @@ def build_ticket(
             market.check_order(amount, ref)
         except InvalidOrder as exc:
             errors.add(AMOUNT, _capital(str(exc)))
+    if (market is not None and amount is not None and ref is not None and balances is not None
+            and side is OrderSide.BUY and AMOUNT not in errors.fields):
+        free = balances.get(market.quote, (Decimal(0), Decimal(0)))[0]
+        if amount * ref * (1 + fee_rate) > free:
+            errors.add(AMOUNT, f"not enough {market.quote}: available "
+                               f"{fmt_decimal(free, 2)} {market.quote}")
     if ref is not None:
         position_side = PositionSide.from_entry(side)
         # each level checked on its own, so each bad one is named on its own field

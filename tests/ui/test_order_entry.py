@@ -35,8 +35,11 @@ def submissions(entry: OrderEntry) -> list[OrderTicket]:
 
 @pytest.mark.parametrize("text, reason", [
     ("abc", "not a number"),
-    ("nan", "finite"),
-    ("inf", "finite"),
+    ("nan", "not a number"),
+    ("inf", "not a number"),
+    ("0_1", "not a number"),
+    ("1e309", "not a number"),
+    ("\uff11", "not a number"),
     ("-1", "negative"),
     ("0", "greater than zero"),
     ("0.123456", "more decimals"),

@@ -7,7 +7,6 @@ keyring through `exchanges.keys` and never into the settings object, the file or
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal, InvalidOperation
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...config import Settings
-from ...domain.money import parse_amount
+from ...domain import DomainError
+from ...domain.money import parse_amount, parse_number
 from ...exchanges import keys as keystore
 
 EXCHANGES = ("demo", "binance", "bybit", "okx", "kraken", "coinbase", "kucoin", "bitget")
@@ -36,11 +36,11 @@ def parse_thresholds(text: str, field: str) -> list[str]:
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if len(parts) != 3:
         raise ValueError(f"{field}: give three numbers (medium, high, critical)")
-    try:
-        values = [Decimal(p) for p in parts]
-    except InvalidOperation:
+    try:  # the one strict parser for numbers people type (no exponents, NaN, signs...)
+        values = [parse_number(p, field) for p in parts]
+    except DomainError:
         raise ValueError(f"{field}: {text!r} has something that is not a number") from None
-    if not all(v.is_finite() and v > 0 for v in values) or not values[0] < values[1] < values[2]:
+    if not all(v > 0 for v in values) or not values[0] < values[1] < values[2]:
         raise ValueError(f"{field}: the numbers must be positive and increasing")
     return parts
 
@@ -84,6 +84,13 @@ class SettingsDialog(QDialog):
         form.addRow(self.keys_status)  # the whole row: keyring messages can be long
         self.demo_fee = QLineEdit(settings.demo_fee_rate)
         form.addRow("Paper fee rate", self.demo_fee)
+        self.demo_allow_short = QCheckBox("Paper margin practice: allow short positions")
+        self.demo_allow_short.setObjectName("demoAllowShort")
+        self.demo_allow_short.setToolTip(
+            "A spot account cannot sell what it does not hold. Turn this on to practise "
+            "shorts on paper (takes effect after a restart).")
+        self.demo_allow_short.setChecked(settings.demo_allow_short)
+        form.addRow("", self.demo_allow_short)
         layout.addWidget(exchange_box)
 
         timing_box = QGroupBox("Polling and history")
@@ -152,6 +159,7 @@ class SettingsDialog(QDialog):
             edit.setEnabled(not paper)
         self.sandbox.setEnabled(not paper)
         self.demo_fee.setEnabled(paper)
+        self.demo_allow_short.setEnabled(paper)
         if paper:
             self.keys_status.setText("Paper trading needs no keys.")
             return
@@ -194,6 +202,7 @@ class SettingsDialog(QDialog):
             risk_stop_share=parse_thresholds(self.risk_stop.text(), "Stop distance used"),
             risk_loss_percent=parse_thresholds(self.risk_loss.text(), "Loss %"),
             demo_fee_rate=self.demo_fee.text().strip(),
+            demo_allow_short=self.demo_allow_short.isChecked(),
             theme=self.theme.currentText(),
         )
 

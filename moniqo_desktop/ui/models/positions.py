@@ -1,7 +1,8 @@
 """The positions monitor: only column declarations of the generic `MonitorModel`.
 
 Values that mean nothing for a row (unrealized P&L of a closed position, realized P&L of an
-open one) are blank rather than zero, so a zero always means "flat".
+open one nothing was taken off yet) are blank rather than zero, so a zero always means "flat".
+Positions are net per symbol, so an open one that was partly closed shows what that booked.
 """
 
 from __future__ import annotations
@@ -49,13 +50,16 @@ def _status_tip(p: Position) -> str:
             tip += f" ({fmt_enum(p.close_reason).lower()})"
         if p.exit_price is not None:
             tip += f" at {fmt_price(p.exit_price, p.symbol)}"
+        if p.dust:
+            tip += f"\nDust left in the account: {p.dust.normalize():f} {p.base}"
     return tip
 
 
 def _status(p: Position) -> str:
     """The status, with the close reason once closed: "Closed · manual"."""
     if p.close_reason is not None and not p.is_open:
-        return f"{fmt_enum(p.status)} · {p.close_reason.value.replace('_', ' ')}"
+        dust = " · dust" if p.dust else ""
+        return f"{fmt_enum(p.status)} · {p.close_reason.value.replace('_', ' ')}{dust}"
     return fmt_enum(p.status)
 
 
@@ -81,7 +85,8 @@ POSITION_COLUMNS: tuple[Column, ...] = (
            kind=CellKind.PNL, header_tip="Unrealized P&L after entry fees"),
     Column("unrealized_pnl_percent", "Open %",
            get=_if_open(lambda p: p.unrealized_pnl_percent), kind=CellKind.SIGNED_PERCENT),
-    Column("realized_pnl", "Realized", get=_if_closed(lambda p: p.realized_pnl),
+    Column("realized_pnl", "Realized",
+           get=lambda p: p.realized_pnl if not p.is_open or p.realized_pnl else None,
            kind=CellKind.PNL, header_tip="Realized P&L after entry and exit fees",
            visible=False, label="Realized P&L"),
     Column("high_water_mark", "HWM", kind=CellKind.PRICE, header_tip="Highest price since open",

@@ -128,6 +128,8 @@ class AccountStrip(QFrame):
         self._prices_at: datetime | None = None
         self.interval = 2.0
         self.stale = {"balances": False, "prices": False}
+        self.stale_since: datetime | None = None
+        """Set when the engine's last balance refresh failed: the time of the last good read."""
         self._ages = QTimer(self)  # the age in "last answer 12 s ago" keeps growing
         self._ages.timeout.connect(self.refresh_ages)
         self._ages.start(1000)
@@ -138,8 +140,11 @@ class AccountStrip(QFrame):
             self.badge.set_mode(mode)
 
     def set_balances(self, balances: dict[str, tuple[Decimal, Decimal]],
-                     at: datetime | None = None) -> None:
+                     at: datetime | None = None, stale_since: datetime | None = None) -> None:
+        """Show the venue's balances; `stale_since` (the last good read) when the latest
+        refresh failed, so old money is never shown as current."""
         self._balances = dict(balances)
+        self.stale_since = stale_since
         shown = []
         for currency in sorted(balances, key=lambda c: (c not in STABLE, c)):
             free, total = balances[currency]
@@ -199,10 +204,13 @@ class AccountStrip(QFrame):
         silent = state in (ConnectionState.DEGRADED, ConnectionState.DISCONNECTED)
         limit = self.interval * ALLOWANCE
         prices_old = self._prices_at is None or (now - self._prices_at).total_seconds() > limit
-        self.stale = {"balances": silent and bool(self._balances),
+        failed = self.stale_since is not None  # the engine's last balance read failed
+        self.stale = {"balances": (silent and bool(self._balances)) or failed,
                       "prices": silent and bool(self._prices) and prices_old}
         muted = theme.current().muted
-        self.balances.set(self._balances_text + (f"  {STALE}" if self.stale["balances"] else ""),
+        mark = (f"  {STALE} since {fmt_time(self.stale_since)}" if failed
+                else f"  {STALE}" if self.stale["balances"] else "")
+        self.balances.set(self._balances_text + mark,
                           muted if self.stale["balances"] else None)
         self.balances.value.setProperty("stale", self.stale["balances"])
         equity_stale = self.stale["prices"] or self.stale["balances"]

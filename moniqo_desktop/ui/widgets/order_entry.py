@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain import DomainError, OrderSide, OrderType
+from ...domain import DomainError, OrderSide, OrderType, Position
 from ...domain.money import parse_amount
 from ...exchanges.base import MarketInfo
 from ..formatting import fmt_amount, fmt_decimal, fmt_price
@@ -80,6 +80,7 @@ class OrderEntry(QFrame):
         self._markets: dict[str, MarketInfo] = {}
         self._prices: dict[str, Decimal] = {}
         self._balances: dict[str, tuple[Decimal, Decimal]] = {}
+        self._held: dict[str, Position] = {}  # symbol -> its one open (net) position
         self.fee_rate = Decimal("0.001")
         self._build()
         self._on_type_changed()
@@ -193,6 +194,12 @@ class OrderEntry(QFrame):
         protection.addRow("Trailing %", self.trailing)
         protection.addRow("Break-even %", self.break_even)
         outer.addLayout(protection)
+        self.protection_note = QLabel("")
+        self.protection_note.setObjectName("orderProtectionNote")
+        self.protection_note.setWordWrap(True)
+        self.protection_note.setProperty("muted", True)
+        self.protection_note.hide()
+        outer.addWidget(self.protection_note)
         self.stop_note = QLabel("")
         self.stop_note.setObjectName("orderStopNote")
         self.stop_note.setWordWrap(True)
@@ -263,6 +270,20 @@ class OrderEntry(QFrame):
         self._balances = dict(balances)
         self._refresh_info()
 
+    def set_positions(self, positions: list[Position]) -> None:
+        """The open positions (one per symbol): a Sell on a held long is a reduction, and
+        protection typed on an adding order replaces the position's."""
+        self._held = {p.symbol: p for p in positions if p.is_open}
+        self._on_side_changed()
+
+    def holding(self) -> Position | None:
+        return self._held.get(self.symbol.currentText())
+
+    def reduces(self) -> bool:
+        """Does the order as set up now take off the symbol's position?"""
+        held = self.holding()
+        return held is not None and self.side is held.side.exit_side
+
     # -- state ------------------------------------------------------------------------------
     @property
     def side(self) -> OrderSide:
@@ -299,7 +320,12 @@ class OrderEntry(QFrame):
         side = self.side
         market = self.market()
         verb = "Buy" if side is OrderSide.BUY else "Sell"
-        self.submit_button.setText(f"{verb} {market.base}" if market else verb)
+        held = self.holding()
+        if self.reduces():
+            assert held is not None
+            self.submit_button.setText(f"{verb} — reduces your {held.side.value}")
+        else:
+            self.submit_button.setText(f"{verb} {market.base}" if market else verb)
         self.submit_button.setProperty("side", side.value)
         self.submit_button.style().unpolish(self.submit_button)
         self.submit_button.style().polish(self.submit_button)
@@ -342,6 +368,7 @@ class OrderEntry(QFrame):
         free = self._balances.get(spend, (Decimal(0), Decimal(0)))[0]
         shown = fmt_decimal(free, 2) if spend == market.quote else fmt_amount(free)
         self.available.setText(f"Available  {shown} {spend}")
+        self._refresh_protection_note()
         amount = _quiet(self.amount.text())
         ref = self._reference()
         if amount is None or ref is None:
@@ -352,6 +379,24 @@ class OrderEntry(QFrame):
         self.estimate.setText(
             f"Cost ≈ {fmt_decimal(cost, 2)} {market.quote}   "
             f"Fee ≈ {fmt_decimal(fee, 2)} {market.quote}")
+
+    def _refresh_protection_note(self) -> None:
+        held = self.holding()
+        typed = any(e.text().strip() for e in (self.stop_loss, self.take_profit, self.trailing,
+                                               self.break_even))
+        if held is None:
+            text = ""
+        elif self.reduces():
+            text = (f"This order reduces your {held.side.value} of {fmt_amount(held.amount)} "
+                    f"{held.base}; protection stays with the position." if typed else "")
+        elif typed:
+            text = (f"Adds to your {held.side.value} of {fmt_amount(held.amount)} {held.base}: "
+                    "this protection replaces the position's.")
+        else:
+            text = (f"Adds to your {held.side.value} of {fmt_amount(held.amount)} {held.base}; "
+                    "its protection stays.")
+        self.protection_note.setText(text)
+        self.protection_note.setVisible(bool(text))
 
     def fill_fraction(self, fraction: Decimal) -> None:
         market = self.market()
@@ -371,7 +416,9 @@ class OrderEntry(QFrame):
         return build_ticket(symbol=self.symbol.currentText(), side=self.side,
                             order_type=self.order_type_value, texts=self.texts(),
                             market=self.market(),
-                            last_price=self._prices.get(self.symbol.currentText()))
+                            last_price=self._prices.get(self.symbol.currentText()),
+                            balances=self._balances if self._balances else None,
+                            fee_rate=self.fee_rate)
 
     def _clear_invalid(self, name: str) -> None:
         widget = self.fields.get(name) if hasattr(self, "fields") else None

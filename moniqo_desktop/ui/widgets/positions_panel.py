@@ -6,6 +6,8 @@ engine. That keeps the panel free of async code and easy to drive in tests.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLineEdit, QMenu, QWidget
@@ -14,10 +16,12 @@ from ..models.positions import make_positions_model
 from .monitor_panel import MonitorPanel
 
 FILTERS = ("Open", "Closed", "All")
+PARTS = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"))
 
 
 class PositionsPanel(MonitorPanel):
     closeRequested = Signal(str)
+    partialCloseRequested = Signal(str, object)  # position id, fraction (None: exact amount)
     editProtectionRequested = Signal(str)
     selected = Signal(object)  # position id or None
 
@@ -82,6 +86,20 @@ class PositionsPanel(MonitorPanel):
         close.triggered.connect(lambda: self.closeRequested.emit(position.id))
         menu.addAction(edit)
         menu.addAction(close)
+        menu.addSeparator()
+        for part in PARTS:
+            action = QAction(f"Close {int(part * 100)} %…", menu)
+            action.setObjectName(f"closePart{int(part * 100)}")
+            action.setEnabled(position.is_open)
+            action.triggered.connect(
+                lambda _c=False, f=part: self.partialCloseRequested.emit(position.id, f))
+            menu.addAction(action)
+        exact = QAction("Close an exact amount…", menu)
+        exact.setObjectName("closeExact")
+        exact.setEnabled(position.is_open)
+        exact.triggered.connect(lambda: self.partialCloseRequested.emit(position.id, None))
+        menu.addAction(exact)
+        self.last_menu = menu  # tests look at what was offered
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def save_state(self, settings: QSettings) -> None:
