@@ -179,3 +179,21 @@ def test_balance_strip_changes_within_one_cycle_of_an_automatic_exit(run, qtbot)
         assert window.entry.available.text().startswith("Available  " + f"{usdt:,.2f}")
 
     run(scenario)
+
+
+def test_a_failed_balance_refresh_shows_the_figures_as_stale_with_their_time(run, qtbot):
+    async def scenario(window, engine, exchange):
+        await order(qtbot, window, "buy", "0.1", stop_loss="49000")
+        await until(lambda: window.positions.model.rowCount() == 1)
+        exchange.set_price("BTC/USDT", D("48900"))
+        exchange.fail_next(2, only=["fetch_balance"])
+        await engine.run_cycle()  # the exit fills; the balance read after it fails
+        await until_idle()
+        assert window.account.stale["balances"]
+        assert "stale since" in window.account.balances.value.text()
+        await engine.run_cycle()  # the next pass reads them again
+        await until_idle()
+        assert "stale" not in window.account.balances.value.text()
+        assert "BTC" not in window.account.balances.value.text()
+
+    run(scenario)
