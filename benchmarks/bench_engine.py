@@ -24,24 +24,26 @@ D = Decimal
 
 async def main(n_positions: int, cycles: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        demo = DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")},
-                            balances={"USDT": D("100000000")})
+        # Positions are netted per symbol: n positions need n symbols (paper margin practice
+        # on, so a third of them can be shorts).
+        symbols = [f"C{i:04d}/USDT" for i in range(n_positions)]
+        demo = DemoExchange(prices={s: D("100") for s in symbols},
+                            balances={"USDT": D("100000000")}, allow_short=True)
         engine = await Engine.open(Path(tmp) / "bench.sqlite3", demo,
                                    settings=Settings(update_log_min_seconds=0))
         t0 = time.perf_counter()
-        for i in range(n_positions):
-            symbol = "BTC/USDT" if i % 2 else "ETH/USDT"
-            price = D("50000") if i % 2 else D("3000")
+        for i, symbol in enumerate(symbols):
+            price = D("100")
             await engine.place_order(symbol=symbol, side="buy" if i % 3 else "sell",
-                                     type="market", amount="0.01" if i % 2 else "0.1",
+                                     type="market", amount="1",
                                      stop_loss=str(price * D("0.5")) if i % 3 else str(price * 2),
                                      trailing_stop_percent="40")
         placed = time.perf_counter() - t0
         assert len(engine.positions(open_only=True)) == n_positions
         times = []
         for c in range(cycles):
-            demo.set_price("BTC/USDT", D(50000 + (c % 7) * 25))
-            demo.set_price("ETH/USDT", D(3000 + (c % 5) * 3))
+            for i, symbol in enumerate(symbols):
+                demo.set_price(symbol, D(100 + (c + i) % 7))
             t = time.perf_counter()
             await engine.run_cycle()
             times.append(time.perf_counter() - t)

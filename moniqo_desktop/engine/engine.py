@@ -412,13 +412,19 @@ class Engine:
         trailing_activation_percent: Number | None = None,
         break_even_percent: Number | None = None,
     ) -> Position:
-        """Replace the protection of an open position (None removes a level)."""
+        """Replace the protection of an open position (None removes a level), checked against
+        a price at most one poll interval old (one ticker read when the cached one is older;
+        the last known price if the venue cannot answer)."""
         position = self.position(position_id)
+        try:
+            reference: Decimal | None = await self.fresh_price(position.symbol)
+        except DomainError:
+            reference = None
         position.set_protection(
             stop_loss=stop_loss, take_profit=take_profit,
             trailing_stop_percent=trailing_stop_percent,
             trailing_activation_percent=trailing_activation_percent,
-            break_even_percent=break_even_percent,
+            break_even_percent=break_even_percent, reference_price=reference,
         )
         self.tracker.record(position)
         self.ctx.store.save(position)

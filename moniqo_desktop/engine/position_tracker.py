@@ -141,10 +141,10 @@ class PositionTracker:
         ctx = self.ctx
         if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
             return None
-        entry = ctx.orders.get(position.entry_order_id or "")
-        if entry is not None and entry.is_open() and entry.status is not OrderStatus.CANCELLING:
-            # Stop the entry growing the position while we sell what it holds.
-            await self.monitor.cancel(entry)
+        for other in self._working_orders(position):
+            # Stop an entry growing the position while we sell what it holds, and free the
+            # coin a resting sell of ours holds: the exit sells all of it.
+            await self.monitor.cancel(other)
             if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
                 return None
         if not await self.protective.release(position):
@@ -179,6 +179,14 @@ class PositionTracker:
                 position.status is PositionStatus.OPEN and position.pending_exit_reason:
             await self.exit(position, position.pending_exit_reason, _depth=_depth + 1)
         return order
+
+    def _working_orders(self, position: Position) -> list[Order]:
+        """Our open orders on the position's symbol that would change it while it exits
+        (entries and sells placed by hand; not the resting stop, which `release` handles)."""
+        return [o for o in self.ctx.orders.values()
+                if o.symbol == position.symbol and o.is_open()
+                and o.status is not OrderStatus.CANCELLING
+                and o.intent is not OrderIntent.PROTECT and o.id != position.exit_order_id]
 
     async def exit_amount(self, position: Position) -> Decimal:
         """What the exit order trades: a long sells what the account really holds of it (at

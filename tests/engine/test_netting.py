@@ -232,3 +232,30 @@ async def test_a_reducing_order_cannot_carry_protection(engine, demo):
     with pytest.raises(DomainError, match="reduces your long"):
         await engine.place_order(symbol="BTC/USDT", side="sell", type="market", amount="0.05",
                                  stop_loss="60000")
+
+
+async def test_an_exit_takes_back_a_resting_sell_and_sells_everything(engine, demo):
+    """A limit sell of ours holds half the coin; the stop fires: the exit cancels that sell
+    (its coin is the position's too) and sells all of it, leaving nothing untracked."""
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
+                             stop_loss="49000")
+    limit = await engine.place_order(symbol="BTC/USDT", side="sell", type="limit",
+                                     amount="0.05", price="60000")
+    demo.set_price("BTC/USDT", D("48900"))
+    await engine.run_cycle()
+    [position] = engine.positions()
+    assert limit.status.value == "cancelled"
+    [exit_order] = [o for o in engine.orders() if o.intent is OrderIntent.EXIT]
+    assert exit_order.amount == D("0.1")
+    assert position.status is PositionStatus.CLOSED and position.dust == 0
+    assert await coin(demo) == 0
+
+
+async def test_protection_edit_is_checked_against_a_fresh_price(engine, demo, clock):
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    [position] = engine.positions(open_only=True)
+    clock.advance(seconds=engine.ctx.settings.position_poll_seconds + 1)
+    demo.set_price("BTC/USDT", D("47000"))  # the cached 50 000 is stale
+    with pytest.raises(DomainError, match="stop loss 48000 must be below the price 47000"):
+        await engine.update_protection(position.id, stop_loss="48000")
+    assert position.stop_loss is None
