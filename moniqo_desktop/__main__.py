@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["keys"]:  # `moniqo-desktop keys set|show|delete EXCHANGE [--sandbox]`
+        from .exchanges.keys import main as keys_main
+
+        return keys_main(argv[1:])
     args = build_parser().parse_args(argv)
     from .app import run
 

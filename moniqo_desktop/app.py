@@ -67,6 +67,14 @@ def run(args: argparse.Namespace) -> int:
     db_path = data_dir / DB_FILENAME
     if args.price_feed:
         settings.demo_price_feed = args.price_feed
+    from .exchanges.factory import VenueRefused, check_venue
+
+    try:  # missing keys for this mode or a venue lacking essentials: one clear line, exit 2
+        for notice in check_venue(exchange_id, sandbox):
+            log.warning("%s", notice)
+    except VenueRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.headless:
         from .headless import run_headless
 

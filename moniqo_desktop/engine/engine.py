@@ -28,7 +28,7 @@ from ..domain import (
 from ..domain.money import ZERO, Number, parse_amount, significant_decimals
 from ..domain.orders import OrderIntent, parse_side
 from ..domain.positions import check_netting, hold_text
-from ..exchanges.base import Exchange, MarketInfo
+from ..exchanges.base import WATCH_ORDERS, WATCH_TICKERS, Exchange, MarketInfo, features
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
 from ..store import PositionUpdate, Store, StoreError
 from .context import Clock, EngineContext
@@ -143,11 +143,12 @@ class Engine:
             self.scheduler.add(PeriodicJob("prune", self._prune, 3600, on_error=on_error))
             self.scheduler.add(PeriodicJob("heartbeat", self.heartbeat, self.poll_interval,
                                            retries=0))
-            if hasattr(self.ctx.exchange, "watch_tickers"):
+            venue_features = features(self.ctx.exchange)
+            if WATCH_TICKERS in venue_features:
                 stream = PriceStream(self.ctx, self.tracker, self._cycle_lock,
                                      self._report_unavailable)
                 self.scheduler.add_service("price-stream", stream.run)
-            if hasattr(self.ctx.exchange, "watch_orders"):
+            if WATCH_ORDERS in venue_features:
                 orders = OrderStream(self.ctx, self.monitor, self._cycle_lock)
                 self.scheduler.add_service("order-stream", orders.run)
         self.scheduler.start()

@@ -138,6 +138,16 @@ class ExchangeOrder:
         return self.amount - self.filled
 
 
+WATCH_TICKERS = "watch_tickers"  # pushes prices (a `watch_tickers` stream)
+WATCH_ORDERS = "watch_orders"  # pushes our order updates (a `watch_orders` stream)
+
+
+def features(exchange: object) -> frozenset[str]:
+    """The optional things a venue does, as its adapter declares them (`features`); the
+    engine starts a stream only for what is declared, instead of probing for methods."""
+    return frozenset(getattr(exchange, "features", ()) or ())
+
+
 @runtime_checkable
 class Exchange(Protocol):
     """An async trading venue. Every method may raise an `exchanges.errors.ExchangeError`."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
@@ -22,39 +23,23 @@ from typing import Any
 
 import ccxt.async_support as ccxt
 
-from ..domain import Order, OrderType
+from ..domain import Order, OrderSide, OrderType
 from . import ccxt_mapping as mapping
 from .base import Balance, ExchangeOrder, MarketInfo, Ticker, Trade
 from .ccxt_errors import is_ccxt_error, map_error
 from .ccxt_retry import RetryPolicy, Sleep, with_retries
 from .errors import ExchangeError, ExchangeUnavailable, InvalidOrder, OrderNotFound, RateLimited
+from .venues import ClientIdLookup, Lookup, StopStyle, VenueProfile, check_capabilities, profile_for
 
 log = logging.getLogger(__name__)
 
-# Per-exchange ccxt options so load_markets asks only for what a spot monitor needs: Binance
-# otherwise also loads futures (fapi/dapi), margin pairs and (with keys) a private currencies
-# endpoint; and it refuses fetchOpenOrders without a symbol unless told we accept the cost.
-DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
-    "binance": {
-        "defaultType": "spot",
-        "fetchMarkets": {"types": ["spot"]},
-        "fetchCurrencies": False,
-        "fetchMargins": False,
-        "fetchOpenOrders": {"warnWithoutSymbol": False},
-        "warnOnFetchOpenOrdersWithoutSymbol": False,
-    },
-    "okx": {
-        "defaultType": "spot",
-        "fetchMarkets": {"types": ["spot"]},
-    },
-    "bybit": {
-        "defaultType": "spot",
-        "fetchMarkets": {"types": ["spot"]},
-    },
+# ccxt method -> its `has` feature
+_FEATURES = {
+    "fetch_open_orders": "fetchOpenOrders",
+    "fetch_closed_orders": "fetchClosedOrders",
+    "fetch_canceled_and_closed_orders": "fetchCanceledAndClosedOrders",
+    "fetch_orders": "fetchOrders",
 }
-# Exchanges whose currencies endpoint is private or heavy and adds nothing to a spot monitor.
-SKIP_CURRENCIES = frozenset({"binance", "okx", "bybit"})
-
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
@@ -75,21 +60,24 @@ def build_client(
     sandbox: bool = False,
     ccxt_options: Mapping[str, Any] | None = None,
     module: Any = ccxt,
+    credentials: Mapping[str, str | None] | None = None,
 ) -> Any:
     """A configured ccxt client (`module` may be `ccxt.pro` for streaming)."""
     cls = getattr(module, exchange_id, None)
     if cls is None or exchange_id not in getattr(module, "exchanges", [exchange_id]):
         raise ExchangeError(f"{exchange_id!r} is not an exchange ccxt knows")
+    profile = profile_for(exchange_id)
     config: dict[str, Any] = {
         "enableRateLimit": True,
-        "options": DEFAULT_OPTIONS.get(exchange_id, {}),
+        "options": dict(profile.ccxt_options),
     }
-    for key, value in (("apiKey", api_key), ("secret", secret), ("password", password)):
+    for key, value in (("apiKey", api_key), ("secret", secret), ("password", password),
+                       *(credentials or {}).items()):
         if value:
             config[key] = value
     config = _merge(config, ccxt_options or {})
     client = cls(config)
-    if exchange_id in SKIP_CURRENCIES:
+    if profile.skip_currencies:
         client.has = {**client.has, "fetchCurrencies": False}
     if sandbox:
         try:
@@ -100,7 +88,8 @@ def build_client(
 
 
 class CcxtExchange:
-    """The `Exchange` protocol on any ccxt exchange (Binance spot is the first-class one)."""
+    """The `Exchange` protocol on a ccxt exchange. The eight venues of `venues.PROFILES` are
+    verified on recorded responses; any other id runs on a profile derived from ccxt."""
 
     always_on = True  # a real venue: stops resting there work while the app is closed
 
@@ -116,9 +105,11 @@ class CcxtExchange:
         client: Any = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        credentials: Mapping[str, str | None] | None = None,
     ) -> None:
         self.id = exchange_id
         self.sandbox = sandbox
+        extra = {k: v for k, v in (credentials or {}).items() if v}
         self.client = client or build_client(
             exchange_id,
             api_key=api_key,
@@ -126,11 +117,24 @@ class CcxtExchange:
             password=password,
             sandbox=sandbox,
             ccxt_options=ccxt_options,
+            credentials=extra,
         )
+        self.profile: VenueProfile = profile_for(exchange_id, self.client)
+        # what this venue lacks of what the engine needs: the app refuses on `missing`
+        self.capabilities = check_capabilities(self.profile, self.client)
         self.name = getattr(self.client, "name", None) or exchange_id
-        self._secrets = tuple(s for s in (api_key, secret, password) if s)
+        self._secrets = tuple(s for s in (api_key, secret, password, *extra.values()) if s)
         # kept only to build the ccxt.pro client for private streams (watch_orders)
         self._credentials = {"api_key": api_key, "secret": secret, "password": password}
+        self._extra_credentials = extra
+        # symbols we placed or looked up orders on: where per-symbol open-order reads go
+        self._order_symbols: set[str] = set()
+        self._open_orders_need_symbol = self.profile.open_orders_need_symbol
+        # declared to the engine (exchanges.base.features): prices always come as a stream
+        # (ccxt.pro where the venue has it, else polled inside the stream); orders only where
+        # ccxt.pro can push them
+        self.features = frozenset(
+            {"watch_tickers"} | ({"watch_orders"} if self.capabilities.streams_orders else set()))
         self._ccxt_options = dict(ccxt_options or {})
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -153,6 +157,7 @@ class CcxtExchange:
             secret=keys.secret,
             password=keys.password,
             sandbox=sandbox,
+            credentials=keys.extra_credentials(),
             **kwargs,
         )
 
@@ -166,8 +171,28 @@ class CcxtExchange:
             return await getattr(self.client, method)(*args, **kwargs)
         except Exception as exc:
             if is_ccxt_error(exc):
-                raise map_error(exc, self._secrets) from exc
+                raise self._venue_error(exc) from exc
             raise
+
+    def _venue_error(self, exc: BaseException) -> ExchangeError:
+        """Our error for a ccxt one, corrected where the profile knows ccxt's class is wrong
+        for this venue (an unknown order that ccxt calls InvalidOrder or a bare error)."""
+        mapped = map_error(exc, self._secrets)
+        if type(mapped) not in (ExchangeError, InvalidOrder):
+            return mapped
+        last = getattr(self.client, "last_http_response", None)
+        text = str(exc) + " " + (last if isinstance(last, str) else "")
+        better: type[ExchangeError] | None = None
+        if any(marker in text for marker in self.profile.not_found_errors):
+            better = OrderNotFound
+        elif type(mapped) is ExchangeError and any(
+                marker in text for marker in self.profile.invalid_order_errors):
+            better = InvalidOrder
+        if better is None:
+            return mapped
+        corrected = better(str(mapped))
+        corrected.ccxt_error = mapped.ccxt_error  # type: ignore[attr-defined]
+        return corrected
 
     async def _read(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """A read: safe to repeat, so retried on `ExchangeUnavailable` with backoff."""
@@ -186,11 +211,11 @@ class CcxtExchange:
         async with self._markets_lock:
             if self._markets and not reload:
                 return dict(self._markets)
-            raw = await self._read("load_markets", reload)
+            raw = await self._read("load_markets", reload, dict(self.profile.load_markets_params))
             mode = getattr(self.client, "precisionMode", mapping.TICK_SIZE)
             has = getattr(self.client, "has", {})
             self._markets = {
-                symbol: mapping.market_info(self.id, market, has, mode)
+                symbol: mapping.market_info(self.id, market, has, mode, self.profile)
                 for symbol, market in raw.items()
             }
             return dict(self._markets)
@@ -236,34 +261,65 @@ class CcxtExchange:
         """Check and round `order` against its market; return ccxt's (type, amount, price, params).
 
         Amount and prices are rounded as Decimals first; the float handed to ccxt is only the
-        carrier of an already-exact value (ccxt formats it back to the same digits).
+        carrier of an already-exact value (ccxt formats it back to the same digits). What
+        differs per venue comes from the profile: the client-id param and its form, the stop
+        param, and whether a market buy is sized in quote money (ccxt then needs a price).
         """
         info = self.market(order.symbol)
         reference = order.price or order.stop_price or self._last_prices.get(order.symbol)
         amount = info.check_order(order.amount, reference)
         price = info.round_price(order.price) if order.price is not None else None
         stop = info.round_price(order.stop_price) if order.stop_price is not None else None
-        params: dict[str, Any] = {"clientOrderId": order.client_order_id}
+        try:
+            venue_cid = self.profile.client_id.to_venue(order.client_order_id)
+        except ValueError as exc:
+            raise InvalidOrder(f"{self.name}: {exc}") from None
+        params: dict[str, Any] = {self.profile.client_id.param: venue_cid}
         sent = mapping.SentOrder.of(order, amount, price, stop)
         if order.type is OrderType.MARKET:
+            if order.side is OrderSide.BUY and self.profile.market_buy_by_cost:
+                if reference is None:
+                    raise InvalidOrder(
+                        f"{self.name} sizes a market buy in {info.quote}: no price of "
+                        f"{order.symbol} is known yet to turn {amount} {info.base} into a cost"
+                    )
+                # ccxt turns amount x price into the quote cost the venue wants
+                return "market", float(amount), float(reference), params, sent
             return "market", float(amount), None, params, sent
         if order.type is OrderType.LIMIT:
             return "limit", float(amount), float(price), params, sent  # type: ignore[arg-type]
-        if order.type is OrderType.STOP and not info.native_stop_orders:
+        # A stop must never leave as a plain market/limit order: only the profile's own
+        # stop param makes ccxt build a stop on this venue; without one it is refused here.
+        if not info.native_stop_orders or self.profile.stop_style is StopStyle.NONE:
             raise InvalidOrder(
-                f"{order.symbol} cannot hold a stop-market order on {self.name}"
+                f"{order.symbol} cannot hold a "
+                f"{'stop-market' if order.type is OrderType.STOP else 'stop-limit'} order on {self.name}"
                 + (f" ({info.note})" if info.note else "")
             )
-        params["triggerPrice"] = float(stop)  # type: ignore[arg-type]
+        params[self.profile.stop_style.value] = float(stop)  # type: ignore[arg-type]
         if order.type is OrderType.STOP:
             return "market", float(amount), None, params, sent
         return "limit", float(amount), float(price), params, sent  # type: ignore[arg-type]
+
+    def _order(self, raw: Mapping, fallback: mapping.SentOrder | None = None) -> ExchangeOrder:
+        """A ccxt order as ours, its client id written back in our form."""
+        result = mapping.exchange_order(self.id, raw, fallback=fallback)
+        ours = self.profile.client_id.from_venue(raw.get("clientOrderId"))
+        if ours is None and fallback is not None:
+            ours = fallback.client_order_id
+        self._order_symbols.add(result.symbol)
+        if ours != result.client_order_id:
+            result = dataclasses.replace(result, client_order_id=ours)
+        return result
 
     async def create_order(self, order: Order) -> ExchangeOrder:
         """Send `order` once. A create that may have reached the exchange (timeout, 5xx) is not
         re-sent: it is looked up by client order id and returned if it exists; otherwise
         `ExchangeUnavailable` tells the engine to reconcile later."""
         await self._ensure_markets()
+        if (order.type is OrderType.MARKET and order.side is OrderSide.BUY
+                and self.profile.market_buy_by_cost and order.symbol not in self._last_prices):
+            await self.fetch_ticker(order.symbol)  # the venue wants quote money: price it first
         ccxt_type, amount, price, params, sent = self._order_request(order)
         try:
             raw = await self._once(
@@ -273,7 +329,7 @@ class CcxtExchange:
             raise  # refused before reaching the matching engine: nothing to look up
         except ExchangeUnavailable as exc:
             return await self._recover_create(order, exc)
-        return mapping.exchange_order(self.id, raw, fallback=sent)
+        return self._order(raw, fallback=sent)
 
     async def _recover_create(self, order: Order, cause: ExchangeUnavailable) -> ExchangeOrder:
         log.warning(
@@ -300,7 +356,7 @@ class CcxtExchange:
         if not isinstance(raw, Mapping) or raw.get("status") is None or not raw.get("side"):
             # some exchanges acknowledge a cancel without the order: ask for the truth
             return await self.fetch_order(symbol, exchange_order_id=exchange_order_id)
-        return mapping.exchange_order(self.id, raw)
+        return self._order(raw)
 
     async def fetch_order(
         self,
@@ -310,34 +366,68 @@ class CcxtExchange:
     ) -> ExchangeOrder:
         await self._ensure_markets()
         if exchange_order_id:
-            raw = await self._read("fetch_order", exchange_order_id, symbol)
+            raw = await self._fetch_by_id(symbol, exchange_order_id)
         elif client_order_id:
             raw = await self._fetch_by_client_id(symbol, client_order_id)
         else:
             raise ValueError("fetch_order needs an exchange order id or a client order id")
-        return mapping.exchange_order(self.id, raw)
+        return self._order(raw)
+
+    async def _open_then_finished(self, symbol: str, params: dict[str, Any],
+                                  match: Any, what: str) -> Mapping:
+        """The open orders, then the finished ones, each filtered by `params`, first `match`.
+
+        Used where fetchOrder is unusable (Bybit) or cannot look up by client id (Kraken,
+        Coinbase); never sends an id it does not have (no "orderId=None")."""
+        for method in ("fetch_open_orders", self.profile.finished_orders_method):
+            if not self._has(_FEATURES.get(method, "")):
+                continue
+            for raw in await self._read(method, symbol, None, None, dict(params)):
+                if match(raw):
+                    return raw
+        raise OrderNotFound(f"no order {what} on {self.name}")
+
+    async def _fetch_by_id(self, symbol: str, exchange_order_id: str) -> Mapping:
+        if self.profile.lookup is Lookup.OPEN_THEN_CLOSED:
+            return await self._open_then_finished(
+                symbol, {self.profile.order_id_param: exchange_order_id},
+                lambda raw: str(raw.get("id")) == exchange_order_id,
+                f"with id {exchange_order_id}")
+        return await self._read("fetch_order", exchange_order_id, symbol)
 
     async def _fetch_by_client_id(self, symbol: str, client_order_id: str) -> Mapping:
-        """ccxt's unified `clientOrderId` param (Binance origClientOrderId, OKX clOrdId, ...);
-        where fetchOrder is missing, search the open then the closed orders."""
-        if self._has("fetchOrder"):
-            return await self._read("fetch_order", None, symbol, {"clientOrderId": client_order_id})
-        for method, feature in (
-            ("fetch_open_orders", "fetchOpenOrders"),
-            ("fetch_closed_orders", "fetchClosedOrders"),
-        ):
-            if not self._has(feature):
-                continue
-            for raw in await self._read(method, symbol):
-                if raw.get("clientOrderId") == client_order_id:
-                    return raw
-        raise OrderNotFound(f"no order with client id {client_order_id} on {self.name}")
+        """Find our order by client id, the way this venue allows (see the profile)."""
+        rule = self.profile.client_id
+        venue_cid = rule.to_venue(client_order_id)
+        how = self.profile.client_id_lookup
+        if not self._has("fetchOrder") and how is ClientIdLookup.FETCH_ORDER_PARAM:
+            how = ClientIdLookup.SCAN_OPEN_AND_CLOSED
+        if how is ClientIdLookup.FETCH_ORDER_PARAM:
+            return await self._read("fetch_order", None, symbol, {rule.lookup_param: venue_cid})
+        params = {rule.lookup_param: venue_cid} if how is ClientIdLookup.OPEN_THEN_CLOSED_PARAM else {}
+        return await self._open_then_finished(
+            symbol, params, lambda raw: rule.from_venue(raw.get("clientOrderId")) == client_order_id,
+            f"with client id {client_order_id}")
 
     async def fetch_open_orders(self, symbol: str | None = None) -> list[ExchangeOrder]:
-        """One request (for all symbols when `symbol` is None)."""
+        """One request (for all symbols when `symbol` is None), or, where the venue needs a
+        symbol, one per symbol we have placed or looked up orders on."""
         await self._ensure_markets()
-        raw = await self._read("fetch_open_orders", symbol)
-        return [mapping.exchange_order(self.id, o) for o in raw]
+        if symbol is None and not self._open_orders_need_symbol:
+            try:
+                raw = await self._read("fetch_open_orders", None)
+            except ExchangeError as exc:
+                if getattr(exc, "ccxt_error", "") != "ArgumentsRequired":
+                    raise
+                log.info("%s needs a symbol to list open orders; reading them per symbol", self.id)
+                self._open_orders_need_symbol = True
+            else:
+                return [self._order(o) for o in raw]
+        symbols = [symbol] if symbol is not None else sorted(self._order_symbols)
+        out: list[ExchangeOrder] = []
+        for s in symbols:
+            out.extend(self._order(o) for o in await self._read("fetch_open_orders", s))
+        return out
 
     async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Trade]:
         await self._ensure_markets()
@@ -367,7 +457,7 @@ class CcxtExchange:
         import ccxt.pro as pro
 
         return build_client(self.id, sandbox=self.sandbox, ccxt_options=self._ccxt_options,
-                            module=pro, **self._credentials)
+                            module=pro, credentials=self._extra_credentials, **self._credentials)
 
     def watch_orders(self, symbol: str | None = None) -> AsyncIterator[ExchangeOrder]:
         """Our orders as the exchange pushes them (ccxt.pro), one `ExchangeOrder` per update.

@@ -37,6 +37,11 @@ RAW_ORDER_FIELDS: dict[str, dict[str, str]] = {
         "stop_price": "stopPrice",
     },
 }
+# Gate: `amount` of a market buy is the quote money asked for; filled_total is what it spent.
+RAW_ORDER_FIELDS["gate"] = RAW_ORDER_FIELDS["gateio"] = {
+    "filled": "filled_amount",
+    "cost": "filled_total",
+}
 RAW_TRADE_FIELDS: dict[str, dict[str, str]] = {
     "binance": {
         "amount": "qty",
@@ -128,23 +133,16 @@ def step_from_precision(value: Any, mode: int) -> Decimal | None:
     return None  # SIGNIFICANT_DIGITS cannot be expressed as one step size
 
 
-STOP_HAS_KEYS = ("createStopOrder", "createStopLossOrder", "createStopMarketOrder", "createTriggerOrder")
+def stop_support(exchange_id: str, market: Mapping, profile: Any) -> tuple[bool, str]:
+    """Can this market hold a stop order on the venue itself? And if not, why not.
 
-
-# Exchanges whose ccxt stop orders live in a separate "trigger/algo" book: created there, but
-# fetch_order/cancel_order/fetch_open_orders by id only see them with a `trigger` param. Until the
-# adapter follows that book, a stop placed there would look "not found" right after placing it,
-# so stops on these venues are watched by Moniqo instead (and the market info says so).
-SEPARATE_TRIGGER_BOOK = frozenset({"okx", "bybit", "kucoin", "gate", "htx"})
-
-
-def stop_support(exchange_id: str, market: Mapping, has: Mapping) -> tuple[bool, str]:
-    """Can this market hold a stop-market order on the exchange itself? And if not, why not."""
-    if exchange_id in SEPARATE_TRIGGER_BOOK:
-        return False, (
-            f"{exchange_id} keeps stop orders in a separate trigger book Moniqo does not follow "
-            "yet; stops are watched by Moniqo (only while it runs) and sent as market orders"
-        )
+    The venue profile says whether the venue's stops are native at all; Binance also lists
+    per symbol which order types it takes (`orderTypes`)."""
+    if profile is None or not profile.native_stops:
+        note = getattr(profile, "stop_note", "") or (
+            f"{exchange_id} is not verified for resting stops; stops are watched by Moniqo "
+            "and sent as market orders")
+        return False, note
     info = market.get("info") if isinstance(market.get("info"), Mapping) else {}
     order_types = info.get("orderTypes") if exchange_id.startswith("binance") else None
     if isinstance(order_types, list):
@@ -159,20 +157,16 @@ def stop_support(exchange_id: str, market: Mapping, has: Mapping) -> tuple[bool,
             f"{market.get('symbol')} has no stop orders on {exchange_id}; "
             "stops are watched by Moniqo and sent as market orders"
         )
-    if any(has.get(key) is True for key in STOP_HAS_KEYS):
-        return True, ""
-    return False, (
-        f"{exchange_id} offers no stop orders through ccxt; "
-        "stops are watched by Moniqo and sent as market orders"
-    )
+    return True, ""
 
 
-def market_info(exchange_id: str, market: Mapping, has: Mapping, precision_mode: int) -> MarketInfo:
+def market_info(exchange_id: str, market: Mapping, has: Mapping, precision_mode: int,
+                profile: Any = None) -> MarketInfo:
     precision = market.get("precision") or {}
     limits = market.get("limits") or {}
     amount_limits = limits.get("amount") or {}
     cost_limits = limits.get("cost") or {}
-    native, note = stop_support(exchange_id, market, has)
+    native, note = stop_support(exchange_id, market, profile)
     amount_step = step_from_precision(precision.get("amount"), precision_mode)
     price_step = step_from_precision(precision.get("price"), precision_mode)
     if precision_mode == SIGNIFICANT_DIGITS:
@@ -327,15 +321,21 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None =
         raise ExchangeError(f"the exchange sent order {data['id']} without an amount")
     filled = dec(raw("filled")) if raw("filled") is not None else dec(data.get("filled"))
     filled = filled or ZERO
-    cost = dec(raw("cost")) if raw("cost") is not None else dec(data.get("cost"))
-    if filled > 0 and cost:
-        average: Decimal | None = cost / filled
-    else:
+    # The average is the venue's: its exact executed quote (Binance's cummulativeQuoteQty), or
+    # the average it reports (Bybit avgPrice, Gate avg_deal_price), else the fills'. ccxt's
+    # `cost` can be the quote amount *requested* for a market buy sized by cost (Gate), so
+    # cost / filled is only the last resort.
+    raw_cost = dec(raw("cost"))
+    average: Decimal | None = None
+    if filled > 0 and raw_cost:
+        average = raw_cost / filled
+    elif filled > 0:
         average = positive(data.get("average"))
     trigger = (
         positive(raw("stop_price"))
         or positive(data.get("triggerPrice"))
         or positive(data.get("stopPrice"))
+        or positive(data.get("stopLossPrice"))  # Kraken's stop-loss orders
         or (fallback.stop_price if fallback else None)
     )
     quote = symbol.split("/")[1].split(":")[0] if "/" in symbol else ""
@@ -350,6 +350,9 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None =
     if average is None and fills:
         total = sum((f.amount for f in fills), ZERO)
         average = sum((f.cost for f in fills), ZERO) / total
+    cost = dec(data.get("cost"))
+    if average is None and filled > 0 and cost:
+        average = cost / filled
     return ExchangeOrder(
         exchange_order_id=str(data["id"]),
         client_order_id=data.get("clientOrderId") or (fallback.client_order_id if fallback else None),

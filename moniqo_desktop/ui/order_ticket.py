@@ -18,8 +18,7 @@ from typing import Any
 from ..domain import DomainError, OrderSide, OrderType, PositionSide
 from ..domain.money import parse_amount
 from ..domain.positions import check_protection
-from ..exchanges.base import MarketInfo
-from ..exchanges.errors import InvalidOrder
+from ..engine import InvalidOrder, MarketInfo
 from .formatting import fmt_decimal
 
 # field names (also the keys of `TicketErrors.fields`)

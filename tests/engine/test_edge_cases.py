@@ -262,6 +262,8 @@ async def test_review_price_stream_survives_an_unexpected_error(tmp_path):
     from moniqo_desktop.exchanges.base import Ticker
 
     class FlakyStream(DemoExchange):
+        features = frozenset({"watch_tickers"})
+
         def __init__(self, *a, **kw):
             super().__init__(*a, **kw)
             self.pushes: asyncio.Queue = asyncio.Queue()

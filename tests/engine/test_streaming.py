@@ -17,6 +17,8 @@ D = Decimal
 class StreamingDemo(DemoExchange):
     """The paper venue plus a push channel, shaped like CcxtExchange.watch_tickers."""
 
+    features = frozenset({"watch_tickers"})
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pushes: asyncio.Queue[dict[str, Decimal]] = asyncio.Queue()
@@ -67,6 +69,8 @@ async def test_streamed_tick_fires_the_exit_once(tmp_path):
 
 class OrderPushDemo(DemoExchange):
     """The paper venue plus pushed order updates, shaped like CcxtExchange.watch_orders."""
+
+    features = frozenset({"watch_orders"})
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -240,8 +240,8 @@ def replayed(exchange_id: str, replay: Replay, sleeps: SleepRecorder, **kwargs) 
     """A `CcxtExchange` whose ccxt client answers from `replay` (only the HTTP layer is replaced)."""
     exchange = CcxtExchange(
         exchange_id,
-        api_key=TEST_KEY,
-        secret=TEST_SECRET,
+        api_key=kwargs.pop("api_key", TEST_KEY),
+        secret=kwargs.pop("secret", TEST_SECRET),
         retry=RetryPolicy(attempts=3, base_delay=0.5),
         sleep=sleeps,
         # offline: no 250 ms pause on close, and no real-time pacing by ccxt's throttle (the

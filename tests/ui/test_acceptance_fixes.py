@@ -129,6 +129,7 @@ def test_settings_keyring_message_spans_the_dialog(qtbot, monkeypatch):
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
     dialog.exchange.setCurrentText("binance")
+    qtbot.waitUntil(lambda: "KWallet" in dialog.keys_status.text())  # read on a worker thread
     form = dialog.keys_status.parentWidget().layout()
     assert isinstance(form, QFormLayout)
     _row, role = form.getWidgetPosition(dialog.keys_status)

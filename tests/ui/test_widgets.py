@@ -79,7 +79,8 @@ def test_settings_dialog_edits_a_copy_and_validates(qtbot, monkeypatch):
     dialog.theme.setCurrentText("light")
     dialog.risk_loss.setText("1, 3, 8")
     dialog.order_poll.setValue(5)
-    dialog.accept()
+    dialog.accept()  # the keyring is written on a worker thread
+    qtbot.waitUntil(lambda: dialog.result_settings is not None)
     new = dialog.result_settings
     assert new is not None and new is not original
     assert (new.exchange, new.sandbox, new.theme) == ("binance", True, "light")

@@ -1,13 +1,17 @@
 """Settings: exchange, API keys, polling, risk thresholds, retention, theme.
 
 The dialog edits a copy of `config.Settings` and hands it back; API keys go straight to the OS
-keyring through `exchanges.keys` and never into the settings object, the file or a log line.
+keyring through the app's `credentials` API and never into the settings object, the file or a
+log line. It asks for exactly the fields the chosen venue needs (a passphrase for OKX, KuCoin,
+Bitget), says which key set (live or sandbox) is being edited, and reads and writes the keyring
+on a worker thread: a locked keyring must not freeze the window.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...config import Settings
+from ... import credentials as keystore
 from ...domain import DomainError
 from ...domain.money import parse_amount, parse_number
-from ...exchanges import keys as keystore
 
 EXCHANGES = ("demo", "binance", "bybit", "okx", "kraken", "coinbase", "kucoin", "bitget")
 
@@ -43,6 +47,35 @@ def parse_thresholds(text: str, field: str) -> list[str]:
     if not all(v > 0 for v in values) or not values[0] < values[1] < values[2]:
         raise ValueError(f"{field}: the numbers must be positive and increasing")
     return parts
+
+
+class _Result(QObject):
+    """Carries a worker thread's answer back to the GUI thread (a queued signal)."""
+
+    done = Signal(object)
+
+
+def _in_background(work, deliver) -> None:
+    """Run `work()` on the thread pool; `deliver(result_or_exception)` on the GUI thread."""
+    bridge = _Result()
+    bridge.done.connect(deliver)
+
+    def run() -> None:
+        try:
+            result = work()
+        except Exception as exc:  # handed to the GUI thread as the answer
+            result = exc
+        try:
+            bridge.done.emit(result)
+        except RuntimeError:  # the dialog is gone: nobody to tell
+            pass
+
+    _in_background.pending.add(bridge)  # type: ignore[attr-defined]
+    bridge.done.connect(lambda _r: _in_background.pending.discard(bridge))  # type: ignore[attr-defined]
+    QThreadPool.globalInstance().start(run)
+
+
+_in_background.pending = set()  # type: ignore[attr-defined]
 
 
 class SettingsDialog(QDialog):
@@ -73,11 +106,25 @@ class SettingsDialog(QDialog):
         self.api_secret.setObjectName("settingsApiSecret")
         self.api_secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_password = QLineEdit()
+        self.api_password.setObjectName("settingsApiPassword")
         self.api_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_password.setPlaceholderText("only some exchanges (OKX, KuCoin)")
-        form.addRow("API key", self.api_key)
-        form.addRow("API secret", self.api_secret)
-        form.addRow("Passphrase", self.api_password)
+        self.api_uid = QLineEdit()
+        self.api_uid.setObjectName("settingsApiUid")
+        # ccxt credential name -> its field; only the venue's own fields are shown
+        self.credential_edits: dict[str, QLineEdit] = {
+            "apiKey": self.api_key, "secret": self.api_secret,
+            "password": self.api_password, "uid": self.api_uid,
+        }
+        self._credential_form = form
+        self._credential_labels: dict[str, QLabel] = {}
+        for name, edit in self.credential_edits.items():
+            label = QLabel(name)
+            self._credential_labels[name] = label
+            form.addRow(label, edit)
+        self.venue_note = QLabel("")
+        self.venue_note.setObjectName("muted")
+        self.venue_note.setWordWrap(True)
+        form.addRow(self.venue_note)
         self.keys_status = QLabel("")
         self.keys_status.setObjectName("muted")
         self.keys_status.setWordWrap(True)
@@ -139,6 +186,9 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+        self._buttons = buttons
+        self._status_generation = 0
+        self.keys_loaded = False  # the latest keyring read has answered
         self.exchange.currentTextChanged.connect(self._refresh_keys)
         self.sandbox.toggled.connect(self._refresh_keys)
         self._refresh_keys()
@@ -155,24 +205,45 @@ class SettingsDialog(QDialog):
     def _refresh_keys(self, *_: object) -> None:
         exchange = self.exchange.currentText().strip().lower()
         paper = exchange == "demo"
-        for edit in (self.api_key, self.api_secret, self.api_password):
-            edit.setEnabled(not paper)
         self.sandbox.setEnabled(not paper)
         self.demo_fee.setEnabled(paper)
         self.demo_allow_short.setEnabled(paper)
-        if paper:
-            self.keys_status.setText("Paper trading needs no keys.")
+        self._status_generation += 1
+        if paper or not exchange or not exchange.replace("_", "").isalnum():
+            for edit in self.credential_edits.values():
+                self._show_field(edit, False)
+            self.venue_note.setText("")
+            self.keys_status.setText("Paper trading needs no keys." if paper else "")
+            self.keys_loaded = True
             return
-        try:
-            stored = keystore.load_keys(exchange, sandbox=self.sandbox.isChecked())
-        except (keystore.KeyStoreError, ValueError) as exc:
-            self.keys_status.setText(str(exc))
+        wanted = dict(keystore.fields_for(exchange))
+        for name, edit in self.credential_edits.items():
+            self._show_field(edit, name in wanted, wanted.get(name, ""))
+            if name in wanted:
+                self._credential_labels[name].setText(wanted[name])
+        self.venue_note.setText(keystore.venue_note(exchange))
+        sandbox = self.sandbox.isChecked()
+        self.keys_status.setText(f"Editing {keystore.describe(exchange, sandbox)}: reading the "
+                                 "system keyring…")
+        self.keys_loaded = False
+        generation = self._status_generation
+
+        def shown(status: object) -> None:
+            if generation != self._status_generation:
+                return  # the venue or mode changed meanwhile: a newer read is coming
+            self.keys_status.setText(status.text if isinstance(status, keystore.KeyStatus)
+                                     else str(status))
+            self.keys_loaded = True
             self._fit()
-            return
-        self.keys_status.setText(
-            f"Keys stored in the system keyring ({stored!r}); leave empty to keep them."
-            if stored else "No keys stored yet. Use keys with trading rights but no withdrawal.")
-        self._fit()
+
+        _in_background(lambda: keystore.key_status(exchange, sandbox), shown)
+
+    def _show_field(self, edit: QLineEdit, visible: bool, label: str = "") -> None:
+        form = self._credential_form
+        edit.setEnabled(visible)
+        form.setRowVisible(edit, visible)
+        if not visible:
+            edit.clear()
 
     def _fit(self) -> None:
         """Grow to show a longer (wrapped) message in full instead of clipping it."""
@@ -206,24 +277,40 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentText(),
         )
 
-    def save_keys(self, exchange: str, sandbox: bool) -> None:
-        key, secret = self.api_key.text().strip(), self.api_secret.text().strip()
-        if exchange == "demo" or (not key and not secret):
-            return
-        if not key or not secret:
-            raise ValueError("Give both the API key and its secret (or neither to keep the stored ones)")
-        keystore.save_keys(exchange, keystore.ApiKeys(key, secret,
-                                                      self.api_password.text() or None),
-                           sandbox=sandbox)
+    def typed_credentials(self, exchange: str) -> dict[str, str]:
+        """The credential fields the venue needs, as typed (by ccxt name)."""
+        if exchange == "demo":
+            return {}
+        wanted = dict(keystore.fields_for(exchange))
+        return {name: edit.text() for name, edit in self.credential_edits.items() if name in wanted}
 
     def accept(self) -> None:
         try:
             settings = self.build_settings()
-            self.save_keys(settings.exchange, settings.sandbox)
-        except (ValueError, keystore.KeyStoreError) as exc:
+        except ValueError as exc:
             self.error.setText(str(exc))
             return
-        self.api_secret.clear()
-        self.api_password.clear()
+        typed = self.typed_credentials(settings.exchange)
+        if not any(v.strip() for v in typed.values()):
+            self._finish(settings)  # nothing typed: the stored keys stay as they are
+            return
+        self.error.setText(f"Saving {keystore.describe(settings.exchange, settings.sandbox)}…")
+        self._buttons.setEnabled(False)
+
+        def saved(outcome: object) -> None:
+            self._buttons.setEnabled(True)
+            if isinstance(outcome, Exception):
+                self.error.setText(str(outcome))
+                return
+            self._finish(settings)
+
+        _in_background(
+            lambda: keystore.save_fields(settings.exchange, settings.sandbox, typed), saved)
+
+    def _finish(self, settings: Settings) -> None:
+        for edit in self.credential_edits.values():
+            if edit is not self.api_key:
+                edit.clear()  # secrets do not linger in the widgets
+        self.error.setText("")
         self.result_settings = settings
         super().accept()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ...domain import DomainError, OrderSide, OrderType, Position
 from ...domain.money import parse_amount
-from ...exchanges.base import MarketInfo
+from ...engine import MarketInfo
 from ..formatting import fmt_amount, fmt_decimal, fmt_price
 from ..order_ticket import (
     AMOUNT,
