@@ -198,6 +198,10 @@ class DemoExchange:
         for _ in range(n):
             self._failures.append((instance, methods))
 
+    def clear_failures(self) -> None:
+        """Forget failures queued by `fail_next` that have not happened yet."""
+        self._failures.clear()
+
     def _gate(self, method: str) -> None:
         """Every API call passes here: count it, fail it if asked, then age the orders."""
         self.calls[method] += 1
