@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -103,7 +104,11 @@ def new_client_order_id() -> str:
 
 @dataclass(frozen=True)
 class Fill:
-    """One execution (a trade) against an order."""
+    """One execution (a trade) against an order, with every fee it was charged.
+
+    `fee`/`fee_currency` is its first fee; `other_fees` the rest, one per further currency
+    (Binance can charge 0.01 BNB and 5 USDT on one execution): none is ever dropped.
+    """
 
     fill_id: str
     amount: Decimal
@@ -111,6 +116,7 @@ class Fill:
     fee: Decimal = ZERO
     fee_currency: str | None = None
     at: datetime | None = None
+    other_fees: tuple[tuple[str, Decimal], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.fill_id:
@@ -118,10 +124,55 @@ class Fill:
         object.__setattr__(self, "amount", parse_amount(self.amount, "fill amount"))
         object.__setattr__(self, "price", parse_amount(self.price, "fill price"))
         object.__setattr__(self, "fee", parse_amount(self.fee, "fill fee", allow_zero=True))
+        pairs = self.other_fees.items() if isinstance(self.other_fees, Mapping) \
+            else self.other_fees
+        object.__setattr__(self, "other_fees", tuple(
+            (str(cur), parse_amount(amount, f"fill fee in {cur}", allow_zero=True))
+            for cur, amount in pairs))
 
     @property
     def cost(self) -> Decimal:
         return self.amount * self.price
+
+    def fees(self, quote: str) -> dict[str, Decimal]:
+        """Every fee of this fill per currency (a fee without a currency is in `quote`)."""
+        out: dict[str, Decimal] = {}
+        if self.fee != 0 or self.fee_currency is not None:
+            out[self.fee_currency or quote] = self.fee
+        for cur, amount in self.other_fees:
+            out[cur] = out.get(cur, ZERO) + amount
+        return out
+
+
+def fee_value_in_quote(amount: Decimal, currency: str, fill_price: Decimal, base: str,
+                       quote: str, prices: Mapping[str, Decimal] | None = None
+                       ) -> Decimal | None:
+    """The one rule for what a fee is worth in the quote currency: a quote fee is itself, a
+    base fee is worth `fee x fill price`, a third-currency fee (BNB) `fee x` that currency's
+    last price in quote (`prices["BNB/USDT"]`); None when that price is not known."""
+    if currency == quote:
+        return amount
+    if currency == base:
+        return amount * fill_price
+    last = (prices or {}).get(f"{currency}/{quote}")
+    return None if last is None else amount * last
+
+
+def fill_terms(side: "OrderSide | str", fill: Fill, base: str, quote: str,
+               prices: Mapping[str, Decimal] | None = None) -> tuple[Decimal, Decimal]:
+    """(base the account gained or gave, all fees valued in quote) for one fill - the one
+    place the fee rule is written. Fees charged in the base currency come out of the coin: a
+    buy receives amount - fee, a sell gives amount + fee; each fee is valued by
+    `fee_value_in_quote` (a third currency without a known price counts 0 here and stays
+    visible on the order's `fees`)."""
+    moved, fee_quote = fill.amount, ZERO
+    for currency, amount in fill.fees(quote).items():
+        if currency == base:
+            moved = moved - amount if OrderSide(side) is OrderSide.BUY else moved + amount
+        value = fee_value_in_quote(amount, currency, fill.price, base, quote, prices)
+        if value is not None:
+            fee_quote += value
+    return moved, fee_quote
 
 
 @dataclass(frozen=True)
@@ -328,42 +379,47 @@ class Order:
 
     @property
     def fees(self) -> dict[str, Decimal]:
-        """Fees charged, per currency (a fill without a currency is counted in the quote)."""
+        """Fees charged, per currency, every currency of every fill (a fee without a
+        currency is counted in the quote)."""
         out: dict[str, Decimal] = {}
         for f in self.fills:
-            if f.fee == 0 and f.fee_currency is None:
-                continue
-            cur = f.fee_currency or self.quote
-            out[cur] = out.get(cur, ZERO) + f.fee
+            for cur, amount in f.fees(self.quote).items():
+                out[cur] = out.get(cur, ZERO) + amount
         return out
+
+    def fill_terms(self, fill: Fill, prices: Mapping[str, Decimal] | None = None
+                   ) -> tuple[Decimal, Decimal]:
+        """(base the account gained or gave, fees in quote) for one of this order's fills."""
+        return fill_terms(self.side, fill, self.base, self.quote, prices)
+
+    def fill_fee_in_quote(self, fill: Fill, prices: Mapping[str, Decimal] | None = None
+                          ) -> Decimal:
+        """What `fill`'s fees are worth in quote (`fill_terms`)."""
+        return self.fill_terms(fill, prices)[1]
+
+    def fees_in_quote(self, prices: Mapping[str, Decimal] | None = None) -> Decimal:
+        """All fees valued in quote; `prices` (symbol -> last) values third-currency fees."""
+        return sum((self.fill_fee_in_quote(f, prices) for f in self.fills), ZERO)
 
     @property
     def fee_in_quote(self) -> Decimal:
-        """Fees valued in the quote currency: base-currency fees at their fill's price.
+        """Fees valued in quote without market prices: quote and base fees only."""
+        return self.fees_in_quote()
 
-        Fees in a third currency (e.g. BNB) cannot be valued without a price and are left out;
-        they remain visible in `fees`.
-        """
-        total = ZERO
-        for f in self.fills:
-            cur = f.fee_currency or self.quote
-            if cur == self.quote:
-                total += f.fee
-            elif cur == self.base:
-                total += f.fee * f.price
-        return total
+    def fill_received(self, fill: Fill) -> Decimal:
+        """Base currency the order delivered by `fill`: a buy whose fee is charged in the base
+        currency delivers less than was filled; a sell's sold amount is what was filled."""
+        if self.side is not OrderSide.BUY:
+            return fill.amount
+        return self.fill_terms(fill)[0]
 
     @property
     def received_amount(self) -> Decimal:
         """Base currency the account actually gained (buy) or gave (sell).
 
-        A buy whose fee is charged in the base currency delivers less than was filled; the
-        position must hold what the account holds, or closing it would oversell.
+        The position must hold what the account holds, or closing it would oversell.
         """
-        filled = self.filled_amount
-        if self.side is OrderSide.BUY:
-            filled -= sum((f.fee for f in self.fills if f.fee_currency == self.base), ZERO)
-        return filled
+        return sum((self.fill_received(f) for f in self.fills), ZERO)
 
 
 def parse_status(value: OrderStatus | str) -> OrderStatus:
@@ -387,6 +443,8 @@ __all__ = [
     "TERMINAL_STATUSES",
     "TRANSITIONS",
     "can_transition",
+    "fee_value_in_quote",
+    "fill_terms",
     "new_client_order_id",
     "parse_side",
     "parse_status",

@@ -21,7 +21,7 @@ from enum import Enum
 
 from .errors import DomainError, as_enum
 from .money import HUNDRED, ZERO, Number, optional_amount, parse_amount, split_symbol
-from .orders import OrderSide, utcnow
+from .orders import Fill, OrderSide, fill_terms, utcnow
 from .protection import Protection, check_levels
 
 
@@ -503,9 +503,6 @@ def position_terms(side: OrderSide | str, amount: Decimal, price: Decimal, fee: 
     currency's last price in quote (0 when unknown: it stays visible on the order's fees).
     """
     cur = fee_currency or quote
-    if cur == quote:
-        return amount, fee
-    if cur == base:
-        moved = amount - fee if OrderSide(side) is OrderSide.BUY else amount + fee
-        return moved, fee * price
-    return amount, fee * fee_price if fee_price is not None else ZERO
+    prices = {f"{cur}/{quote}": fee_price} if fee_price is not None else None
+    fill = Fill(fill_id="terms", amount=amount, price=price, fee=fee, fee_currency=cur)
+    return fill_terms(side, fill, base, quote, prices)  # the one fee rule (domain.orders)

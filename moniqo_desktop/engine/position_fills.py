@@ -27,7 +27,6 @@ from ..domain import (
 )
 from ..domain.exits import apply_evaluation, evaluate_exit
 from ..domain.money import ZERO
-from ..domain.positions import position_terms
 from .context import EngineContext
 from .events import (
     EngineError,
@@ -66,11 +65,8 @@ class PositionFills:
 
     def _net(self, order: Order, fill: Fill) -> Position | None:
         ctx = self.ctx
-        fee_price = None
-        if fill.fee_currency and fill.fee_currency not in (order.base, order.quote):
-            fee_price = ctx.prices.get(f"{fill.fee_currency}/{order.quote}")
-        moved, fee_quote = position_terms(order.side, fill.amount, fill.price, fill.fee,
-                                          fill.fee_currency, order.base, order.quote, fee_price)
+        # Every fee of the fill, by the domain's one rule (third currencies at last price).
+        moved, fee_quote = order.fill_terms(fill, ctx.prices)
         at = fill.at or ctx.clock()
         position = self._position_of(order)
         if position is None:

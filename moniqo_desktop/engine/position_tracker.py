@@ -23,7 +23,7 @@ from ..domain import (
     PositionStatus,
 )
 from ..domain.exits import ExitDecision, apply_evaluation, evaluate_exit
-from ..domain.money import HUNDRED, ZERO
+from ..domain.money import HUNDRED, ZERO, money_context
 from ..exchanges.errors import ExchangeError
 from ..store import PositionUpdate
 from .context import EngineContext
@@ -92,17 +92,18 @@ class PositionTracker:
             if not position.is_open or price is None:
                 continue
             try:
-                position.update_price(price, now)
-                moved = False
-                if position.status is PositionStatus.OPEN and position.pending_exit_reason:
-                    # An exit that left part of a short owed (a coin fee on the buy-back):
-                    # buy the rest now, for the same reason.
-                    followups.append(position)
-                elif position.status in (PositionStatus.OPEN, PositionStatus.OPENING):
-                    evaluation = evaluate_exit(position, price, now)
-                    moved = apply_evaluation(position, evaluation) or moved
-                    if evaluation.decision is not None:
-                        decisions.append((position, evaluation.decision))
+                with money_context():  # P&L and stops: the app's arithmetic, not ccxt's
+                    position.update_price(price, now)
+                    moved = False
+                    if position.status is PositionStatus.OPEN and position.pending_exit_reason:
+                        # An exit that left part of a short owed (a coin fee on the buy-back):
+                        # buy the rest now, for the same reason.
+                        followups.append(position)
+                    elif position.status in (PositionStatus.OPEN, PositionStatus.OPENING):
+                        evaluation = evaluate_exit(position, price, now)
+                        moved = apply_evaluation(position, evaluation) or moved
+                        if evaluation.decision is not None:
+                            decisions.append((position, evaluation.decision))
                 self._log_update(position, now, force=moved)
                 changed.append(position)
             except Exception as exc:  # one broken position must not stop the others

@@ -194,12 +194,11 @@ class SnapshotFolder:
         if price is None or price <= 0:
             log.warning("cannot price fill delta on %s", order.client_order_id)
             return []
-        fee, currency = ZERO, None
-        for cur, total in snap.fees.items():
-            delta = total - order.fees.get(cur, ZERO)
-            if delta > 0:
-                fee, currency = delta, cur
-                break
+        # Every currency's fee growth belongs to this fill (0.01 BNB and 5 USDT: both kept).
+        known_fees = order.fees
+        deltas = [(cur, total - known_fees.get(cur, ZERO)) for cur, total in snap.fees.items()]
+        deltas = [(cur, delta) for cur, delta in deltas if delta > 0]
+        currency, fee = deltas[0] if deltas else (None, ZERO)
         fid = f"{snap.exchange_order_id or order.client_order_id}:{snap.filled.normalize()}"
         return [Fill(fill_id=fid, amount=missing, price=price, fee=fee, fee_currency=currency,
-                     at=snap.timestamp or self.ctx.clock())]
+                     at=snap.timestamp or self.ctx.clock(), other_fees=tuple(deltas[1:]))]

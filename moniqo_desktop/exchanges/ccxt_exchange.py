@@ -348,6 +348,13 @@ class CcxtExchange:
                 f"order {order.client_order_id}: {self.name} did not answer the create ({cause}) "
                 f"nor the look-up ({exc}); it will be reconciled"
             ) from cause
+        except ExchangeError as exc:
+            # Any other answer to the look-up proves nothing about the create: still unknown,
+            # never a rejection (the order may be live).
+            raise ExchangeUnavailable(
+                f"order {order.client_order_id} was not confirmed by {self.name} ({cause}) and "
+                f"its look-up failed ({exc}); it will be reconciled"
+            ) from cause
 
     async def cancel_order(self, exchange_order_id: str, symbol: str) -> ExchangeOrder:
         """Not retried: a cancel that did land would be reported as OrderNotFound on repeat."""

@@ -231,8 +231,8 @@ def _trade_fees(exchange_id: str, data: Mapping) -> list[tuple[str | None, Decim
 
 
 def fill(exchange_id: str, data: Mapping, fallback_id: str) -> Fill | None:
-    """One ccxt trade as a `Fill` (None for an empty execution). The first fee is the fill's;
-    `trade_fees` keeps all of them."""
+    """One ccxt trade as a `Fill` (None for an empty execution): its first fee, and every
+    further currency's fee in `other_fees`."""
     amount = positive(_raw(exchange_id, RAW_TRADE_FIELDS, data, "amount")) or positive(data.get("amount"))
     price = positive(_raw(exchange_id, RAW_TRADE_FIELDS, data, "price")) or positive(data.get("price"))
     if amount is None or price is None:
@@ -246,6 +246,7 @@ def fill(exchange_id: str, data: Mapping, fallback_id: str) -> Fill | None:
         fee=fee,
         fee_currency=fee_currency,
         at=from_ms(data.get("timestamp")),
+        other_fees=tuple((cur or "", cost) for cur, cost in fees[1:] if cur),
     )
 
 

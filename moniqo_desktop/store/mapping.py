@@ -33,7 +33,7 @@ PROTECTION_FIELDS = (
 PROTECTION_COLUMNS = ("has_protection", *(PROTECTION_PREFIX + name for name in PROTECTION_FIELDS))
 ORDER_COLUMNS = tuple(c.name for c in orders.columns if c.name not in PROTECTION_COLUMNS)
 POSITION_COLUMNS = tuple(c.name for c in positions.columns)
-FILL_FIELDS = ("fill_id", "amount", "price", "fee", "fee_currency", "at")
+FILL_FIELDS = ("fill_id", "amount", "price", "fee", "fee_currency", "at", "other_fees")
 STATUS_FIELDS = ("status", "reason", "at")
 UPDATE_FIELDS = tuple(c.name for c in position_updates.columns if c.name != "id")
 

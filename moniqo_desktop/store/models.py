@@ -42,7 +42,7 @@ from ..domain import (
     PositionSide,
     PositionStatus,
 )
-from .types import DecimalText, EnumText, UTCDateTime
+from .types import DecimalText, EnumText, FeeList, UTCDateTime
 
 # Deterministic constraint names: needed by SQLite batch migrations and by PostgreSQL ALTERs.
 NAMING_CONVENTION = {
@@ -116,6 +116,7 @@ class FillRow(Base):
     fee: Mapped[Decimal]
     fee_currency: Mapped[str | None] = mapped_column(CURRENCY)
     at: Mapped[datetime | None]
+    other_fees: Mapped[tuple] = mapped_column(FeeList(), server_default="[]")
 
 
 class OrderStatusRow(Base):

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from decimal import Decimal
 from enum import Enum
@@ -54,6 +55,29 @@ class DecimalText(TypeDecorator[Decimal]):
         if value is None:
             return None
         return Decimal(value)
+
+
+class FeeList(TypeDecorator[tuple]):
+    """A fill's further fees, `((currency, Decimal), ...)`, as exact JSON text
+    (`[["BNB", "0.01"]]`); the empty tuple is `[]`."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return "[]"
+        pairs = []
+        for currency, amount in value:
+            if type(amount) is not Decimal or not amount.is_finite():
+                raise TypeError(f"a fee must be a finite Decimal, not {amount!r}")
+            pairs.append([str(currency), str(amount)])
+        return json.dumps(pairs)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple:
+        if not value:
+            return ()
+        return tuple((str(currency), Decimal(amount)) for currency, amount in json.loads(value))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -229,3 +229,21 @@ def test_fill_parses_text_into_decimals() -> None:
     fill = Fill(fill_id="a", amount="0.5", price="100.10", fee="0.05")  # type: ignore[arg-type]
     assert (fill.amount, fill.price, fill.fee, fill.cost) == (
         D("0.5"), D("100.10"), D("0.05"), D("50.050"))
+
+
+def test_fill_keeps_every_fee_and_the_fee_rule_is_one_function() -> None:
+    """Issue #11: fees per fill and per currency; quote as is, base at the fill price, a third
+    currency at its last price; an unknown third-currency price leaves that fee out of the
+    quote value (it stays in `fees`)."""
+    from moniqo_desktop.domain.orders import fee_value_in_quote
+
+    order = make_order(amount="1")
+    order.add_fill(Fill(fill_id="a", amount=D("0.5"), price=D("100"), fee=D("0.01"),
+                        fee_currency="BNB", other_fees={"USDT": D("0.05"), "BTC": D("0.001")}))
+    assert order.fees == {"BNB": D("0.01"), "USDT": D("0.05"), "BTC": D("0.001")}
+    assert order.fee_in_quote == D("0.05") + D("0.1")  # BNB has no price here
+    assert order.fees_in_quote({"BNB/USDT": D("600")}) == D("0.05") + D("0.1") + D("6")
+    assert order.received_amount == D("0.499")  # a buy: the BTC fee is not received
+    assert fee_value_in_quote(D("2"), "ETH", D("100"), "BTC", "USDT") is None
+    with pytest.raises(DomainError):
+        Fill(fill_id="b", amount=D("1"), price=D("1"), other_fees={"USDT": D("-1")})

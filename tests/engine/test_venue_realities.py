@@ -347,3 +347,68 @@ async def test_store_error_after_fill_books_the_position_once(
         assert demo.calls["create_order"] == 1
     finally:
         await again.close()
+
+
+# -- the app's own decimal context -------------------------------------------------------------
+async def test_a_ccxt_precision_call_changes_no_result(engine, clock):
+    """ccxt's decimal_to_precision sets the thread's context to ROUND_HALF_UP and traps
+    Underflow. Before: every later Decimal operation in the process followed it. Now money is
+    computed in the app's own context: the same venue answer gives the same fill price."""
+    import decimal
+
+    from ccxt.base.decimal_to_precision import (DECIMAL_PLACES, ROUND,
+                                                decimal_to_precision)
+
+    from moniqo_desktop.domain import Order
+    from moniqo_desktop.domain.money import MONEY_CONTEXT
+    from moniqo_desktop.exchanges.base import ExchangeOrder
+
+    # A venue average with 28 significant digits (ccxt derives averages as cost / filled):
+    # average x filled has a tie at the 29th digit, which half-even and half-up round apart.
+    average, filled = D("50000.00000000000000000000001"), D("0.5")
+    with decimal.localcontext(MONEY_CONTEXT):
+        expected = (average * filled) / filled
+    thread = decimal.getcontext()
+    saved = (thread.rounding, thread.traps[decimal.Underflow])
+    try:
+        decimal_to_precision("1.005", ROUND, 2, DECIMAL_PLACES)  # a real ccxt call
+        assert thread.rounding == decimal.ROUND_HALF_UP  # what it does to the thread
+        assert (average * filled) / filled != expected  # ... and why that matters
+
+        order = Order(symbol="BTC/USDT", side="buy", type="limit", amount="0.5",
+                      price="50001", created_at=clock())
+        engine.monitor.write(order)
+        engine.monitor.apply(order, ExchangeOrder(
+            exchange_order_id="901", client_order_id=order.client_order_id, symbol="BTC/USDT",
+            side=order.side, type=order.type, status=OrderStatus.FILLED, amount=D("0.5"),
+            filled=filled, average=average))
+        [fill] = order.fills
+        assert fill.price == expected
+        [position] = engine.positions()
+        assert position.entry_price == expected
+    finally:
+        thread.rounding, thread.traps[decimal.Underflow] = saved
+
+
+# -- fees per fill, every currency -------------------------------------------------------------
+async def test_synthetic_fill_keeps_every_fee_currency(engine, clock):
+    """Before: a fill derived from the venue's cumulative numbers kept only its first fee
+    currency (0.01 BNB + 5 USDT became 0.01 BNB). Now both are kept, both are booked, and the
+    BNB fee is valued at BNB's last price in the position's fees."""
+    from moniqo_desktop.domain import Order
+    from moniqo_desktop.exchanges.base import ExchangeOrder
+
+    engine.ctx.prices["BNB/USDT"] = D("600")
+    order = Order(symbol="BTC/USDT", side="buy", type="limit", amount="0.1", price="50000",
+                  created_at=clock())
+    engine.monitor.write(order)
+    engine.monitor.apply(order, ExchangeOrder(
+        exchange_order_id="902", client_order_id=order.client_order_id, symbol="BTC/USDT",
+        side=order.side, type=order.type, status=OrderStatus.FILLED, amount=D("0.1"),
+        filled=D("0.1"), average=D("50000"), fees={"BNB": D("0.01"), "USDT": D("5")}))
+    assert order.fees == {"BNB": D("0.01"), "USDT": D("5")}
+    assert order.fees_in_quote(engine.ctx.prices) == D("11")  # 0.01 x 600 + 5
+    [position] = engine.positions()
+    assert position.entry_fees == D("11")
+    stored = engine.ctx.store.get_order(order.id)
+    assert stored.fees == {"BNB": D("0.01"), "USDT": D("5")}

@@ -405,6 +405,16 @@ async def test_create_timeout_and_lookup_down_raises_unavailable(binance, binanc
     assert len(binance_replay.sent("GET", "/api/v3/order")) == 3  # the look-up is a read: retried
 
 
+async def test_create_timeout_and_lookup_refused_is_still_unknown(binance, binance_replay):
+    """Issue #11: the create may have landed; a look-up answered with any other error (here
+    -2015) proves nothing, so the outcome stays unknown (ExchangeUnavailable: reconcile later)
+    instead of an error the engine would take as a rejection."""
+    binance_replay.add("timeout_create_order", "error_lookup_invalid_api_key")
+    with pytest.raises(ExchangeUnavailable, match="mq-market-0001.*reconciled"):
+        await binance.create_order(market_buy())
+    assert len(binance_replay.sent("POST")) == 1
+
+
 async def test_unrecorded_requests_fail_loudly(binance, binance_replay):
     from ccxt_replay import UnrecordedRequest
 

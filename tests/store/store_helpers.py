@@ -105,6 +105,7 @@ def full_order(**overrides: Any) -> Order:
                 fee=D("0") if currencies[i % 4] is None else D("0.0000400000001"),
                 fee_currency=currencies[i % 4],
                 at=None if i == 5 else T0 + timedelta(seconds=10 + i),
+                other_fees=(("USDT", D("5.000000000000000000001")),) if i == 3 else (),
             ),
             reason=f"fill #{i} — “quoted” ünïcode",
         )
