@@ -327,6 +327,17 @@ class Position:
             raise DomainError("a position can only roll back to its own saved state")
         vars(self).update(vars(copy.deepcopy(saved)))
 
+    def note_oversold(self, extra: Decimal) -> None:
+        """The venue moved `extra` more than the position held (it closed): kept as dust, so
+        the difference is on record rather than lost."""
+        self.dust = parse_amount(extra, "dust", allow_zero=True)
+
+    def owe_follow_up(self, reason: ExitReason | str) -> None:
+        """The exit left part owed (a coin fee on the buy-back): open again, with the exit's
+        reason kept so the tracker buys the rest for that reason."""
+        self.exit_failed()
+        self.pending_exit_reason = parse_exit_reason(reason)
+
     def mark_open(self) -> bool:
         """OPENING -> OPEN: the entry order finished, whatever filled is the position.
         Returns changed."""

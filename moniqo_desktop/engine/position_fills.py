@@ -91,7 +91,7 @@ class PositionFills:
                         reason=self._reason(order, position), min_amount=self.dust_below(
                             order.symbol, fill.price))
         if moved > held:
-            position.dust = moved - held
+            position.note_oversold(moved - held)
         if position.is_open:
             self.emit(PositionUpdated(position))
             self.emit(UserMessage(
@@ -186,8 +186,7 @@ class PositionFills:
             self._announce_close(position, price)
             return position
         reason = self._reason(order, position)
-        position.exit_failed()
-        position.pending_exit_reason = reason  # the tracker follows up with the rest
+        position.owe_follow_up(reason)  # the tracker follows up with the rest
         self.emit(PositionUpdated(position))
         return position
 
