@@ -148,6 +148,9 @@ def parse_amount(
 ) -> Decimal:
     """Parse a quantity or price: finite, positive (or zero when allowed), within precision."""
     result = to_decimal(value, field)
+    if result != 0 and result.adjusted() >= MAX_INTEGER_DIGITS:
+        # A Decimal given directly (place_order, a file) gets the same cap as typed text.
+        raise DomainError(f"{field} is too large: {result:.6E}")
     if result < 0:
         raise DomainError(f"{field} cannot be negative ({result})")
     if result == 0 and not allow_zero:

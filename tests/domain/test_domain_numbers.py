@@ -70,3 +70,8 @@ def test_place_order_strings_use_the_same_parser(text: str) -> None:
 def test_pasted_display_price_is_accepted_as_a_limit() -> None:
     order = Order(symbol="BTC/USDT", side="buy", type="limit", amount="0.01", price="48,500.00")
     assert order.price == D("48500.00")
+
+
+def test_a_decimal_with_a_300_digit_magnitude_is_refused_too() -> None:
+    with pytest.raises(DomainError, match="^amount is too large"):
+        Order(symbol="ETH/USDT", side="buy", type="market", amount=D("1E+300"))

@@ -259,3 +259,28 @@ async def test_protection_edit_is_checked_against_a_fresh_price(engine, demo, cl
     with pytest.raises(DomainError, match="stop loss 48000 must be below the price 47000"):
         await engine.update_protection(position.id, stop_loss="48000")
     assert position.stop_loss is None
+
+
+async def test_dust_left_by_step_rounding_closes_the_position_as_dust(db_path, settings,
+                                                                      clock):
+    """A buy whose fee the venue takes in coin (0.075 %) leaves 0.099925 BTC; the exit can
+    sell 0.09992 on the 0.00001 step. The 0.000005 left closes the position as dust."""
+    from test_edge_cases import BaseFeeDemo
+
+    demo = BaseFeeDemo(prices={"BTC/USDT": D("50000")}, fee_rate=D("0.00075"),
+                       balances={"USDT": D("100000")})
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
+                                 stop_loss="49000")
+        [position] = engine.positions()
+        assert position.amount == D("0.099925") == await coin(demo)
+        demo.set_price("BTC/USDT", D("48900"))
+        await engine.run_cycle()
+        [exit_order] = [o for o in engine.orders() if o.intent is OrderIntent.EXIT]
+        assert exit_order.amount == D("0.09992")
+        assert position.status is PositionStatus.CLOSED
+        assert position.close_reason is ExitReason.STOP_LOSS
+        assert position.dust == D("0.000005") == await coin(demo)
+    finally:
+        await engine.close()

@@ -197,3 +197,20 @@ def test_a_failed_balance_refresh_shows_the_figures_as_stale_with_their_time(run
         assert "BTC" not in window.account.balances.value.text()
 
     run(scenario)
+
+
+def test_protection_dialog_uses_the_strict_parser(qtbot):
+    from moniqo_desktop.domain import Position
+    from moniqo_desktop.ui.dialogs.protection_dialog import ProtectionDialog
+
+    position = Position(symbol="BTC/USDT", side="long", amount=D("0.1"), entry_price=D("50000"))
+    dialog = ProtectionDialog(position)
+    qtbot.addWidget(dialog)
+    for text in ("1e309", "4_5000", "\uff14\uff15\uff10\uff10\uff10"):
+        dialog.edits["stop_loss"].setText(text)
+        dialog.accept()
+        assert dialog.result() != ProtectionDialog.DialogCode.Accepted
+        assert dialog.error.text().startswith("Stop loss is not a number")
+    dialog.edits["stop_loss"].setText("45,000.00")
+    dialog.accept()
+    assert dialog.values()["stop_loss"] == D("45000")
