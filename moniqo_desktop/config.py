@@ -58,6 +58,7 @@ class Settings:
     """Paper margin practice: let the paper exchange hold short positions (a spot venue
     cannot, so it is off by default)."""
     theme: str = "dark"
+    chart_confirm_changes: bool = True  # a level dragged on the chart asks Enter / Esc first
 
     @property
     def update_log_min_move(self) -> Decimal:

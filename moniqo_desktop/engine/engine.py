@@ -25,6 +25,7 @@ from ..domain import (
     PositionSide,
     Protection,
 )
+from ..domain.exits import apply_evaluation, evaluate_exit
 from ..domain.money import ZERO, Number, parse_amount, significant_decimals
 from ..domain.orders import OrderIntent, parse_side
 from ..domain.positions import check_netting, hold_text
@@ -427,6 +428,11 @@ class Engine:
             trailing_activation_percent=trailing_activation_percent,
             break_even_percent=break_even_percent, reference_price=reference,
         )
+        if position.current_price is not None:
+            # the new rules hold now: a trailing % or break-even moves the stop at once, not
+            # at the next cycle (an exit it implies is still decided by the cycle)
+            apply_evaluation(position, evaluate_exit(position, position.current_price,
+                                                     self.ctx.clock()))
         self.tracker.record(position)
         self.ctx.store.save(position)
         self.tracker.flush_updates()

@@ -93,6 +93,17 @@ def _titled(title: str, body: QWidget, name: str = "panel") -> QFrame:
     return frame
 
 
+def _protection_summary(p: Position) -> str:
+    parts = []
+    if p.stop_loss is not None:
+        parts.append(f"stop {fmt_price(p.stop_loss, p.symbol)}")
+    if p.take_profit is not None:
+        parts.append(f"target {fmt_price(p.take_profit, p.symbol)}")
+    if p.trailing_stop_percent is not None:
+        parts.append(f"trailing {p.trailing_stop_percent.normalize():f} %")
+    return ", ".join(parts) or "none"
+
+
 def _order_summary(order: Order) -> str:
     price = f" @ {fmt_price(order.price, order.symbol)}" if order.price is not None else ""
     return (f"{order.side.value.upper()} {fmt_amount(order.amount)} {order.symbol} "
@@ -212,6 +223,9 @@ class MainWindow(QMainWindow):
         self.positions.partialCloseRequested.connect(self.request_partial_close)
         self.positions.editProtectionRequested.connect(self.edit_protection)
         self.positions.selected.connect(self._on_position_selected)
+        self.chart.protectionRequested.connect(self.change_protection_from_chart)
+        self.chart.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.chart.confirm_changes = self.settings.chart_confirm_changes
         self.orders.cancelRequested.connect(self.request_cancel_order)
 
     def _build_menus(self) -> None:
@@ -271,6 +285,7 @@ class MainWindow(QMainWindow):
         markets = engine.markets()
         formatting.set_markets(markets)  # every price of a symbol shows its market's decimals
         self.entry.set_markets(markets)
+        self.chart.markets = markets  # the tick a dragged level snaps to
         # the form's first symbol is set with signals blocked: watch it by hand, or it has no
         # last price (no cost estimate, no % sizing) until the trader picks another symbol
         self._watch_symbol(self.entry.symbol.currentText())
@@ -536,6 +551,20 @@ class MainWindow(QMainWindow):
         spawn(self.engine.update_protection(position_id, **dialog.values()),
               on_result=lambda p: self.log_panel.add(f"Protection updated for {p.symbol}"),
               on_error=lambda exc: self._action_failed("Protection not changed", exc))
+
+    def change_protection_from_chart(self, position_id: str, kwargs: dict) -> None:
+        """A level dragged (or keyed, or set from the menu) on the chart and confirmed."""
+        def done(position: Position) -> None:
+            self.log_panel.add(f"Protection of {position.symbol} changed on the chart: "
+                               f"{_protection_summary(position)}")
+            self.chart.update_position(position)
+
+        def failed(exc: BaseException) -> None:
+            self.chart.change_failed(f"Protection not changed: {exc}")
+            self._action_failed("Protection not changed", exc)
+
+        spawn(self.engine.update_protection(position_id, **kwargs), on_result=done,
+              on_error=failed)
 
     def _edit_selected(self) -> None:
         position_id = self.positions.view.current_id()

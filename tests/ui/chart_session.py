@@ -86,3 +86,63 @@ class ChartSession:
     def select(self, position_id: str) -> None:
         assert self.window.positions.view.select_id(position_id)
         self.window._on_position_selected(position_id)
+
+
+def _mouse(widget, kind, pos, buttons):
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    types = {"press": QEvent.Type.MouseButtonPress, "move": QEvent.Type.MouseMove,
+             "release": QEvent.Type.MouseButtonRelease}
+    button = Qt.MouseButton.NoButton if kind == "move" else Qt.MouseButton.LeftButton
+    local = QPointF(pos)
+    event = QMouseEvent(types[kind], local, QPointF(widget.mapToGlobal(pos)), button, buttons,
+                        Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def drag_line(chart, kind: str, to_price: float) -> None:
+    """Press on the `kind` line, move the mouse (button held) to `to_price`, release: the
+    events a trader's hand makes, sent to the chart's viewport."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QPointF, Qt
+
+    line = chart.level_lines[kind]
+    assert line.isVisible() and line.movable, f"the {kind} line cannot be dragged"
+    vb = chart.price_plot.vb
+    (x0, x1), _ = vb.viewRange()
+    x = x0 + (x1 - x0) * 0.4
+    view = chart.graphics
+    viewport = view.viewport()
+
+    def at(price: float):
+        return view.mapFromScene(vb.mapViewToScene(QPointF(x, price)))
+
+    held = Qt.MouseButton.LeftButton
+    rate = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOptions(mouseRateLimit=-1)  # every move counts, however fast the test is
+    try:
+        start, end = at(line.value()), at(to_price)
+        _mouse(viewport, "move", start, Qt.MouseButton.NoButton)  # hover first, as a hand does
+        _mouse(viewport, "press", start, held)
+        for k in range(1, 6):
+            p = start + (end - start) * (k / 5)
+            _mouse(viewport, "move", p, held)
+        _mouse(viewport, "release", end, Qt.MouseButton.NoButton)
+    finally:
+        pg.setConfigOptions(mouseRateLimit=rate)
+
+
+class Spy:
+    """Counts calls of an engine coroutine and passes them through to the real one."""
+
+    def __init__(self, engine, name: str) -> None:
+        self.calls: list[tuple[tuple, dict]] = []
+        real = getattr(engine, name)
+
+        async def spy(*args, **kwargs):
+            self.calls.append((args, kwargs))
+            return await real(*args, **kwargs)
+
+        setattr(engine, name, spy)

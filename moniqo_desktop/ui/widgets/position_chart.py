@@ -20,14 +20,25 @@ from typing import Any, Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...domain import Position
 from ...domain.exits import break_even_price, trailing_stop_level
 from .. import theme
-from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_price, fmt_time
+from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_price, fmt_time, price_places
 from .chart_axes import LABEL_GAP_PX, NumberAxis, TimeAxis, tick_places
+from .chart_drag import LevelMove, check_move, describe, protection_kwargs, round_to_tick
 from .chart_labels import DOWN, UP, ValueLabel, spread
 from .chart_series import Series, as_float
 from .elided_label import ElidedLabel
@@ -44,6 +55,8 @@ MIN_DRAWDOWN_SPAN = 0.1  # the drawdown axis shows at least 0 .. 0.1 %
 RIGHT_ROOM = 0.15  # before layout: share of the span kept free right of the last sample
 Y_MARGIN = 0.08  # share of the fitted price span kept free above and below
 LABEL_PAD_PX = 2  # between two stacked value labels
+DRAGGABLE = ("stop", "target", "trailing")
+KEY_LEVELS = {Qt.Key.Key_S: "stop", Qt.Key.Key_T: "target", Qt.Key.Key_R: "trailing"}
 SMOOTH_UP_TO = 5_000  # samples drawn antialiased; more are drawn crisp (and fast)
 NEAREST_LEVEL_ROOM = 2.0  # the nearest level may at most double the fitted span
 
@@ -109,11 +122,29 @@ class PositionChart(QWidget):
     While "following" (the default, and again after a double-click) the view fits the whole
     history, the stop and the nearest level; a pan or zoom by the trader stops that until the
     next position or double-click.
+
+    Trading from the chart: the stop, target and trailing lines of an open position can be
+    dragged (or selected with S / T / R and moved with the arrow keys, one tick a press, ten
+    with Shift); a right-click offers "Set stop here" / "Set target here". A place that is not
+    allowed shows red and snaps back with the reason (`statusMessage`); an allowed one asks for
+    a confirmation (Enter / Esc, unless `confirm_changes` is off) and then emits
+    `protectionRequested(position_id, update_protection kwargs)`. The line stays where it was
+    put from then on; `change_failed` puts it back if the engine refuses.
     """
+
+    protectionRequested = Signal(str, dict)
+    statusMessage = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("positionChart")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.markets: dict[str, Any] = {}  # symbol -> MarketInfo (for the price tick)
+        self.confirm_changes = True
+        self.pending: LevelMove | None = None  # placed, waiting for Enter / Esc
+        self.applied: LevelMove | None = None  # sent to the engine, not yet back as an event
+        self.selected_level: str | None = None  # for the keyboard
+        self._held: set[str] = set()  # lines the trader holds: live updates leave them be
         self.position: Position | None = None
         self.points: list[ChartPoint] = []
         self.series = Series()
@@ -133,6 +164,8 @@ class PositionChart(QWidget):
         header.addWidget(self.title, 3)
         header.addWidget(self.readout, 2)
         layout.addLayout(header)
+        self.confirm_bar = self._build_confirm_bar()
+        layout.addWidget(self.confirm_bar)
 
         self.stack = QStackedWidget()
         self.hint = QLabel(EMPTY_HINT)
@@ -198,6 +231,11 @@ class PositionChart(QWidget):
             self.price_plot.addItem(line, ignoreBounds=True)  # `_fit` frames them itself
             line.setZValue(-10)
             line.hide()
+        for kind in DRAGGABLE:
+            line = self.level_lines[kind]
+            line.setZValue(5)  # above the curves: it has to be caught by the mouse
+            line.sigDragged.connect(lambda _l, k=kind: self._on_line_dragged(k))
+            line.sigPositionChangeFinished.connect(lambda _l, k=kind: self._on_line_released(k))
 
         # the right-hand label column: one label per value, spread so none overlap
         self.price_label = ValueLabel("price")
@@ -264,6 +302,7 @@ class PositionChart(QWidget):
         for name, line in self.level_lines.items():
             style = Qt.PenStyle.DotLine if name == "trailing" else Qt.PenStyle.DashLine
             line.setPen(pg.mkPen(self.level_colours[name], width=1.2, style=style))
+        self._style_lines()
         backdrop = pg.mkColor(t.chart_bg)
         backdrop.setAlpha(220)  # labels stay readable where a curve runs under them
         for label in self.value_labels:
@@ -284,6 +323,10 @@ class PositionChart(QWidget):
     def clear(self) -> None:
         """No position: no curves, no levels, no axes, just the hint."""
         self.position = None
+        self.pending = self.applied = None
+        self.selected_level = None
+        self._held.clear()
+        self.confirm_bar.hide()
         self.points = []
         self.series.clear()
         self.following = True
@@ -302,6 +345,11 @@ class PositionChart(QWidget):
         The samples are kept as given (a week of seconds is 600 000 of them) and converted to
         floats column by column; `point_near` builds a `ChartPoint` only for the one it needs.
         """
+        if self.position is None or self.position.id != position.id:
+            self.pending = self.applied = None
+            self.selected_level = None
+            self._held.clear()
+            self.confirm_bar.hide()
         self.position = position
         self.points = list(updates)
         if not self.points:
@@ -376,13 +424,27 @@ class PositionChart(QWidget):
         self.title.setText(
             f"{p.symbol}  {p.side.value.upper()}  {fmt_amount(p.amount)} @ "
             f"{self._price(p.entry_price)}   ·   {state}")
-        for name, level in self.levels().items():
+        levels = self.levels()
+        if self.applied is not None and levels.get(self.applied.kind) == self.applied.price:
+            self.applied = None  # the engine's answer is here: it draws itself from now on
+        for name, level in levels.items():
             line = self.level_lines[name]
+            if name in self._held:
+                continue
+            if self.applied is not None and name == self.applied.kind:
+                level = self.applied.price  # drawn at once, before the engine's event
             if level is None:
                 line.hide()
             else:
                 line.setValue(float(level))
                 line.show()
+        trail_is_stop = (levels.get("trailing") is not None
+                         and levels.get("trailing") == levels.get("stop"))
+        if trail_is_stop and "stop" not in self._held:
+            self.stop_line.hide()  # one line: dragging it sets the trailing distance
+        for kind in DRAGGABLE:
+            self.level_lines[kind].setMovable(p.is_open)
+        self._style_lines()
         self._refresh_labels()
 
     def _level_texts(self) -> dict[str, tuple[Decimal | None, str]]:
@@ -421,8 +483,18 @@ class PositionChart(QWidget):
 
     def _refresh_labels(self) -> None:
         texts = self._level_texts()
+        for move in (self.applied, self.pending):
+            if move is not None and self.position is not None:
+                texts[move.kind] = (move.price, describe(self.position, move)
+                                    if move is self.pending else
+                                    f"{move.kind} {self._price(move.price)}")
         for label in self.value_labels:
+            dragging = label.name in self._held and (
+                self.pending is None or self.pending.kind != label.name)
+            if dragging:
+                continue  # `_preview` writes it while the mouse moves
             value, text = texts.get(label.name, (None, ""))
+            label.setColor(pg.mkColor(self.level_colours[label.name]))
             label.set_level(None if value is None else float(value), text)
 
     def _redraw(self) -> None:
@@ -499,8 +571,12 @@ class PositionChart(QWidget):
         # room on the right for the label column, as trading charts keep it
         left = x0 - 0.01 * (x1 - x0)
         width = self.price_plot.vb.width()
+        # a level being placed writes a long text (distance, P&L if hit): it may cover the
+        # curve for a moment rather than rescale the time axis under the trader's hand
+        moving = set(self._held) | {m.kind for m in (self.pending,) if m is not None}
         labels = max((item.textItem.boundingRect().width() for item in self.value_labels
-                      if item.value is not None), default=0.0) + 12
+                      if item.value is not None and item.name not in moving),
+                     default=0.0) + 12
         if width > 2 * labels:
             right = left + (x1 - left) * width / (width - labels)
         else:  # not laid out yet
@@ -540,12 +616,216 @@ class PositionChart(QWidget):
         half = (y1 - y0) / 2
         self.price_plot.setYRange(label.value - half, label.value + half, padding=0)
 
+
+    # -- trading from the chart ---------------------------------------------------------------
+    def _build_confirm_bar(self) -> QFrame:
+        bar = QFrame()
+        bar.setObjectName("chartConfirm")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(8, 2, 8, 2)
+        self.confirm_text = QLabel("")
+        self.confirm_apply = QPushButton("Apply  ⏎")
+        self.confirm_cancel = QPushButton("Cancel  Esc")
+        self.confirm_apply.clicked.connect(self.apply_pending)
+        self.confirm_cancel.clicked.connect(lambda: self.cancel_pending())
+        for button in (self.confirm_apply, self.confirm_cancel):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter / Esc stay with the chart
+        row.addWidget(self.confirm_text, 1)
+        row.addWidget(self.confirm_apply)
+        row.addWidget(self.confirm_cancel)
+        bar.hide()
+        return bar
+
+    def tick(self) -> Decimal:
+        """The position's price step on its venue (or its displayed decimals)."""
+        symbol = self.position.symbol if self.position is not None else None
+        market = self.markets.get(symbol) if symbol else None
+        step = getattr(market, "price_step", None)
+        if step:
+            return Decimal(step)
+        return Decimal(1).scaleb(-price_places(symbol))
+
+    def move_for(self, kind: str, value: float | Decimal) -> LevelMove:
+        """`kind` placed at `value`, rounded to the tick and judged."""
+        assert self.position is not None
+        return check_move(self.position, kind, round_to_tick(value, self.tick()), self.tick())
+
+    def _preview(self, kind: str, value: float | Decimal) -> LevelMove:
+        """Show where `kind` would go: its text (price, distance, P&L if hit), red if refused."""
+        move = self.move_for(kind, value)
+        label = self._label_of(kind)
+        label.set_level(float(move.price), describe(self.position, move)
+                        if move.valid else f"{describe(self.position, move)} · not allowed")
+        colour = self.level_colours["stop"] if not move.valid else self.level_colours[kind]
+        invalid = pg.mkColor(theme.current().down)
+        label.setColor(invalid if not move.valid else pg.mkColor(colour))
+        line = self.level_lines[kind]
+        line.setPen(pg.mkPen(invalid if not move.valid else colour, width=2.5,
+                             style=Qt.PenStyle.DashLine))
+        self._layout_labels()
+        return move
+
+    def _label_of(self, kind: str) -> ValueLabel:
+        return next(label for label in self.value_labels if label.name == kind)
+
+    def _on_line_dragged(self, kind: str) -> None:
+        if self.position is None:
+            return
+        if self.pending is not None and self.pending.kind != kind:
+            self.cancel_pending(quiet=True)
+        self._held.add(kind)
+        self.pending = None
+        self.confirm_bar.hide()
+        self._preview(kind, self.level_lines[kind].value())
+
+    def _on_line_released(self, kind: str) -> None:
+        if self.position is None or kind not in self._held:
+            return
+        move = self._preview(kind, self.level_lines[kind].value())
+        self.level_lines[kind].setValue(float(move.price))  # on the tick
+        self.propose(move)
+
+    def propose(self, move: LevelMove) -> None:
+        """A level placed by mouse, keyboard or menu: refuse it, ask, or send it."""
+        if not move.valid:
+            self.cancel_pending(reason=f"{move.kind.capitalize()} not moved: {move.reason}")
+            return
+        self._held.add(move.kind)
+        self.pending = move
+        if not self.confirm_changes:
+            self.apply_pending()
+            return
+        self.confirm_text.setText(f"{describe(self.position, move)}  —  apply?")
+        self.confirm_bar.show()
+        self._refresh_labels()
+        self._layout_labels()
+        self.setFocus()
+
+    def apply_pending(self) -> None:
+        """Enter / Apply: send the pending change and keep drawing it where it was put."""
+        move, position = self.pending, self.position
+        if move is None or position is None or not move.valid:
+            return
+        kwargs = protection_kwargs(position, move)
+        self.pending = None
+        self.applied = move
+        self._held.discard(move.kind)
+        self.confirm_bar.hide()
+        self._refresh_levels()
+        self._layout_labels()
+        self.protectionRequested.emit(position.id, kwargs)
+
+    def cancel_pending(self, reason: str = "Change cancelled", quiet: bool = False) -> None:
+        """Esc / Cancel / a refused place: every line back where the position has it."""
+        self.pending = None
+        self._held.clear()
+        self.confirm_bar.hide()
+        if self.position is not None:
+            self._refresh_levels()
+            self._layout_labels()
+        if not quiet:
+            self.statusMessage.emit(reason)
+
+    def change_failed(self, reason: str) -> None:
+        """The engine refused a change sent from here: draw the position as it is."""
+        self.applied = None
+        self.cancel_pending(reason=reason)
+
+    def nudge(self, kind: str, ticks: int) -> None:
+        """Keyboard: move `kind` by `ticks` of the venue's tick, then Enter / Esc."""
+        if self.position is None or not self.position.is_open:
+            return
+        line = self.level_lines[kind]
+        if self.pending is not None and self.pending.kind == kind:
+            start = self.pending.price
+        elif line.isVisible():
+            start = round_to_tick(line.value(), self.tick())
+        else:
+            start = self.position.current_price or self.position.entry_price
+        if self.pending is not None and self.pending.kind != kind:
+            self.cancel_pending(quiet=True)
+        self._held.add(kind)
+        line.show()
+        move = self._preview(kind, start + ticks * self.tick())
+        line.setValue(float(move.price))
+        if move.valid:
+            self.propose(move)
+        else:
+            self.pending = None
+            self.confirm_bar.hide()
+            self.statusMessage.emit(f"{kind.capitalize()} cannot go there: {move.reason}")
+
+    def select_level(self, kind: str | None) -> None:
+        self.selected_level = kind
+        self._style_lines()
+
+    def _style_lines(self) -> None:
+        for kind in DRAGGABLE:
+            if kind in self._held:
+                continue
+            line = self.level_lines[kind]
+            style = Qt.PenStyle.DotLine if kind == "trailing" else Qt.PenStyle.DashLine
+            width = 2.5 if kind == self.selected_level else 1.2
+            line.setPen(pg.mkPen(self.level_colours[kind], width=width, style=style))
+            line.setHoverPen(pg.mkPen(self.level_colours[kind], width=2.5, style=style))
+            line.setCursor(Qt.CursorShape.SizeVerCursor)
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.pending is not None:
+            self.apply_pending()
+        elif key == Qt.Key.Key_Escape and (self.pending is not None or self._held):
+            self.cancel_pending()
+        elif key in KEY_LEVELS and self.position is not None and self.position.is_open:
+            self.select_level(KEY_LEVELS[key])
+            self.statusMessage.emit(f"{KEY_LEVELS[key].capitalize()} line selected: ↑/↓ move "
+                                    f"it one tick (Shift: 10), Enter applies, Esc cancels")
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.selected_level is not None:
+            step = 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
+            self.nudge(self.selected_level, step if key == Qt.Key.Key_Up else -step)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def context_menu(self, price: float) -> QMenu:
+        """The right-click menu at `price`: set the stop or the target there."""
+        menu = QMenu(self)
+        if self.position is not None and self.position.is_open:
+            at = self._price(round_to_tick(price, self.tick()))
+            for kind in ("stop", "target"):
+                action = QAction(f"Set {kind} here ({at})", menu)
+                action.triggered.connect(lambda _c=False, k=kind: self.place_level(k, price))
+                menu.addAction(action)
+        return menu
+
+    def place_level(self, kind: str, price: float | Decimal) -> None:
+        """Menu: put `kind` at `price` (refused with the reason, or confirmed as a drag)."""
+        if self.position is None:
+            return
+        if self.pending is not None:
+            self.cancel_pending(quiet=True)
+        move = self.move_for(kind, price)
+        if move.valid:
+            self.level_lines[kind].setValue(float(move.price))
+            self.level_lines[kind].show()
+        self.propose(move)
+
     def _on_manual_range(self, *_: object) -> None:
         self.following = False
 
     def _on_mouse_clicked(self, event: Any) -> None:
-        if event.double() and self.position is not None:
+        if self.position is None:
+            return
+        if event.double():
             self.follow()
+        elif event.button() == Qt.MouseButton.RightButton and \
+                self.price_plot.sceneBoundingRect().contains(event.scenePos()):
+            price = self.price_plot.vb.mapSceneToView(event.scenePos()).y()
+            menu = self.context_menu(price)
+            if not menu.isEmpty():
+                event.accept()
+                menu.popup(event.screenPos().toPoint())
 
     # -- crosshair ----------------------------------------------------------------------------
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)

@@ -1,0 +1,150 @@
+"""Trading from the chart, in the real window on the paper exchange: drag, keys, menu."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+
+from chart_session import ChartSession, Spy, drag_line
+from window_harness import until_idle
+
+D = Decimal
+
+
+@pytest.fixture
+def session(qloop, qtbot, tmp_path):
+    s = ChartSession(qtbot, tmp_path)
+
+    def run(scenario):
+        async def main():
+            await s.open()
+            try:
+                await scenario(s, qtbot)
+            finally:
+                await s.close()
+        qloop.run_until_complete(main())
+
+    return run
+
+
+def test_dragging_a_longs_stop_to_a_valid_place_moves_it_once_on_the_tick(session):
+    async def scenario(s, qtbot):
+        position_id = await s.buy(stop_loss="49000", take_profit="51500")
+        await s.tick("50200")
+        spy = Spy(s.engine, "update_protection")
+        chart = s.chart
+        drag_line(chart, "stop", 49512.3456)
+        assert chart.pending is not None and chart.confirm_bar.isVisible()
+        dropped = chart.pending.price  # where the hand let go, on the 0.01 tick
+        assert abs(dropped - D("49512.35")) < 15 and dropped == dropped.quantize(D("0.01"))
+        distance = (dropped - D("50200")) / D("50200") * 100
+        assert chart.stop_label.toPlainText().startswith(
+            f"stop {dropped:,.2f} · {distance:.2f} % · P&L if hit -")
+        assert spy.calls == []  # nothing sent before the confirmation
+        qtbot.keyClick(chart, Qt.Key.Key_Return)
+        await until_idle()
+        assert len(spy.calls) == 1
+        args, kwargs = spy.calls[0]
+        assert args == (position_id,) and kwargs["stop_loss"] == dropped
+        assert kwargs["take_profit"] == D("51500")  # the other levels are kept
+        assert s.engine.position(position_id).stop_loss == dropped
+        assert chart.stop_line.value() == float(dropped) and not chart.confirm_bar.isVisible()
+        history = s.engine.position_updates(position_id)
+        assert history[-1].stop_loss == dropped  # recorded in the position's history
+
+    session(scenario)
+
+
+def test_dragging_the_stop_above_the_price_snaps_back_and_sends_nothing(session):
+    async def scenario(s, qtbot):
+        position_id = await s.buy(stop_loss="49000")
+        spy = Spy(s.engine, "update_protection")
+        chart = s.chart
+        drag_line(chart, "stop", 50400)
+        await until_idle()
+        assert spy.calls == [] and chart.pending is None
+        assert chart.stop_line.value() == 49000.0  # back where it was
+        assert s.engine.position(position_id).stop_loss == D("49000")
+        message = s.window.statusBar().currentMessage()
+        assert "below the price" in message and "50,000.00" in message
+
+    session(scenario)
+
+
+def test_escape_on_the_confirmation_changes_nothing(session):
+    async def scenario(s, qtbot):
+        position_id = await s.buy(stop_loss="49000")
+        spy = Spy(s.engine, "update_protection")
+        chart = s.chart
+        drag_line(chart, "stop", 49600)
+        assert chart.confirm_bar.isVisible()
+        qtbot.keyClick(chart, Qt.Key.Key_Escape)
+        await until_idle()
+        assert spy.calls == [] and not chart.confirm_bar.isVisible()
+        assert chart.stop_line.value() == 49000.0
+        assert chart.stop_label.toPlainText() == "stop 49,000.00"
+        assert s.engine.position(position_id).stop_loss == D("49000")
+
+    session(scenario)
+
+
+def test_dragging_the_trailing_line_sets_the_trailing_percent(session):
+    async def scenario(s, qtbot):
+        position_id = await s.buy(trailing_stop_percent="1")
+        await s.tick("51000")  # HWM 51 000: trailing stop at 50 490
+        chart = s.chart
+        assert chart.level_lines["trailing"].value() == pytest.approx(50490)
+        s.chart.confirm_changes = False  # the setting that skips the confirmation
+        spy = Spy(s.engine, "update_protection")
+        drag_line(chart, "trailing", 49980)  # 2 % under the HWM
+        await until_idle()
+        assert len(spy.calls) == 1
+        pct = spy.calls[0][1]["trailing_stop_percent"]
+        assert D("1.95") <= pct <= D("2.05") and pct == pct.quantize(D("0.01"))
+        position = s.engine.position(position_id)
+        assert position.trailing_stop_percent == pct
+        # the looser trail holds at once, measured from the HWM (no cycle needed)
+        assert position.stop_loss == D("51000") * (1 - pct / 100)
+
+    session(scenario)
+
+
+def test_the_keyboard_moves_the_selected_line_by_ticks(session):
+    async def scenario(s, qtbot):
+        position_id = await s.buy(stop_loss="49000")
+        spy = Spy(s.engine, "update_protection")
+        chart = s.chart
+        chart.setFocus()
+        qtbot.keyClick(chart, Qt.Key.Key_S)
+        assert chart.selected_level == "stop"
+        qtbot.keyClick(chart, Qt.Key.Key_Up)
+        qtbot.keyClick(chart, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(chart, Qt.Key.Key_Down)
+        assert chart.pending.price == D("49000.10")  # +1 +10 -1 ticks of 0.01
+        qtbot.keyClick(chart, Qt.Key.Key_Return)
+        await until_idle()
+        assert [c[1]["stop_loss"] for c in spy.calls] == [D("49000.10")]
+        assert s.engine.position(position_id).stop_loss == D("49000.10")
+
+    session(scenario)
+
+
+def test_right_click_sets_the_target_here(session):
+    async def scenario(s, qtbot):
+        position_id = await s.buy(stop_loss="49000")
+        chart = s.chart
+        menu = chart.context_menu(50750.004)
+        texts = [a.text() for a in menu.actions()]
+        assert texts == ["Set stop here (50,750.00)", "Set target here (50,750.00)"]
+        menu.actions()[0].trigger()  # a stop above the price: refused, with the reason
+        assert chart.pending is None and "below the price" in \
+            s.window.statusBar().currentMessage()
+        menu.actions()[1].trigger()
+        qtbot.keyClick(chart, Qt.Key.Key_Return)
+        await until_idle()
+        assert s.engine.position(position_id).take_profit == D("50750")
+        assert chart.target_line.value() == 50750.0
+
+    session(scenario)
