@@ -1,7 +1,14 @@
 """Pure trading rules: no Qt, no SQL, no I/O — so every rule is a plain function to test."""
 
 from .errors import DomainError, InvalidTransition
-from .exits import ExitDecision, ExitEvaluation, apply_evaluation, check_exits, evaluate_exit
+from .exits import (
+    ExitDecision,
+    ExitEvaluation,
+    ExitRecord,
+    apply_evaluation,
+    check_exits,
+    evaluate_exit,
+)
 from .money import parse_amount, to_decimal
 from .orders import (
     TERMINAL_STATUSES,
@@ -28,6 +35,7 @@ __all__ = [
     "DomainError",
     "ExitDecision",
     "ExitEvaluation",
+    "ExitRecord",
     "ExitReason",
     "Fill",
     "InvalidTransition",

@@ -28,6 +28,69 @@ class ExitDecision:
 
 
 @dataclass(frozen=True)
+class ExitRecord:
+    """Why an exit order exists, kept with the order so the audit survives restarts.
+
+    The rule that fired, the level it had reached, the price that crossed it and, for a
+    trailing stop, the water mark and distance the level came from ("trailing stop, level
+    51 940, from HWM 53 000 − 2 %"). A manual close records the price it was asked at.
+    """
+
+    rule: ExitReason
+    trigger_price: Decimal | None
+    level: Decimal | None = None
+    water_mark: Decimal | None = None
+    trailing_percent: Decimal | None = None
+    at: datetime | None = None
+
+    @classmethod
+    def of(cls, position: Position, reason: ExitReason,
+           decision: ExitDecision | None = None) -> "ExitRecord":
+        """The record of `position` exiting for `reason` now (before its water marks move)."""
+        if decision is None:
+            return cls(reason, position.current_price)
+        trailing = decision.reason is ExitReason.TRAILING_STOP
+        return cls(decision.reason, decision.price, decision.level,
+                   position.favourable_water_mark if trailing else None,
+                   position.trailing_stop_percent if trailing else None, decision.at)
+
+    def source_text(self, number=lambda d: str(d.quantize(Decimal("0.01")))) -> str:
+        """Where the level came from: "level 51940.00, from HWM 53000.00 − 2 %" (`number`
+        writes each value; the UI passes its own grouping)."""
+        if self.level is None:
+            return "by hand" if self.rule is ExitReason.MANUAL else self.rule.value
+        text = f"level {number(self.level)}"
+        if self.water_mark is not None and self.trailing_percent is not None:
+            mark = "HWM" if self.trailing_percent is not None and self.level < self.water_mark \
+                else "LWM"
+            sign = "−" if mark == "HWM" else "+"
+            text += (f", from {mark} {number(self.water_mark)} {sign} "
+                     f"{self.trailing_percent.normalize():f} %")
+        return text
+
+    def to_dict(self) -> dict[str, str | None]:
+        """Plain text values (exact Decimals, ISO times): what the store writes as JSON."""
+        def text(value: object) -> str | None:
+            return None if value is None else str(value)
+
+        return {"rule": self.rule.value, "trigger_price": text(self.trigger_price),
+                "level": text(self.level), "water_mark": text(self.water_mark),
+                "trailing_percent": text(self.trailing_percent),
+                "at": self.at.isoformat() if self.at is not None else None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str | None]) -> "ExitRecord":
+        def number(key: str) -> Decimal | None:
+            value = data.get(key)
+            return None if value is None else Decimal(value)
+
+        at = data.get("at")
+        return cls(ExitReason(data["rule"]), number("trigger_price"), number("level"),
+                   number("water_mark"), number("trailing_percent"),
+                   datetime.fromisoformat(at) if at else None)
+
+
+@dataclass(frozen=True)
 class ExitEvaluation:
     stop_loss: Decimal | None
     stop_source: ExitReason

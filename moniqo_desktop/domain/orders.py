@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .errors import DomainError, InvalidTransition, as_enum
 from .money import ZERO, Number, optional_amount, parse_amount, split_symbol, to_decimal
 from .protection import Protection
+
+if TYPE_CHECKING:  # exits needs positions, which needs orders: the type only, at check time
+    from .exits import ExitRecord
 
 
 def utcnow() -> datetime:
@@ -203,6 +207,8 @@ class Order:
     fills: list[Fill] = field(default_factory=list)
     protection: Protection | None = None
     """Protection for the position this entry opens (None for exits and bare entries)."""
+    exit_decision: ExitRecord | None = None
+    """For an exit order: the rule, level, trigger price and water mark that decided it."""
 
     def __post_init__(self) -> None:
         split_symbol(self.symbol)

@@ -131,6 +131,7 @@ class Position:
     liquidation_price: Decimal | None = None
     stop_source: ExitReason = ExitReason.STOP_LOSS
     break_even_armed: bool = False
+    typed_stop_loss: Decimal | None = None  # the stop the trader set; `stop_loss` is what holds
     risk_thresholds: RiskThresholds = DEFAULT_RISK_THRESHOLDS
     # exit
     exit_order_id: str | None = None
@@ -301,6 +302,7 @@ class Position:
         if sl != self.stop_loss:
             self.stop_source = ExitReason.STOP_LOSS
         self.stop_loss, self.take_profit = sl, tp
+        self.typed_stop_loss = sl
         self.trailing_stop_percent, self.trailing_activation_percent = tr, act
         if be != self.break_even_percent:
             self.break_even_armed = False
@@ -309,7 +311,7 @@ class Position:
     def apply_protection(self, protection: Protection) -> None:
         """Take the protection requested on the entry order, unchecked: if the market already
         crossed a level while the entry filled, the next evaluation exits, as the trader asked."""
-        self.stop_loss = protection.stop_loss
+        self.stop_loss = self.typed_stop_loss = protection.stop_loss
         self.take_profit = protection.take_profit
         self.trailing_stop_percent = protection.trailing_stop_percent
         self.trailing_activation_percent = protection.trailing_activation_percent

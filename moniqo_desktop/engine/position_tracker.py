@@ -22,7 +22,7 @@ from ..domain import (
     PositionSide,
     PositionStatus,
 )
-from ..domain.exits import ExitDecision, apply_evaluation, evaluate_exit
+from ..domain.exits import ExitDecision, ExitRecord, apply_evaluation, evaluate_exit
 from ..domain.money import HUNDRED, ZERO, money_context
 from ..exchanges.errors import ExchangeError
 from ..store import PositionUpdate
@@ -164,7 +164,8 @@ class PositionTracker:
             return None
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
                       amount=amount, intent=OrderIntent.EXIT, position_id=position.id,
-                      created_at=ctx.clock())
+                      created_at=ctx.clock(),
+                      exit_decision=ExitRecord.of(position, reason, decision))
         position.mark_closing(order.id, reason)
         self.monitor.write(order, position)  # the decision is durable before anyone hears it
         if decision is not None:
@@ -172,7 +173,7 @@ class PositionTracker:
             ctx.bus.publish(UserMessage(
                 f"Exit: {reason.value.replace('_', ' ')}",
                 f"{position.symbol} {position.side.value} at {decision.price} "
-                f"(level {decision.level.quantize(Decimal('0.01'))})",
+                f"({order.exit_decision.source_text() if order.exit_decision else ''})",
                 MessageLevel.WARNING if reason is not ExitReason.TAKE_PROFIT else MessageLevel.INFO))
         ctx.bus.publish(PositionUpdated(position))
         await self.monitor.send(order)

@@ -10,10 +10,11 @@ the tests instead of being silently forgotten on restart.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..domain import Fill, Order, Position, Protection, RiskThresholds, StatusChange
+from ..domain import ExitRecord, Fill, Order, Position, Protection, RiskThresholds, StatusChange
 from .models import orders, position_updates, positions
 from .updates import PositionUpdate
 
@@ -41,8 +42,17 @@ Row = dict[str, Any]
 RowLike = Mapping[Any, Any]  # a dict or SQLAlchemy's RowMapping
 
 
+def _exit_decision_text(record: ExitRecord | None) -> str | None:
+    return None if record is None else json.dumps(record.to_dict(), sort_keys=True)
+
+
+def _exit_decision(text: str | None) -> ExitRecord | None:
+    return None if not text else ExitRecord.from_dict(json.loads(text))
+
+
 def order_row(order: Order) -> Row:
     row = {name: getattr(order, name) for name in ORDER_COLUMNS}
+    row["exit_decision"] = _exit_decision_text(order.exit_decision)
     protection = order.protection
     row["has_protection"] = protection is not None
     for name in PROTECTION_FIELDS:
@@ -80,8 +90,10 @@ def build_order(
     row: RowLike, fills: Iterable[RowLike], history: Iterable[RowLike]
 ) -> Order:
     """Rebuild an Order; `fills` and `history` must already be in list order."""
+    columns = {name: row[name] for name in ORDER_COLUMNS}
+    columns["exit_decision"] = _exit_decision(columns["exit_decision"])
     return Order(
-        **{name: row[name] for name in ORDER_COLUMNS},
+        **columns,
         protection=_protection(row),
         fills=[Fill(**{name: f[name] for name in FILL_FIELDS}) for f in fills],
         history=[StatusChange(**{name: h[name] for name in STATUS_FIELDS}) for h in history],

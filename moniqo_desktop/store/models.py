@@ -99,6 +99,8 @@ class OrderRow(Base):
     protection_trailing_stop_percent: Mapped[Decimal | None]
     protection_trailing_activation_percent: Mapped[Decimal | None]
     protection_break_even_percent: Mapped[Decimal | None]
+    # `Order.exit_decision` as JSON text (exact Decimal strings): why an exit order was sent
+    exit_decision: Mapped[str | None] = mapped_column(Text)
 
 
 class FillRow(Base):
@@ -161,6 +163,7 @@ class PositionRow(Base):
     liquidation_price: Mapped[Decimal | None]
     stop_source: Mapped[ExitReason] = mapped_column(EnumText(ExitReason))
     break_even_armed: Mapped[bool] = mapped_column(Boolean)
+    typed_stop_loss: Mapped[Decimal | None]
     # exit
     exit_order_id: Mapped[str | None] = mapped_column(ID)
     pending_exit_reason: Mapped[ExitReason | None] = mapped_column(EnumText(ExitReason))

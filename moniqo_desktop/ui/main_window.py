@@ -342,6 +342,7 @@ class MainWindow(QMainWindow):
     def _on_order_changed(self, event: OrderChanged) -> None:
         order = event.order
         self.orders.model.upsert(order)
+        self.chart.order_changed(order)
         previous = self._order_status.get(order.id)
         if previous is not order.status:
             self._order_status[order.id] = order.status
@@ -352,6 +353,7 @@ class MainWindow(QMainWindow):
 
     def _on_fill(self, event: FillReceived) -> None:
         self.orders.model.upsert(event.order)
+        self.chart.order_changed(event.order)
 
     def _held_changed(self) -> None:
         self.entry.set_positions([p for p in self.positions.model.objects() if p.is_open])
@@ -456,6 +458,7 @@ class MainWindow(QMainWindow):
             log.warning("cannot load the history of %s: %s", position.id, exc)
             updates = []
         self.chart.set_position(position, updates)
+        self.chart.set_orders(self.engine.orders())  # ▲/▼ fill markers, exits with their audit
 
     # -- user actions -----------------------------------------------------------------------
     def place_order(self, ticket: OrderTicket) -> None:

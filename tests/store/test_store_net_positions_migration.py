@@ -32,11 +32,13 @@ def old_database(path: Path, items: list[Position], order_list: list[Order] = ()
         for p in items:
             row = position_row(p)
             row.pop("dust")
+            row.pop("typed_stop_loss")  # added by 0003
             conn.execute(old_positions.insert().values(
                 {k: (format(v, "f") if isinstance(v, Decimal) else
                      v.value if hasattr(v, "value") else v) for k, v in row.items()}))
         for o in order_list:
             row = order_row(o)
+            row.pop("exit_decision")  # added by 0003
             conn.execute(orders.insert().values(row))
         conn.execute(sa.text(
             "INSERT INTO position_updates (position_id, at, price, unrealized_pnl, drawdown, "

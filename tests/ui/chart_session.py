@@ -36,7 +36,7 @@ class ChartSession:
 
     async def open(self) -> "ChartSession":
         self.exchange = DemoExchange(prices={"BTC/USDT": self.price, "ETH/USDT": D("3000")},
-                                     fee_rate=D("0.001"))
+                                     fee_rate=D("0.001"), clock=self.clock)  # one time
         self.engine = await Engine.open(self.tmp_path / "moniqo.sqlite3", self.exchange,
                                         settings=self.settings, clock=self.clock)
         self.window = MainWindow(self.engine, self.settings,

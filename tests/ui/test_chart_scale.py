@@ -82,13 +82,18 @@ def test_water_marks_are_labelled(qtbot):
     assert chart.lwm_label.toPlainText() == "LWM 49,600.00"
 
 
-def test_typed_stop_and_an_active_trail_read_as_one_stop_label(qtbot):
+def test_the_typed_stop_and_an_active_trail_are_both_shown(qtbot):
+    """The trail's level used to replace the typed stop, which then appeared nowhere."""
     position = make_position(opened_at=T0)
     position.set_protection(stop_loss=D("48000"), trailing_stop_percent=D("2"))
     chart = shown_chart(qtbot, position, ["50000"])
     check_exits(position, D("51000"), T0 + timedelta(minutes=1))
     chart.update_position(position)
-    assert chart.stop_label.toPlainText() == "stop 49,980.00 · trailing 2 % (active)"
+    assert position.stop_loss == D("49980.00")  # what holds
+    assert chart.stop_line.value() == 48000.0 and chart.trailing_line.value() == 49980.0
+    assert chart.stop_label.toPlainText() == "stop 48,000.00"
+    assert chart.trailing_label.toPlainText() == "trailing 2 % 49,980.00 (active)"
+    assert "stop 48,000.00 · trailing 49,980.00 (active)" in chart.title.text()
 
 
 def test_a_week_of_seconds_is_clipped_and_downsampled(qtbot):

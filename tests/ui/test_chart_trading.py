@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from chart_session import ChartSession, Spy, drag_line
+from moniqo_desktop.ui.widgets.chart_audit import MarkerItem
 from window_harness import until_idle
 
 D = Decimal
@@ -146,5 +147,39 @@ def test_right_click_sets_the_target_here(session):
         await until_idle()
         assert s.engine.position(position_id).take_profit == D("50750")
         assert chart.target_line.value() == 50750.0
+
+    session(scenario)
+
+
+def test_an_automatic_trailing_exit_gets_one_labelled_marker_that_survives_a_restart(session):
+    async def scenario(s, qtbot):
+        position_id = await s.buy(trailing_stop_percent="2")
+        await s.tick("53000")  # HWM 53 000: the trail holds at 51 940
+        await s.tick("51900")  # through it: the exit fires and fills at 51 900
+        await s.tick("51900")
+        position = s.engine.position(position_id)
+        assert not position.is_open and position.close_reason.value == "trailing_stop"
+        label = "trailing stop @ 51,900.00 (level 51,940.00, from HWM 53,000.00 − 2 %)"
+        assert s.chart.exit_labels() == [label]
+        arrows = [i.marker.arrow for i in s.chart.marker_items if isinstance(i, MarkerItem)]
+        assert arrows == ["▲", "▼"]
+        exit_order = next(o for o in s.engine.orders() if o.intent.value == "exit")
+        tip = s.window.orders.model.data(
+            s.window.orders.model.index(s.window.orders.model.row_of(exit_order.id),
+                                        s.window.orders.model.column_index("intent")),
+            Qt.ItemDataRole.ToolTipRole)
+        for part in ("Exit: trailing stop", "Level: 51,940.00", "Trigger price: 51,900.00",
+                     "Fill price: 51,900.00", "Slippage: ", "Fees: "):
+            assert part in tip
+        assert any("level 51940.00, from HWM 53000.00 − 2 %" in line
+                   for line in s.window.log_panel.texts())  # and in the log
+        await s.restart()
+        s.window.positions.status_filter.setCurrentText("All")
+        s.select(position_id)  # the closed position, charted from the store
+        assert s.chart.exit_labels() == [label]
+        stored = next(o for o in s.engine.orders() if o.intent.value == "exit")
+        assert stored.exit_decision.water_mark == D("53000")
+        assert stored.exit_decision.trailing_percent == D("2")
+        assert stored.exit_decision.level == D("51940.00")
 
     session(scenario)

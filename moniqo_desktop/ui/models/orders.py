@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...domain import Order, OrderType
+from ..exit_audit import exit_tooltip
 from ..formatting import fmt_amount, fmt_enum, fmt_price, fmt_time
 from .monitor import CellKind, Column, MonitorModel
 
@@ -53,7 +54,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("symbol", "Symbol", hideable=False),
     Column("side", "Side", kind=CellKind.ENUM),
     Column("type", "Type", kind=CellKind.ENUM, width=78),
-    Column("intent", "For", kind=CellKind.ENUM, header_tip="Entry opens a position, exit closes one, protect is a stop resting on the exchange"),
+    Column("intent", "For", kind=CellKind.ENUM, tooltip=exit_tooltip, header_tip="Entry opens a position, exit closes one, protect is a stop resting on the exchange; hover an exit for why it fired"),
     Column("amount", "Amount", kind=CellKind.AMOUNT),
     Column("filled", "Filled", get=lambda o: o.filled_amount, kind=CellKind.AMOUNT),
     Column("avg_price", "Avg price", get=lambda o: o.average_fill_price, kind=CellKind.PRICE),

@@ -3,8 +3,8 @@
 
 Kept apart from the widget so the rules read (and are tested) as plain functions: a long's stop
 must sit below the price and a target above it, by at least one tick; a trailing line sets the
-trailing distance measured from the favourable water mark; a stop looser than the active trail
-would be pulled straight back by the trail, so it is refused with that reason.
+trailing distance measured from the favourable water mark. The stop line is the trader's typed
+stop: it may sit under an active trail (the trail then holds, and both are drawn).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ...domain import ExitReason, Position
-from ...domain.exits import trailing_stop_level
+from ...domain import Position
 from ..formatting import fmt_decimal, fmt_percent, fmt_price
 
 HUNDRED = Decimal(100)
@@ -76,31 +75,19 @@ def check_move(position: Position, kind: str, price: Decimal, tick: Decimal) -> 
         if pct <= 0 or pct >= HUNDRED:
             return LevelMove(kind, price, "the trailing distance must be between 0 and 100 %")
         return LevelMove(kind, price, None, pct)
-    trail = active_trail(position)
-    if trail is not None and d * (trail - price) > 0:
-        return LevelMove(kind, price, f"the trailing stop holds the stop at "
-                                      f"{fmt_price(trail, position.symbol)}: move the "
-                                      f"trailing line instead")
     return LevelMove(kind, price, None)
-
-
-def active_trail(position: Position) -> Decimal | None:
-    """The trailing stop level while the trail is what sets the stop, else None."""
-    if position.trailing_stop_percent is None or position.stop_source is not \
-            ExitReason.TRAILING_STOP:
-        return None
-    return trailing_stop_level(position, position.trailing_stop_percent)
 
 
 def protection_kwargs(position: Position, move: LevelMove) -> dict[str, Any]:
     """All of the position's protection with the one moved level changed.
 
     `update_protection` replaces every level (None removes one), so the others are passed as
-    they are. A new trailing distance also drops a stop the trail had set: otherwise the old
-    trail level would stay as a typed stop and a looser trail could never take effect.
+    they are. The stop passed on is the trader's typed stop, never a level a trail or
+    break-even moved it to: that one would otherwise become a typed stop, and a looser trail
+    could never take effect (the engine moves the stop back to the trail at once).
     """
     kwargs: dict[str, Any] = {
-        "stop_loss": position.stop_loss,
+        "stop_loss": position.typed_stop_loss,
         "take_profit": position.take_profit,
         "trailing_stop_percent": position.trailing_stop_percent,
         "trailing_activation_percent": position.trailing_activation_percent,
@@ -112,8 +99,6 @@ def protection_kwargs(position: Position, move: LevelMove) -> dict[str, Any]:
         kwargs["take_profit"] = move.price
     else:
         kwargs["trailing_stop_percent"] = move.trailing_percent
-        if position.stop_source is not ExitReason.STOP_LOSS:
-            kwargs["stop_loss"] = None
     return kwargs
 
 

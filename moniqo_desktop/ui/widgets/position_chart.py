@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain import Position
+from ...domain import ExitReason, Order, Position
 from ...domain.exits import break_even_price, trailing_stop_level
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_price, fmt_time, price_places
+from .chart_audit import MarkerItem, MarkerLabel, belongs, fill_markers
 from .chart_axes import LABEL_GAP_PX, NumberAxis, TimeAxis, tick_places
 from .chart_drag import LevelMove, check_move, describe, protection_kwargs, round_to_tick
 from .chart_labels import DOWN, UP, ValueLabel, spread
@@ -55,6 +56,7 @@ MIN_DRAWDOWN_SPAN = 0.1  # the drawdown axis shows at least 0 .. 0.1 %
 RIGHT_ROOM = 0.15  # before layout: share of the span kept free right of the last sample
 Y_MARGIN = 0.08  # share of the fitted price span kept free above and below
 LABEL_PAD_PX = 2  # between two stacked value labels
+MARKER_ROOM_PX = 18  # kept above and below the fitted prices for the fill markers
 DRAGGABLE = ("stop", "target", "trailing")
 KEY_LEVELS = {Qt.Key.Key_S: "stop", Qt.Key.Key_T: "target", Qt.Key.Key_R: "trailing"}
 SMOOTH_UP_TO = 5_000  # samples drawn antialiased; more are drawn crisp (and fast)
@@ -146,6 +148,8 @@ class PositionChart(QWidget):
         self.selected_level: str | None = None  # for the keyboard
         self._held: set[str] = set()  # lines the trader holds: live updates leave them be
         self.position: Position | None = None
+        self.orders: dict[str, Order] = {}  # the charted position's orders (fill markers)
+        self.marker_items: list[Any] = []
         self.points: list[ChartPoint] = []
         self.series = Series()
         self.following = True
@@ -314,6 +318,8 @@ class PositionChart(QWidget):
         cross = pg.mkPen(t.muted, width=1, style=Qt.PenStyle.DotLine)
         for line in (self.v_line, self.h_line, self.dd_v_line):
             line.setPen(cross)
+        if getattr(self, "marker_items", None):
+            self._draw_markers()  # their colours come from the theme
 
     # -- data -------------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -327,6 +333,8 @@ class PositionChart(QWidget):
         self.selected_level = None
         self._held.clear()
         self.confirm_bar.hide()
+        self.orders = {}
+        self._draw_markers()
         self.points = []
         self.series.clear()
         self.following = True
@@ -350,6 +358,7 @@ class PositionChart(QWidget):
             self.selected_level = None
             self._held.clear()
             self.confirm_bar.hide()
+            self.orders = {}
         self.position = position
         self.points = list(updates)
         if not self.points:
@@ -384,6 +393,43 @@ class PositionChart(QWidget):
         self._refresh_levels()
         self._redraw()
 
+    def set_orders(self, orders: Iterable[Order]) -> None:
+        """The orders of the charted position: ▲/▼ markers for their fills."""
+        p = self.position
+        self.orders = {o.id: o for o in orders if p is not None and belongs(o, p)}
+        self._draw_markers()
+
+    def order_changed(self, order: Order) -> None:
+        """A live order event: redraw the markers if it is one of this position's orders."""
+        p = self.position
+        if p is None or not belongs(order, p):
+            return
+        self.orders[order.id] = order
+        self._draw_markers()
+
+    def _draw_markers(self) -> None:
+        for item in self.marker_items:
+            self.price_plot.removeItem(item)
+        self.marker_items = []
+        if self.position is None:
+            return
+        t = theme.current()
+        backdrop = pg.mkColor(t.chart_bg)
+        backdrop.setAlpha(220)
+        for marker in fill_markers(self.position, self.orders.values()):
+            colour = t.up if marker.arrow == "▲" else t.down
+            items = [MarkerItem(marker, colour)]
+            if marker.label:
+                items.append(MarkerLabel(marker, colour, pg.mkBrush(backdrop)))
+            for item in items:
+                self.price_plot.addItem(item, ignoreBounds=True)
+                self.marker_items.append(item)
+
+    def exit_labels(self) -> list[str]:
+        """The texts of the exit markers' labels (what a trader reads on the chart)."""
+        return [item.toPlainText() for item in self.marker_items
+                if isinstance(item, MarkerLabel)]
+
     def follow(self) -> None:
         """Fit the whole history again and keep fitting as it grows."""
         self.following = True
@@ -400,9 +446,13 @@ class PositionChart(QWidget):
         trailing = None
         if p.is_open and p.trailing_stop_percent is not None:
             trailing = trailing_stop_level(p, p.trailing_stop_percent)
+        # the stop line is the trader's typed stop; one a trail moved is the trailing line
+        stop = p.typed_stop_loss
+        if stop is None and p.stop_source is not ExitReason.TRAILING_STOP:
+            stop = p.stop_loss
         return {
             "entry": p.entry_price,
-            "stop": p.stop_loss if p.is_open else None,
+            "stop": stop if p.is_open else None,
             "target": p.take_profit if p.is_open else None,
             "break_even": (break_even_price(p)
                            if p.break_even_percent is not None and p.is_open else None),
@@ -421,6 +471,9 @@ class PositionChart(QWidget):
                 state += f" @ {self._price(p.exit_price)}"
             if p.realized_pnl is not None:
                 state += f"   ·   realized {fmt_decimal(p.realized_pnl, 2, sign=True)} {p.quote}"
+        stops = self.stops_text()
+        if stops:
+            state += f"   ·   {stops}"
         self.title.setText(
             f"{p.symbol}  {p.side.value.upper()}  {fmt_amount(p.amount)} @ "
             f"{self._price(p.entry_price)}   ·   {state}")
@@ -438,14 +491,38 @@ class PositionChart(QWidget):
             else:
                 line.setValue(float(level))
                 line.show()
-        trail_is_stop = (levels.get("trailing") is not None
-                         and levels.get("trailing") == levels.get("stop"))
-        if trail_is_stop and "stop" not in self._held:
-            self.stop_line.hide()  # one line: dragging it sets the trailing distance
         for kind in DRAGGABLE:
             self.level_lines[kind].setMovable(p.is_open)
         self._style_lines()
         self._refresh_labels()
+
+    def trailing_state(self) -> str:
+        """'active' while the trail sets the stop, else 'armed' or 'waiting for +X %'."""
+        p = self.position
+        if p is None or p.trailing_stop_percent is None:
+            return ""
+        if p.stop_source is ExitReason.TRAILING_STOP:
+            return "active"
+        activation = p.trailing_activation_percent
+        if activation is not None and \
+                p.profit_percent_at(p.favourable_water_mark) < activation:
+            return f"from +{activation.normalize():f} %"
+        return "behind the stop"
+
+    def stops_text(self) -> str:
+        """The typed stop and the trailing level, both, when they differ:
+        "stop 48,000.00 · trailing 49,000.00 (active)"."""
+        p = self.position
+        if p is None or not p.is_open:
+            return ""
+        levels = self.levels()
+        stop, trailing = levels.get("stop"), levels.get("trailing")
+        parts = []
+        if stop is not None:
+            parts.append(f"stop {self._price(stop)}")
+        if trailing is not None and trailing != stop:
+            parts.append(f"trailing {self._price(trailing)} ({self.trailing_state()})")
+        return " · ".join(parts) if len(parts) > 1 else ""
 
     def _level_texts(self) -> dict[str, tuple[Decimal | None, str]]:
         """Each value label's level and text."""
@@ -469,12 +546,9 @@ class PositionChart(QWidget):
                                  f"break-even {self._price(levels['break_even'])}")
         trailing = levels["trailing"]
         if trailing is not None and p.trailing_stop_percent is not None:
-            active = stop is not None and trailing == stop
             pct = format(p.trailing_stop_percent.normalize(), "f")
-            out["trailing"] = (None if active else trailing,
-                               f"trailing {pct} % {self._price(trailing)}")
-            if active:
-                out["stop"] = (stop, f"stop {self._price(stop)} · trailing {pct} % (active)")
+            out["trailing"] = (trailing, f"trailing {pct} % {self._price(trailing)} "
+                                         f"({self.trailing_state()})")
         # a water mark equal to the price or the entry says nothing their labels do not
         for mark in ("hwm", "lwm"):
             if out[mark][0] in (last.price, p.entry_price):
@@ -555,7 +629,11 @@ class PositionChart(QWidget):
         if hi - lo < least:
             lo, hi = mid - least / 2, mid + least / 2
         span = hi - lo
-        return lo - Y_MARGIN * span, hi + Y_MARGIN * span
+        pad = Y_MARGIN * span
+        height = self.price_plot.vb.height()
+        if height > 4 * MARKER_ROOM_PX:  # room for a ▲ under / ▼ over a fill at either end
+            pad = max(pad, span * MARKER_ROOM_PX / (height - 2 * MARKER_ROOM_PX))
+        return lo - pad, hi + pad
 
     def _fit(self, *_: object) -> None:
         """While following: frame the whole history, the stop, the nearest level.

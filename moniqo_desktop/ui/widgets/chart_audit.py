@@ -1,0 +1,84 @@
+"""Fill markers on the chart: ▲ for every entry fill, ▼ for every reduction and the exit.
+
+The exit's marker is labelled with what fired it ("trailing stop @ 51,900.00 (level 51,940.00,
+from HWM 53,000.00 − 2 %)") and carries the decision record as its tooltip; both come from the
+exit order's stored `exit_decision`, so they are the same after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+import pyqtgraph as pg
+
+from ...domain import Order, Position
+from ..exit_audit import exit_label, exit_tooltip
+from ..formatting import fmt_amount, fmt_decimal, fmt_price, fmt_time
+
+UP, DOWN = "▲", "▼"
+
+
+@dataclass(frozen=True)
+class FillMarker:
+    at: float  # timestamp
+    price: float
+    arrow: str  # UP (adds to the position) or DOWN (reduces or closes it)
+    label: str | None  # the exit's audit label, on the order's last fill only
+    tooltip: str
+
+
+def _ts(at: datetime) -> float:
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def belongs(order: Order, position: Position) -> bool:
+    return order.id == position.entry_order_id or order.position_id == position.id
+
+
+def fill_markers(position: Position, orders: Iterable[Order]) -> list[FillMarker]:
+    """One marker per fill of every order of `position`, in time order."""
+    out = []
+    entry_side = position.side.entry_side
+    for order in orders:
+        if not belongs(order, position) or not order.fills:
+            continue
+        arrow = UP if order.side is entry_side else DOWN
+        label = exit_label(order) if arrow == DOWN else None
+        audit = exit_tooltip(order) if arrow == DOWN else None
+        last = len(order.fills) - 1
+        for i, fill in enumerate(order.fills):
+            at = fill.at or order.history[-1].at
+            tip = (f"{'Entry' if arrow == UP else 'Exit'} fill: {fmt_amount(fill.amount)} @ "
+                   f"{fmt_price(fill.price, order.symbol)}\n"
+                   f"Fee: {fmt_decimal(fill.fee, None)} {fill.fee_currency or ''}\n"
+                   f"{fmt_time(at, with_date=True)}")
+            if audit:
+                tip = f"{audit}\n\n{tip}"
+            out.append(FillMarker(_ts(at), float(fill.price), arrow,
+                                  label if i == last else None, tip))
+    return sorted(out, key=lambda m: m.at)
+
+
+class MarkerItem(pg.TextItem):
+    """A ▲ under its fill price or a ▼ above it (the tip points at the price)."""
+
+    def __init__(self, marker: FillMarker, colour: str) -> None:
+        anchor = (0.5, 0.0) if marker.arrow == UP else (0.5, 1.0)
+        super().__init__(marker.arrow, color=colour, anchor=anchor)
+        self.marker = marker
+        self.setPos(marker.at, marker.price)
+        self.setToolTip(marker.tooltip)
+        self.setZValue(15)
+
+
+class MarkerLabel(pg.TextItem):
+    """The exit's audit text, above its ▼ marker."""
+
+    def __init__(self, marker: FillMarker, colour: str, backdrop) -> None:
+        super().__init__(marker.label or "", color=colour, anchor=(1.0, 1.6), fill=backdrop)
+        self.marker = marker
+        self.setPos(marker.at, marker.price)
+        self.setToolTip(marker.tooltip)
+        self.setZValue(16)
