@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +29,14 @@ from ..domain.exits import apply_evaluation, evaluate_exit
 from ..domain.money import ZERO, Number, parse_amount, significant_decimals
 from ..domain.orders import OrderIntent, parse_side
 from ..domain.positions import check_netting, hold_text
-from ..exchanges.base import WATCH_ORDERS, WATCH_TICKERS, Exchange, MarketInfo, features
+from ..exchanges.base import (
+    WATCH_ORDERS,
+    WATCH_TICKERS,
+    Candle,
+    Exchange,
+    MarketInfo,
+    features,
+)
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
 from ..store import PositionUpdate, Store, StoreError
 from .context import Clock, EngineContext
@@ -249,6 +256,12 @@ class Engine:
 
     def balances(self) -> dict[str, tuple[Decimal, Decimal]]:
         return dict(self.ctx.balances)
+
+    async def candles(self, symbol: str, timeframe: str = "1m",
+                      since: datetime | None = None) -> list[Candle]:
+        """The venue's OHLCV candles for `symbol` from `since` (the paper exchange's come
+        from its own ticks). A read only: nothing is stored."""
+        return await self.ctx.exchange.fetch_ohlcv(symbol, timeframe, since)
 
     def stop_note(self, symbol: str) -> str:
         """Whether a stop on `symbol` rests on the exchange or is watched by the app."""

@@ -93,6 +93,23 @@ class Ticker:
     at: datetime | None = None
 
 
+TIMEFRAMES: dict[str, int] = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400,
+                               "1d": 86400}
+"""Candle timeframes every adapter serves (ccxt's names), in seconds."""
+
+
+@dataclass(frozen=True)
+class Candle:
+    """One OHLCV candle; `at` is when it opens (UTC)."""
+
+    at: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal = Decimal(0)
+
+
 @dataclass(frozen=True)
 class Balance:
     currency: str
@@ -188,5 +205,12 @@ class Exchange(Protocol):
     ) -> list[Trade]: ...
 
     async def fetch_balance(self) -> dict[str, Balance]: ...
+
+    async def fetch_ohlcv(self, symbol: str, timeframe: str = "1m",
+                          since: datetime | None = None, limit: int | None = None
+                          ) -> list[Candle]:
+        """Candles of `symbol` in time order, from `since` (the venue's own, or for the paper
+        exchange its own ticks aggregated); `timeframe` is one of `TIMEFRAMES`."""
+        ...
 
     async def close(self) -> None: ...

@@ -17,7 +17,7 @@ import copy
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,7 @@ import ccxt.async_support as ccxt
 
 from ..domain import Order, OrderSide, OrderType
 from . import ccxt_mapping as mapping
-from .base import Balance, ExchangeOrder, MarketInfo, Ticker, Trade
+from .base import Balance, Candle, ExchangeOrder, MarketInfo, Ticker, Trade
 from .ccxt_errors import is_ccxt_error, map_error
 from .ccxt_retry import RetryPolicy, Sleep, with_retries
 from .errors import ExchangeError, ExchangeUnavailable, InvalidOrder, OrderNotFound, RateLimited
@@ -253,6 +253,20 @@ class CcxtExchange:
         for t in out.values():
             self._last_prices[t.symbol] = t.last
         return out
+
+    async def fetch_ohlcv(self, symbol: str, timeframe: str = "1m",
+                          since: datetime | None = None, limit: int | None = None
+                          ) -> list[Candle]:
+        """The venue's candles through ccxt's fetchOHLCV ([ms, o, h, l, c, v] rows)."""
+        await self._ensure_markets()
+        if not self._has("fetchOHLCV"):
+            raise ExchangeError(f"{self.id} does not serve candles")
+        rows = await self._read("fetch_ohlcv", symbol, timeframe,
+                                None if since is None else int(since.timestamp() * 1000), limit)
+        return [Candle(datetime.fromtimestamp(r[0] / 1000, timezone.utc),
+                       *(Decimal(str(v)) for v in r[1:5]),
+                       Decimal(str(r[5])) if len(r) > 5 and r[5] is not None else Decimal(0))
+                for r in rows if r[1] is not None]
 
     # -- orders ---------------------------------------------------------------------------
     def _order_request(

@@ -62,7 +62,8 @@ from typing import Any
 from ..domain import Fill, Order, OrderSide, OrderStatus, OrderType
 from ..domain.money import ZERO, Number, parse_amount, to_decimal
 from ..domain.orders import utcnow
-from .base import Balance, ExchangeOrder, MarketInfo, Ticker, Trade
+from .base import Balance, Candle, ExchangeOrder, MarketInfo, Ticker, Trade
+from .demo_candles import TickCandles
 from .demo_markets import MIN_COST, market_for, market_from_dict, market_to_dict
 from .demo_orders import PaperOrder
 from .errors import (
@@ -116,6 +117,7 @@ class DemoExchange:
         self.allow_short = allow_short
         self.min_cost = parse_amount(min_cost, "minimum order value", allow_zero=True)
         self.clock = clock
+        self.candles = TickCandles()  # its ticks as OHLC, for `fetch_ohlcv`
         self.on_create = on_create
         self.down = False
         self.calls: Counter[str] = Counter()
@@ -176,6 +178,7 @@ class DemoExchange:
             self._markets[symbol] = market_for(symbol, price, self.min_cost)
         self._prices[symbol] = price
         self._liquidity_left[symbol] = self._liquidity_for(symbol)
+        self.candles.add(symbol, price, self.clock())
 
     def _apply_price(self, symbol: str, price: Decimal) -> None:
         self._set_price_only(symbol, price)
@@ -241,6 +244,15 @@ class DemoExchange:
         if symbol not in self._prices:
             raise ExchangeError(self._unknown(symbol))
         return self._ticker(symbol)
+
+    async def fetch_ohlcv(self, symbol: str, timeframe: str = "1m",
+                          since: datetime | None = None, limit: int | None = None
+                          ) -> list[Candle]:
+        """This paper venue's own ticks as candles (`demo_candles`)."""
+        self._gate("fetch_ohlcv")
+        if symbol not in self._markets:
+            raise ExchangeError(self._unknown(symbol))
+        return self.candles.ohlcv(symbol, timeframe, since, limit)
 
     async def fetch_tickers(self, symbols: list[str] | None = None) -> dict[str, Ticker]:
         self._gate("fetch_tickers")

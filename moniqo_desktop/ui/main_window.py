@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         self.chart.protectionRequested.connect(self.change_protection_from_chart)
         self.chart.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.chart.confirm_changes = self.settings.chart_confirm_changes
+        self.chart.candlesWanted.connect(self._fetch_candles)
         self.orders.cancelRequested.connect(self.request_cancel_order)
 
     def _build_menus(self) -> None:
@@ -554,6 +555,13 @@ class MainWindow(QMainWindow):
         spawn(self.engine.update_protection(position_id, **dialog.values()),
               on_result=lambda p: self.log_panel.add(f"Protection updated for {p.symbol}"),
               on_error=lambda exc: self._action_failed("Protection not changed", exc))
+
+    def _fetch_candles(self, symbol: str, timeframe: str, since: Any) -> None:
+        candles = getattr(self.engine, "candles", None)
+        if callable(candles):
+            spawn(candles(symbol, timeframe, since),
+                  on_result=lambda c: self.chart.set_candles(symbol, timeframe, c),
+                  on_error=lambda exc: log.info("no candles for %s: %s", symbol, exc))
 
     def change_protection_from_chart(self, position_id: str, kwargs: dict) -> None:
         """A level dragged (or keyed, or set from the menu) on the chart and confirmed."""

@@ -6,7 +6,7 @@ Each test states the domain values that come out and the request that went out.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -421,3 +421,17 @@ async def test_unrecorded_requests_fail_loudly(binance, binance_replay):
     with pytest.raises(UnrecordedRequest, match="/api/v3/ticker/24hr"):
         await binance.fetch_ticker("BTC/USDT")
     binance_replay.unmatched.clear()
+
+
+# -- candles --------------------------------------------------------------------------------
+async def test_fetch_ohlcv_parses_klines_to_decimal_candles(binance, binance_replay):
+    binance_replay.add("ohlcv_btcusdt_1m")
+    since = datetime(2025, 1, 23, 12, 32, tzinfo=timezone.utc)
+    candles = await binance.fetch_ohlcv("BTC/USDT", "1m", since=since, limit=3)
+    assert [c.at for c in candles] == [since + timedelta(minutes=i) for i in range(3)]
+    first = candles[0]
+    assert (first.open, first.high, first.low, first.close, first.volume) == (
+        D("60010"), D("60055.1"), D("59990"), D("60040.5"), D("12.503"))
+    req = binance_replay.last("GET", "/api/v3/klines")
+    assert req.params["symbol"] == "BTCUSDT" and req.params["interval"] == "1m"
+    assert req.params["startTime"] == str(int(since.timestamp() * 1000))

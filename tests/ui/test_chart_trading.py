@@ -137,8 +137,9 @@ def test_right_click_sets_the_target_here(session):
         position_id = await s.buy(stop_loss="49000")
         chart = s.chart
         menu = chart.context_menu(50750.004)
-        texts = [a.text() for a in menu.actions()]
-        assert texts == ["Set stop here (50,750.00)", "Set target here (50,750.00)"]
+        texts = [a.text() for a in menu.actions() if a.text()]
+        assert texts == ["Set stop here (50,750.00)", "Set target here (50,750.00)",
+                         "Candles behind the line"]
         menu.actions()[0].trigger()  # a stop above the price: refused, with the reason
         assert chart.pending is None and "below the price" in \
             s.window.statusBar().currentMessage()
@@ -181,5 +182,28 @@ def test_an_automatic_trailing_exit_gets_one_labelled_marker_that_survives_a_res
         assert stored.exit_decision.water_mark == D("53000")
         assert stored.exit_decision.trailing_percent == D("2")
         assert stored.exit_decision.level == D("51940.00")
+
+    session(scenario)
+
+
+def test_candles_cover_a_life_of_several_minutes_and_the_menu_toggles_them(session):
+    async def scenario(s, qtbot):
+        await s.buy(stop_loss="49000")
+        for price in ("50100", "50300", "49800", "50200", "50500"):
+            await s.tick(price, seconds=60)  # five minutes: 1m candles
+        await until_idle()
+        chart = s.chart
+        assert chart.timeframe == "1m"
+        candles = chart.candle_item.candles
+        assert len(candles) >= 5 and chart.candle_item.isVisible()
+        assert min(c.low for c in candles) == D("49800")
+        assert max(c.high for c in candles) == D("50500")
+        menu = chart.context_menu(50000.0)
+        toggle = next(a for a in menu.actions() if a.text() == "Candles behind the line")
+        toggle.trigger()
+        assert not chart.show_candles and not chart.candle_item.isVisible()
+        await s.tick("50400", seconds=60)  # a candle closed: refreshed, still hidden
+        await until_idle()
+        assert len(chart.candle_item.candles) >= 6 and not chart.candle_item.isVisible()
 
     session(scenario)

@@ -38,6 +38,8 @@ from ...domain.exits import break_even_price, trailing_stop_level
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_price, fmt_time, price_places
 from .chart_audit import MarkerItem, MarkerLabel, belongs, fill_markers
+from ...exchanges.base import TIMEFRAMES
+from .chart_candles import CandleItem, timeframe_for
 from .chart_axes import LABEL_GAP_PX, NumberAxis, TimeAxis, tick_places
 from .chart_drag import LevelMove, check_move, describe, protection_kwargs, round_to_tick
 from .chart_labels import DOWN, UP, ValueLabel, spread
@@ -136,6 +138,7 @@ class PositionChart(QWidget):
 
     protectionRequested = Signal(str, dict)
     statusMessage = Signal(str)
+    candlesWanted = Signal(str, str, object)  # symbol, timeframe, since (the opening time)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -219,6 +222,11 @@ class PositionChart(QWidget):
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             curve.opts["autoDownsampleFactor"] = 1.0  # peak: a low and a high per pixel
+        self.candle_item = CandleItem()  # behind everything; toggled in the right-click menu
+        self.price_plot.addItem(self.candle_item, ignoreBounds=True)
+        self.show_candles = True
+        self.timeframe: str | None = None
+        self._candle_end: float | None = None  # when the newest candle closes (refetch then)
         self.last_marker = pg.ScatterPlotItem(size=7, antialias=True)  # the latest price
         self.price_plot.addItem(self.last_marker)
 
@@ -320,6 +328,8 @@ class PositionChart(QWidget):
             line.setPen(cross)
         if getattr(self, "marker_items", None):
             self._draw_markers()  # their colours come from the theme
+        if hasattr(self, "candle_item"):
+            self.candle_item.set_colours(t.up, t.down)
 
     # -- data -------------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -335,6 +345,8 @@ class PositionChart(QWidget):
         self.confirm_bar.hide()
         self.orders = {}
         self._draw_markers()
+        self.candle_item.set_candles([], 60)
+        self.timeframe = self._candle_end = None
         self.points = []
         self.series.clear()
         self.following = True
@@ -359,6 +371,8 @@ class PositionChart(QWidget):
             self._held.clear()
             self.confirm_bar.hide()
             self.orders = {}
+            self.candle_item.set_candles([], 60)
+            self.timeframe = self._candle_end = None
         self.position = position
         self.points = list(updates)
         if not self.points:
@@ -374,6 +388,7 @@ class PositionChart(QWidget):
         self.stack.setCurrentWidget(self.graphics)
         self._refresh_levels()
         self._redraw()
+        self.request_candles()
 
     def update_position(self, position: Position) -> None:
         """A live `PositionUpdated`: append the new sample (or replace one at the same time)."""
@@ -392,6 +407,45 @@ class PositionChart(QWidget):
             self.series.append(point.row())
         self._refresh_levels()
         self._redraw()
+        span_grew = self.timeframe != self._timeframe_now()
+        if self._candle_end is not None and (ts >= self._candle_end or span_grew):
+            self.request_candles()  # a candle closed (or the life outgrew the timeframe)
+
+    def _timeframe_now(self) -> str:
+        x = self.series.column("at")
+        opened = self.position.opened_at if self.position is not None else None
+        start = _ts(opened) if opened is not None else float(x[0])
+        return timeframe_for(float(x[-1]) - start if len(x) else 0.0)
+
+    def request_candles(self) -> None:
+        """Ask (through `candlesWanted`) for the candles of the position's life."""
+        p = self.position
+        if p is None or not len(self.series):
+            return
+        self.timeframe = self._timeframe_now()
+        since = p.opened_at or datetime.fromtimestamp(float(self.series.column("at")[0]),
+                                                      timezone.utc)
+        self._candle_end = None  # until they arrive: one request per closed candle
+        self.candlesWanted.emit(p.symbol, self.timeframe, since)
+
+    def set_candles(self, symbol: str, timeframe: str, candles: list[Any]) -> None:
+        """The venue's candles (for the charted symbol and timeframe; others are late)."""
+        p = self.position
+        if p is None or symbol != p.symbol or timeframe != self.timeframe:
+            return
+        seconds = TIMEFRAMES[timeframe]
+        self.candle_item.set_candles(candles, seconds)
+        self.candle_item.setVisible(self.show_candles)
+        last = candles[-1].at if candles else None
+        self._candle_end = (_ts(last) + seconds) if last is not None else \
+            float(self.series.column("at")[-1]) + seconds
+        self._fit()
+
+    def set_show_candles(self, show: bool) -> None:
+        """The chart menu's toggle: candles behind the line, or the line alone."""
+        self.show_candles = show
+        self.candle_item.setVisible(show)
+        self._fit()
 
     def set_orders(self, orders: Iterable[Order]) -> None:
         """The orders of the charted position: ▲/▼ markers for their fills."""
@@ -613,6 +667,9 @@ class PositionChart(QWidget):
             stop = self.points[-1].stop_loss
             if stop is not None:
                 ys.append(float(stop))
+        wicks = self.candle_item.range() if self.show_candles else None
+        if wicks is not None:
+            ys.extend(wicks)  # the wick that triggered an exit must be in view
         ys = [y for y in ys if np.isfinite(y)]
         lo, hi = min(ys), max(ys)
         price = float(prices[-1])
@@ -875,6 +932,11 @@ class PositionChart(QWidget):
                 action = QAction(f"Set {kind} here ({at})", menu)
                 action.triggered.connect(lambda _c=False, k=kind: self.place_level(k, price))
                 menu.addAction(action)
+            menu.addSeparator()
+        candles = QAction("Candles behind the line", menu, checkable=True)
+        candles.setChecked(self.show_candles)
+        candles.toggled.connect(self.set_show_candles)
+        menu.addAction(candles)
         return menu
 
     def place_level(self, kind: str, price: float | Decimal) -> None:

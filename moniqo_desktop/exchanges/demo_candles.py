@@ -1,0 +1,63 @@
+"""The paper exchange's candles: its own ticks aggregated into OHLC.
+
+Every price the paper venue moves to lands in a one-minute candle; longer timeframes are built
+from those minutes when asked. Bounded: the last `KEEP_MINUTES` minutes per symbol (a week),
+so a long-running paper session does not grow without end. No volume: paper ticks trade none.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from .base import TIMEFRAMES, Candle
+from .errors import ExchangeError
+
+KEEP_MINUTES = 7 * 24 * 60
+MINUTE = 60
+
+
+def _ts(at: datetime) -> int:
+    return int((at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp())
+
+
+class TickCandles:
+    def __init__(self, keep_minutes: int = KEEP_MINUTES) -> None:
+        # symbol -> minute candles as [open_ts, open, high, low, close]
+        self._minutes: dict[str, deque[list]] = {}
+        self._keep = keep_minutes
+
+    def add(self, symbol: str, price: Decimal, at: datetime) -> None:
+        """A tick: extend the current minute, or open the next one."""
+        start = _ts(at) // MINUTE * MINUTE
+        minutes = self._minutes.setdefault(symbol, deque(maxlen=self._keep))
+        if minutes and minutes[-1][0] == start:
+            candle = minutes[-1]
+            candle[2] = max(candle[2], price)
+            candle[3] = min(candle[3], price)
+            candle[4] = price
+        elif not minutes or minutes[-1][0] < start:
+            minutes.append([start, price, price, price, price])
+        # a tick older than the newest minute (a clock step back) is ignored
+
+    def ohlcv(self, symbol: str, timeframe: str = "1m", since: datetime | None = None,
+              limit: int | None = None) -> list[Candle]:
+        if timeframe not in TIMEFRAMES:
+            raise ExchangeError(f"timeframe {timeframe} is not one of {', '.join(TIMEFRAMES)}")
+        size = TIMEFRAMES[timeframe]
+        first = _ts(since) // size * size if since is not None else None
+        out: list[list] = []
+        for start, o, h, low, c in self._minutes.get(symbol, ()):
+            bucket = start // size * size
+            if first is not None and bucket < first:
+                continue
+            if out and out[-1][0] == bucket:
+                last = out[-1]
+                last[2], last[3], last[4] = max(last[2], h), min(last[3], low), c
+            else:
+                out.append([bucket, o, h, low, c])
+        if limit is not None:
+            out = out[:limit]
+        return [Candle(datetime.fromtimestamp(b, timezone.utc), o, h, low, c)
+                for b, o, h, low, c in out]
