@@ -51,17 +51,20 @@ def week(days: float) -> tuple[Position, list[PositionUpdate]]:
     return position, updates
 
 
-def redraws(chart: PositionChart, position: Position, n: int) -> list[float]:
-    out = []
+def redraws(chart: PositionChart, position: Position, n: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds per redraw. CPU time is what the redraw costs this process;
+    on a shared machine the wall time also holds the waits for a core."""
+    wall, cpu = [], []
     price = position.current_price
     for i in range(n):
         at = position.updated_at + timedelta(seconds=1)
         position.update_price(price + D(i % 5), at)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         chart.update_position(position)
         chart.graphics.grab()  # paint
-        out.append((time.perf_counter() - t) * 1000)
-    return out
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    return wall, cpu
 
 
 def main(days: float, n: int) -> None:
@@ -84,10 +87,11 @@ def main(days: float, n: int) -> None:
                          ("last hour in view", lambda: zoom_last_hour(chart))):
         setup()
         chart.graphics.grab()
-        times = redraws(chart, position, n)
-        print(f"redraw, {label}: median {statistics.median(times):.1f} ms, "
-              f"p95 {np.percentile(times, 95):.1f} ms, max {max(times):.1f} ms  "
-              f"(target <= 16 ms; {n} redraws)")
+        wall, cpu = redraws(chart, position, n)
+        print(f"redraw, {label}: CPU median {statistics.median(cpu):.1f} ms, "
+              f"p95 {np.percentile(cpu, 95):.1f} ms; wall median {statistics.median(wall):.1f}"
+              f" ms, p95 {np.percentile(wall, 95):.1f} ms  (target <= 16 ms; {n} redraws)")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def zoom_last_hour(chart: PositionChart) -> None:

@@ -43,7 +43,7 @@ from .chart_candles import CandleItem, timeframe_for
 from .chart_axes import LABEL_GAP_PX, NumberAxis, TimeAxis, tick_places
 from .chart_drag import LevelMove, check_move, describe, protection_kwargs, round_to_tick
 from .chart_labels import DOWN, UP, ValueLabel, spread
-from .chart_series import Series, as_float
+from .chart_series import Series, as_float, in_view, peaks
 from .elided_label import ElidedLabel
 
 __all__ = ["ChartPoint", "LABEL_GAP_PX", "NumberAxis", "PositionChart", "TimeAxis",
@@ -61,7 +61,7 @@ LABEL_PAD_PX = 2  # between two stacked value labels
 MARKER_ROOM_PX = 18  # kept above and below the fitted prices for the fill markers
 DRAGGABLE = ("stop", "target", "trailing")
 KEY_LEVELS = {Qt.Key.Key_S: "stop", Qt.Key.Key_T: "target", Qt.Key.Key_R: "trailing"}
-SMOOTH_UP_TO = 5_000  # samples drawn antialiased; more are drawn crisp (and fast)
+SMOOTH_UP_TO = 600  # samples in view drawn antialiased; more are drawn crisp (and fast)
 NEAREST_LEVEL_ROOM = 2.0  # the nearest level may at most double the fitted span
 
 
@@ -218,10 +218,8 @@ class PositionChart(QWidget):
         self.drawdown_curve = self.dd_plot.plot(name="drawdown", fillLevel=0)
         self.curves = (self.price_curve, self.stop_curve, self.hwm_curve, self.lwm_curve,
                        self.drawdown_curve)
-        for curve in self.curves:  # a week of seconds: draw what is in view, per pixel
-            curve.setClipToView(True)
-            curve.setDownsampling(auto=True, method="peak")
-            curve.opts["autoDownsampleFactor"] = 1.0  # peak: a low and a high per pixel
+        self._curves_drawn = 0  # a week of seconds: `_draw_curves` clips and decimates
+        self.price_plot.vb.sigXRangeChanged.connect(self._draw_curves)
         self.candle_item = CandleItem()  # behind everything; toggled in the right-click menu
         self.price_plot.addItem(self.candle_item, ignoreBounds=True)
         self.show_candles = True
@@ -632,24 +630,40 @@ class PositionChart(QWidget):
                 curve.setData([], [])
             self.last_marker.setData([], [])
             return
+        x, prices = self.series.column("at"), self.series.column("price")
+        self.last_marker.setData([x[-1]], [prices[-1]])
+        drawn = self._curves_drawn
+        self._fit()  # a new x-range draws the curves itself (`_draw_curves`)
+        if self._curves_drawn == drawn:
+            self._draw_curves()
+        self._layout_labels()
+
+    def _draw_curves(self, *_: object) -> None:
+        """What is in view, at most two points per pixel: a week of seconds costs a redraw
+        what an hour does. Called on every new sample and every pan or zoom."""
+        self._curves_drawn += 1
+        n = len(self.series)
+        if n == 0:
+            return
         s = self.series
-        x = s.column("at")
-        prices = s.column("price")
+        (x0, x1), _ = self.price_plot.vb.viewRange()
+        view = in_view(s.column("at"), x0, x1)
+        x = s.column("at")[view]
+        pixels = max(int(self.price_plot.vb.width()), 200)
         # antialiasing a long path costs more than a frame; at a pixel per sample it adds
         # nothing a trader can see
-        smooth = n < SMOOTH_UP_TO
-        self.price_curve.setData(x, prices, antialias=smooth)
-        self.last_marker.setData([x[-1]], [prices[-1]])
-        stops = s.column("stop")
-        if np.all(np.isnan(stops)):
+        smooth = len(x) < SMOOTH_UP_TO
+        self.price_curve.setData(*peaks(x, s.column("price")[view], pixels), antialias=smooth)
+        stops = s.column("stop")[view]
+        sx, sy = _steps(x, stops, smooth)
+        if np.all(np.isnan(sy)):
             self.stop_curve.setData([], [])
         else:
-            self.stop_curve.setData(*_steps(x, stops, smooth), connect="finite")
-        self.hwm_curve.setData(*_steps(x, s.column("hwm"), smooth))
-        self.lwm_curve.setData(*_steps(x, s.column("lwm"), smooth))
-        self.drawdown_curve.setData(x, s.column("drawdown"), antialias=smooth)
-        self._fit()
-        self._layout_labels()
+            self.stop_curve.setData(sx, sy, connect="finite")
+        self.hwm_curve.setData(*_steps(x, s.column("hwm")[view], smooth))
+        self.lwm_curve.setData(*_steps(x, s.column("lwm")[view], smooth))
+        self.drawdown_curve.setData(*peaks(x, s.column("drawdown")[view], pixels),
+                                    antialias=smooth)
 
     def fit_levels(self) -> tuple[float, float]:
         """The price range to show: all prices, the stop, the entry and the nearest level.
@@ -658,7 +672,8 @@ class PositionChart(QWidget):
         60 000 on a 50 000 entry must not squash the price line to a sliver.
         """
         prices = self.series.column("price")
-        ys = [float(np.nanmin(prices)), float(np.nanmax(prices))]
+        lowest, highest, _ = self.series.extremes()
+        ys = [lowest, highest]
         levels = self.levels()
         for name in ("stop", "entry"):
             if levels.get(name) is not None:
@@ -718,8 +733,7 @@ class PositionChart(QWidget):
             right = x1 + RIGHT_ROOM * (x1 - x0)
         self.price_plot.setXRange(left, right, padding=0)
         self.price_plot.setYRange(*self.fit_levels(), padding=0)
-        dd = self.series.column("drawdown")
-        top = float(np.nanmax(dd)) if np.any(np.isfinite(dd)) else 0.0
+        top = self.series.extremes()[2]
         self.dd_plot.setYRange(0, max(top, MIN_DRAWDOWN_SPAN), padding=0)
         self._layout_labels()
 
