@@ -747,12 +747,26 @@ class PositionChart(QWidget):
         if not shown or height <= 0 or y1 <= y0:
             return
         row = max(label.textItem.boundingRect().height() for label in shown) + LABEL_PAD_PX
-        desired = []
+
+        def displaced(labels: list[ValueLabel]) -> dict[str, float]:
+            desired = [(y1 - min(max(lb.value, y0), y1)) / (y1 - y0) * height for lb in labels]
+            return {lb.name: abs(a - b) for lb, a, b in
+                    zip(labels, spread(desired, row, 0.0, height), desired)}
+
+        # the water marks give way: if they push a level's label off its line, they go
+        levels_only = [lb for lb in shown if lb.name not in ("hwm", "lwm")]
+        with_marks, without = displaced(shown), displaced(levels_only)
+        if any(with_marks[name] > without[name] + row / 2 for name in without):
+            shown = levels_only
+            for label in (self.hwm_label, self.lwm_label):
+                label.hide()
         for label in shown:
             value = label.value
+            label.show()
             label.set_edge(UP if value > y1 else DOWN if value < y0 else None)
-            desired.append((y1 - min(max(value, y0), y1)) / (y1 - y0) * height)
-        for label, py in zip(shown, spread(desired, row, 0.0, height)):
+        ys = spread([(y1 - min(max(lb.value, y0), y1)) / (y1 - y0) * height for lb in shown],
+                    row, 0.0, height)
+        for label, py in zip(shown, ys):
             label.setPos(x1, y1 - py / height * (y1 - y0))
 
     def recentre_on(self, name: str) -> None:
