@@ -7,7 +7,18 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .domain import DomainError
+from .domain.money import parse_number
 from .exchanges.factory import FEED_HELP
+
+
+def seconds(text: str) -> float:
+    """--quit-after: a number a person typed, read by the domain's one strict parser (no
+    exponent, NaN or sign), then a float of seconds for the timer."""
+    try:
+        return float(parse_number(text, "seconds"))
+    except DomainError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use the exchange's testnet/sandbox")
     parser.add_argument("--price-feed", default=None, metavar="FEED",
                         help="prices for the paper exchange: " + FEED_HELP)
-    parser.add_argument("--quit-after", type=float, default=None, metavar="S",
+    parser.add_argument("--quit-after", type=seconds, default=None, metavar="S",
                         help="quit cleanly after S seconds (smoke tests)")
     parser.add_argument("--headless", action="store_true",
                         help="run the engine without a window and print what it does")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from moniqo_desktop import __version__
 
 
@@ -45,3 +47,16 @@ def test_corrupt_database_is_reported_and_left_untouched(tmp_path: Path):
         assert result.returncode == 2
         assert "not a SQLite database" in result.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("text", ["1e3", "nan", "-1", "2_0"])
+def test_quit_after_uses_the_strict_number_parser(text: str, capsys):
+    """Issue #10: numbers people type, the CLI included, go through the one strict parser."""
+    from moniqo_desktop.__main__ import build_parser
+
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["--quit-after", text])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("moniqo-desktop: error: argument --quit-after: seconds")
+    assert build_parser().parse_args(["--quit-after", "2.5"]).quit_after == 2.5
