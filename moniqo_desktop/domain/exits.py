@@ -54,6 +54,15 @@ class ExitRecord:
                    position.favourable_water_mark if trailing else None,
                    position.trailing_stop_percent if trailing else None, decision.at)
 
+    @classmethod
+    def resting(cls, position: Position, level: Decimal) -> "ExitRecord":
+        """The record of a stop left resting on the exchange at `level`: the venue decides
+        when it triggers, so there is no trigger price, only the rule and where it came from."""
+        trailing = position.stop_source is ExitReason.TRAILING_STOP
+        return cls(position.stop_source, None, level,
+                   position.favourable_water_mark if trailing else None,
+                   position.trailing_stop_percent if trailing else None)
+
     def source_text(self, number=lambda d: str(d.quantize(Decimal("0.01")))) -> str:
         """Where the level came from: "level 51940.00, from HWM 53000.00 − 2 %" (`number`
         writes each value; the UI passes its own grouping)."""

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from ..domain import DomainError, Order, OrderIntent, OrderStatus, OrderType, Position
 from ..domain.positions import PositionStatus
+from ..domain.exits import ExitRecord
 from ..exchanges.errors import ExchangeError
 from .context import EngineContext
 from .events import EngineError
@@ -91,7 +92,8 @@ class ProtectiveStops:
                 return
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.STOP,
                       amount=amount, stop_price=stop, intent=OrderIntent.PROTECT,
-                      position_id=position.id, created_at=self.ctx.clock())
+                      position_id=position.id, created_at=self.ctx.clock(),
+                      exit_decision=ExitRecord.resting(position, stop))
         await self.monitor.submit(order)
         if order.status is OrderStatus.REJECTED:
             log.warning("exchange refused the resting stop for %s: %s", position.symbol,

@@ -53,6 +53,9 @@ async def test_stop_rests_on_the_exchange_and_its_fill_closes_the_position(eng, 
     assert position.close_reason is ExitReason.STOP_LOSS and position.exit_price == D("48500")
     assert by_intent(eng, OrderIntent.EXIT) == []  # the engine sent nothing of its own
     assert venue.calls["create_order"] == 2
+    # the exchange's fill is audited too: the rule and level the resting stop held
+    assert (stop.exit_decision.rule, stop.exit_decision.level) == (ExitReason.STOP_LOSS,
+                                                                   D("49000"))
 
 
 async def test_stop_fills_while_the_app_is_closed(db_path, venue, settings, clock):
