@@ -616,9 +616,12 @@ class MainWindow(QMainWindow):
         old = self.settings
         restart = (new.exchange, new.sandbox) != (old.exchange, old.sandbox)
         engine_changed = dataclasses.replace(old, exchange=new.exchange, sandbox=new.sandbox,
-                                             theme=new.theme) != new
+                                             theme=new.theme,
+                                             chart_confirm_changes=new.chart_confirm_changes
+                                             ) != new
         self.settings = new
         self.set_theme(new.theme)
+        self.chart.confirm_changes = new.chart_confirm_changes
         self.settingsChanged.emit(new)
         notes = []
         if restart:

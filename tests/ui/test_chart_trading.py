@@ -207,3 +207,14 @@ def test_candles_cover_a_life_of_several_minutes_and_the_menu_toggles_them(sessi
         assert len(chart.candle_item.candles) >= 6 and not chart.candle_item.isVisible()
 
     session(scenario)
+
+
+def test_the_setting_to_skip_the_confirmation_is_in_the_settings_dialog(qtbot):
+    from moniqo_desktop.config import Settings
+    from moniqo_desktop.ui.dialogs.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert dialog.chart_confirm.isChecked()  # asking is the default
+    dialog.chart_confirm.setChecked(False)
+    assert dialog.build_settings().chart_confirm_changes is False

@@ -174,6 +174,11 @@ class SettingsDialog(QDialog):
         self.theme.addItems(["dark", "light"])
         self.theme.setCurrentText(settings.theme)
         form.addRow("Theme", self.theme)
+        self.chart_confirm = QCheckBox("Ask Enter / Esc before a level dragged on the chart "
+                                       "is applied")
+        self.chart_confirm.setObjectName("settingsChartConfirm")
+        self.chart_confirm.setChecked(settings.chart_confirm_changes)
+        form.addRow("", self.chart_confirm)
         layout.addWidget(look_box)
 
         self.error = QLabel("")
@@ -275,6 +280,7 @@ class SettingsDialog(QDialog):
             demo_fee_rate=self.demo_fee.text().strip(),
             demo_allow_short=self.demo_allow_short.isChecked(),
             theme=self.theme.currentText(),
+            chart_confirm_changes=self.chart_confirm.isChecked(),
         )
 
     def typed_credentials(self, exchange: str) -> dict[str, str]:
