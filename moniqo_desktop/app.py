@@ -74,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
             log.warning("%s", notice)
     except VenueRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if not args.headless and args.quit_after is None:  # nobody reads stderr of a GUI app
+            from PySide6.QtWidgets import QApplication, QMessageBox
+
+            app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
+            QMessageBox.critical(None, "Moniqo Desktop — cannot connect", str(exc))
         return 2
     if args.headless:
         from .headless import run_headless

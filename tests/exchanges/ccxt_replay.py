@@ -106,6 +106,12 @@ def _parse_body(body: Any, headers: dict[str, str]) -> dict[str, Any]:
     return {"_": body}
 
 
+SENT_CLIENT_ID = ("newClientOrderId", "orderLinkId", "clOrdId", "clientOid", "cl_ord_id",
+                  "client_order_id")
+ANSWERED_CLIENT_ID = (r'"(?:clientOrderId|orderLinkId|clOrdId|clientOid|cl_ord_id|client_order_id)"'
+                      r':\s*"([^"]+)"')
+
+
 class Replay:
     """Queues of recordings per (method, path), installed as `exchange.fetch`."""
 
@@ -210,9 +216,13 @@ class Replay:
     def _echo(self, request: Request, text: str) -> str:
         if not self.echo_client_ids:
             return text
-        sent = request.params.get("newClientOrderId")
+        # the create's client-id param per venue (Binance, Bybit, OKX, Bitget/KuCoin, Kraken,
+        # Coinbase) and the field the venue answers it in
+        sent = next((request.params[k] for k in SENT_CLIENT_ID if request.params.get(k)), None)
+        if sent is None and isinstance(request.body.get("_"), list) and request.body["_"]:
+            sent = request.body["_"][0].get("clOrdId")  # OKX batch-orders
         if sent:
-            for recorded in re.findall(r'"clientOrderId":\s*"([^"]+)"', text):
+            for recorded in re.findall(ANSWERED_CLIENT_ID, text):
                 self.client_ids.setdefault(recorded, sent)
         for recorded, ours in self.client_ids.items():
             text = text.replace(f'"{recorded}"', f'"{ours}"')

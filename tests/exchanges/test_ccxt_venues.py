@@ -243,7 +243,9 @@ def test_keys_cli_says_which_key_set_it_edits(ring, capsys):
     assert out.startswith("binance (live keys): ApiKeys(") and "live-secret" not in out
 
 
-def test_starting_on_the_sandbox_with_only_live_keys_stops_naming_them(ring, tmp_path, capsys):
+@pytest.mark.parametrize("mode", [["--headless"], ["--quit-after", "1"]], ids=["headless", "window"])
+def test_starting_on_the_sandbox_with_only_live_keys_stops_naming_them(ring, tmp_path, capsys,
+                                                                        mode):
     import logging
 
     from moniqo_desktop.__main__ import main
@@ -252,8 +254,7 @@ def test_starting_on_the_sandbox_with_only_live_keys_stops_naming_them(ring, tmp
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:  # the CLI sets up its log file and console handlers: put the test's back after
-        code = main(["--data-dir", str(tmp_path), "--exchange", "binance", "--sandbox",
-                     "--headless"])
+        code = main(["--data-dir", str(tmp_path), "--exchange", "binance", "--sandbox", *mode])
     finally:
         for handler in root.handlers:
             if handler not in handlers:
@@ -264,3 +265,14 @@ def test_starting_on_the_sandbox_with_only_live_keys_stops_naming_them(ring, tmp
     assert code == 2
     assert "binance:sandbox (sandbox keys) are not stored" in err
     assert "keys set binance --sandbox" in err and "Traceback" not in err
+
+
+async def test_ccxt_own_recorded_kraken_order_parses_with_the_installed_ccxt():
+    """ccxt's static test body for Kraken (a filled LTC/USDT market buy), byte for byte."""
+    exchange, replay = await on_recordings("kraken", "asset_pairs_with_ltc", secret=BASE64_SECRET)
+    replay.add("ccxt_static_closed_market_order")
+    order = await exchange.fetch_order("LTC/USDT", exchange_order_id="OGMZCL-KC6MC-ZRBGM6")
+    assert (order.status, order.filled, order.average) == (OrderStatus.FILLED, D("0.1"), D("71.05741"))
+    assert order.fees == {"USDT": D("0.018475")}
+    assert replay.last().params["txid"] == "OGMZCL-KC6MC-ZRBGM6"
+    await exchange.close()
