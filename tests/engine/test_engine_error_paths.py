@@ -23,9 +23,6 @@ async def test_start_up_failure_closes_the_store_and_raises(db_path, settings, c
     class Broken(Exception):
         pass
 
-    def boom(view):
-        raise Broken()
-
     demo = DemoExchange(prices={"BTC/USDT": D("50000")})
     demo.fail_next(1, Broken(), only=["load_markets"])
     with pytest.raises(Broken):
@@ -68,7 +65,6 @@ async def test_unknown_symbol_and_unreachable_markets_refuse_the_order(engine, d
 
 async def test_watch_fetches_a_new_price_and_survives_a_failed_fetch(engine, demo):
     demo.set_price("SOL/USDT", "150")
-    await engine.ctx.exchange.load_markets()
     engine.ctx.markets = await demo.load_markets()
     demo.fail_next(1, only=["fetch_tickers"])
     engine.watch("SOL/USDT")
@@ -226,3 +222,135 @@ async def test_order_stream_refresh_and_not_found_of_a_finished_order(engine, de
     demo.fail_next(1, OrderNotFound("gone"), only=["fetch_order"])
     assert await engine.monitor.refresh(order) is False  # no news for a finished order
     assert order.status is OrderStatus.FILLED
+
+
+# -- order stream ---------------------------------------------------------------------------
+class PushedOrders(DemoExchange):
+    """The paper venue plus an order push channel shaped like CcxtExchange.watch_orders; each
+    subscription plays the next item of `script`: a list of snapshots, or an error."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.script: list = []
+        self.subscriptions = 0
+
+    async def watch_orders(self):
+        self.subscriptions += 1
+        item = self.script.pop(0) if self.script else []
+        if isinstance(item, BaseException):
+            raise item
+        for snap in item:
+            yield snap
+        await asyncio.Event().wait()
+
+
+async def test_order_stream_applies_ours_skips_the_rest_and_survives_errors(
+        db_path, settings, clock):
+    from moniqo_desktop.engine.order_stream import OrderStream
+
+    demo = PushedOrders(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")})
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        live = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                        amount="0.1", price="45000")
+        done = await engine.place_order(symbol="BTC/USDT", side="buy", type="market",
+                                        amount="0.1")
+        demo.set_price("BTC/USDT", "44000")  # the live one fills on the venue
+        foreign = ExchangeOrder(exchange_order_id="x1", client_order_id="someone-else",
+                                symbol="BTC/USDT", side=live.side, type=live.type,
+                                status=OrderStatus.OPEN, amount=D("1"), filled=D("0"))
+        views = [await demo.fetch_order("BTC/USDT", exchange_order_id=o.exchange_order_id)
+                 for o in (done, live)]
+        demo.script = [ExchangeError("stream closed"), RuntimeError("parser bug"),
+                       [foreign, *views]]
+        stream = OrderStream(engine.ctx, engine.monitor, asyncio.Lock(), retry_seconds=0)
+        task = asyncio.ensure_future(stream.run())
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if live.status is OrderStatus.FILLED:
+                break
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert live.status is OrderStatus.FILLED
+        assert demo.subscriptions == 3
+    finally:
+        await engine.close()
+
+
+# -- reconciliation and writes ---------------------------------------------------------------
+async def test_position_left_closing_without_its_exit_is_reopened(db_path, settings, clock):
+    demo = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")})
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    [position] = engine.positions()
+    position.mark_closing("an-exit-that-was-never-written", "manual")
+    engine.ctx.store.save(position)
+    await engine.close()
+    again = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        assert again.position(position.id).status.value == "open"
+    finally:
+        await again.close()
+
+
+async def test_order_the_store_refuses_is_not_sent(engine, demo, db_path):
+    import sqlite3
+    failures: list[StoreFailed] = []
+    engine.events.subscribe(failures.append, StoreFailed)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TRIGGER broken BEFORE INSERT ON orders BEGIN "
+                     "SELECT RAISE(ABORT, 'disk I/O error'); END")
+    from moniqo_desktop.store import StoreError
+    with pytest.raises(StoreError):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    assert demo.calls["create_order"] == 0 and engine.orders() == []
+    assert "was not sent" in failures[-1].detail
+
+
+async def test_cancel_while_the_create_is_in_flight_is_refused(engine, demo):
+    gate = asyncio.Event()
+
+    async def slow(view):
+        await gate.wait()
+
+    demo.on_create = slow
+    task = asyncio.ensure_future(engine.place_order(
+        symbol="BTC/USDT", side="buy", type="limit", amount="0.1", price="45000"))
+    await asyncio.sleep(0.05)
+    [order] = engine.orders()
+    with pytest.raises(DomainError, match="still being sent"):
+        await engine.cancel_order(order.id)
+    gate.set()
+    await task
+    assert order.status is OrderStatus.OPEN
+
+
+async def test_refresh_reads_one_order_now(engine, demo):
+    order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                     amount="0.1", price="45000")
+    demo.set_price("BTC/USDT", "44000")
+    assert await engine.monitor.refresh(order) is True
+    assert order.status is OrderStatus.FILLED
+
+
+async def test_reused_venue_id_in_the_open_list_falls_back_to_our_client_id(
+        db_path, settings, clock):
+    """The open list holds someone else's order under our venue id, and ours under another
+    id: ours is found by its client id."""
+    first = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")})
+    engine = await Engine.open(db_path, first, settings=settings, clock=clock)
+    ours = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                    amount="0.1", price="45000")
+    await engine.close()
+    reset = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")})
+    await reset.create_order(Order(symbol="BTC/USDT", side="buy", type="limit",
+                                   amount="0.05", price="45000"))  # takes venue id "1"
+    again = await Engine.open(db_path, reset, settings=settings, clock=clock)
+    try:
+        mine = again.order(ours.id)
+        errors: list[EngineError] = []
+        again.events.subscribe(errors.append, EngineError)
+        await again.run_cycle()
+        assert mine.amount == D("0.1") and mine.filled_amount == 0
+    finally:
+        await again.close()
