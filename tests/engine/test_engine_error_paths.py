@@ -354,3 +354,50 @@ async def test_reused_venue_id_in_the_open_list_falls_back_to_our_client_id(
         assert mine.amount == D("0.1") and mine.filled_amount == 0
     finally:
         await again.close()
+
+
+# -- order checks before anything is stored ---------------------------------------------------
+async def test_no_price_no_order(engine, demo):
+    engine.ctx.prices.pop("ETH/USDT", None)
+    demo.fail_next(1, only=["fetch_ticker"])
+    with pytest.raises(DomainError, match="no price for ETH/USDT"):
+        await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+    assert engine.orders() == []
+
+
+async def test_market_rules_refuse_before_storing(engine):
+    with pytest.raises(DomainError, match="price 45000.123456 has more decimals"):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="limit", amount="0.1",
+                                 price="45000.123456")
+    with pytest.raises(DomainError, match="below the minimum"):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="limit", amount="0.0001",
+                                 price="45000")
+    assert engine.orders() == []
+
+
+async def test_store_refusing_a_cycle_write_is_a_store_failure(engine, demo, db_path, clock):
+    import sqlite3
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    failures: list[StoreFailed] = []
+    engine.events.subscribe(failures.append, StoreFailed)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TRIGGER broken BEFORE UPDATE ON positions BEGIN "
+                     "SELECT RAISE(ABORT, 'database or disk is full'); END")
+    demo.set_price("BTC/USDT", "50500")
+    clock.advance(seconds=10)
+    report = await engine.run_cycle()
+    assert report.errors and failures
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP TRIGGER broken")
+
+
+async def test_sync_job_loads_markets_first(engine):
+    engine.ctx.markets = {}
+    assert await engine.sync_orders() == 0
+    assert "BTC/USDT" in engine.markets()
+
+
+async def test_watch_outside_the_loop_only_records_the_symbol(engine):
+    engine.ctx.prices.pop("ETH/USDT", None)
+    await asyncio.to_thread(engine.watch, "ETH/USDT")
+    assert "ETH/USDT" in engine.tracker.watched
