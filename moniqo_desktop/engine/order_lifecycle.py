@@ -95,7 +95,7 @@ class OrderLifecycle:
             self._finish_unsent(order, OrderStatus.FAILED, str(exc))
         else:
             try:
-                self.folder.apply(order, snapshot, sent=True)
+                await self.fold(order, snapshot, sent=True)
             except StoreError:
                 pass  # reported (StoreFailed) and undone in memory: the next sync books it
         finally:
@@ -152,7 +152,7 @@ class OrderLifecycle:
                 return order
         finally:
             ctx.inflight.discard(order.id)
-        self.folder.apply(order, snap, cancel_answer=True)
+        await self.fold(order, snap, cancel_answer=True)
         return order
 
     async def _refused_cancel(self, order: Order, exc: ExchangeError) -> ExchangeOrder | None:
@@ -197,7 +197,7 @@ class OrderLifecycle:
                     snap = await self._lookup(order)
                 else:
                     self._misses.pop(order.id, None)
-                if snap is not None and self.folder.apply(order, snap):
+                if snap is not None and await self.fold(order, snap):
                     changed += 1
             except ExchangeUnavailable:
                 raise
@@ -222,7 +222,7 @@ class OrderLifecycle:
     async def refresh(self, order: Order) -> bool:
         """Read one order from the exchange now and fold it in. Returns changed."""
         snap = await self._lookup(order)
-        return snap is not None and self.folder.apply(order, snap)
+        return snap is not None and await self.fold(order, snap)
 
     async def _lookup(self, order: Order) -> ExchangeOrder | None:
         try:
@@ -264,6 +264,30 @@ class OrderLifecycle:
         self.ctx.store.save(order, *([position] if position else []))
         self._publish_order(order)
         self.positions.flush_events()
+
+    # -- folding --------------------------------------------------------------------------
+    async def fold(self, order: Order, snap: ExchangeOrder, sent: bool = False,
+                   cancel_answer: bool = False) -> bool:
+        """Fold `snap` into `order` (`SnapshotFolder.apply`), after learning the last price of
+        any third currency its fees were charged in (BNB/USDT), so they are valued."""
+        await self._price_fee_currencies(order, snap)
+        return self.folder.apply(order, snap, sent, cancel_answer=cancel_answer)
+
+    async def _price_fee_currencies(self, order: Order, snap: ExchangeOrder) -> None:
+        ctx = self.ctx
+        currencies = set(snap.fees)
+        for trade in snap.trades:
+            currencies.update(c for c in trade.fees(order.quote))
+        for currency in currencies - {order.base, order.quote}:
+            symbol = f"{currency}/{order.quote}"
+            if symbol in ctx.prices or symbol not in ctx.markets:
+                continue
+            try:
+                ticker = await ctx.exchange.fetch_ticker(symbol)
+            except ExchangeError as exc:
+                log.info("no price for fee currency %s: %s", currency, exc)
+                continue
+            ctx.prices[symbol] = ticker.last
 
     # -- helpers ---------------------------------------------------------------------------
     def save_and_publish(self, order: Order) -> None:

@@ -412,3 +412,27 @@ async def test_synthetic_fill_keeps_every_fee_currency(engine, clock):
     assert position.entry_fees == D("11")
     stored = engine.ctx.store.get_order(order.id)
     assert stored.fees == {"BNB": D("0.01"), "USDT": D("5")}
+
+
+async def test_third_currency_fee_is_valued_at_its_last_price(db_path, settings, clock):
+    """A fee in BNB on a BTC/USDT fill is worth 0.01 x BNB/USDT's last price, asked of the
+    venue when the engine does not know it yet."""
+    from moniqo_desktop.domain import Order
+    from moniqo_desktop.exchanges.base import ExchangeOrder
+
+    demo = DemoExchange(prices={"BTC/USDT": D("50000"), "BNB/USDT": D("600")},
+                        balances={"USDT": D("100000")})
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    try:
+        engine.ctx.prices.pop("BNB/USDT", None)
+        order = Order(symbol="BTC/USDT", side="buy", type="limit", amount="0.1",
+                      price="50000", created_at=clock())
+        engine.monitor.write(order)
+        await engine.monitor.fold(order, ExchangeOrder(
+            exchange_order_id="903", client_order_id=order.client_order_id,
+            symbol="BTC/USDT", side=order.side, type=order.type, status=OrderStatus.FILLED,
+            amount=D("0.1"), filled=D("0.1"), average=D("50000"), fees={"BNB": D("0.01")}))
+        [position] = engine.positions()
+        assert position.entry_fees == D("6")
+    finally:
+        await engine.close()
