@@ -254,29 +254,35 @@ async def test_refused_cancel_on_partly_filled_order_returns_to_partially_filled
 # -- someone else's order -----------------------------------------------------------------------
 async def test_venue_order_under_another_client_id_is_not_applied(db_path, settings, clock):
     """A reused exchange order id (a reset testnet) must not move another order onto ours.
-    Before: the other order's fill landed on ours and cut its amount from 0.1 to 0.05."""
-    from moniqo_desktop.domain import Order
+    Before: the other order's fill landed on ours and cut its amount from 0.01 to 0.005.
+    Real ccxt Binance parsing of recorded bodies; only the HTTP layer is replaced."""
+    import sys
+    from pathlib import Path
 
-    first = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")})
-    engine = await Engine.open(db_path, first, settings=settings, clock=clock)
-    ours = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
-                                    amount="0.1", price="45000")
-    await engine.close()
+    from moniqo_desktop.engine.events import EngineError
 
-    reset = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")})
-    theirs = await reset.create_order(Order(symbol="BTC/USDT", side="buy", type="limit",
-                                            amount="0.05", price="45000"))
-    assert theirs.exchange_order_id == ours.exchange_order_id
-    reset.set_price("BTC/USDT", "44000")  # theirs fills
-    again = await Engine.open(db_path, reset, settings=settings, clock=clock)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exchanges"))
+    from ccxt_replay import Replay, SleepRecorder, replayed
+
+    replay = Replay("binance", echo_client_ids=True).add("exchange_info", "account")
+    engine = await Engine.open(db_path, replayed("binance", replay, SleepRecorder()),
+                               settings=settings, clock=clock)
     try:
-        mine = again.order(ours.id)
-        await cycles(again, clock, 1)
-        assert mine.amount == D("0.1")
-        assert mine.filled_amount == 0
-        assert again.positions() == []
+        replay.add("order_limit_new", "account")
+        order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                         amount="0.01", price="55000")
+        assert order.status is OrderStatus.OPEN
+        errors: list[EngineError] = []
+        engine.events.subscribe(errors.append, EngineError)
+        # Our order left the open list; looked up by its venue id, the venue answers with
+        # another client's order under that id.
+        replay.add("open_orders_empty", "order_reused_id_other_client", "tickers", "account")
+        await engine.run_cycle()
+        assert order.amount == D("0.01") and order.filled_amount == 0
+        assert engine.positions() == []
+        assert any("web_3f9c1a77e4b24c5d" in e.message for e in errors)
     finally:
-        await again.close()
+        await engine.close()
 
 
 # -- domain objects change only through the domain -------------------------------------------
