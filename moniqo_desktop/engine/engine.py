@@ -59,6 +59,7 @@ from .price_stream import PriceStream
 from .reconcile import reconcile
 from .scheduler import PeriodicJob, Scheduler
 from .venue_health import AnsweredExchange, VenueHealth, VenueMode, venue_mode
+from .single_writer import open_store_for
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Engine:
 
         Pass `bus` to hear start-up's own events (progress, connection) as they happen.
         """
-        store = Store.open(db_path)
+        store = open_store_for(db_path, exchange)
         engine = cls(store, exchange, settings, clock, bus)
         try:
             await engine._start_up()

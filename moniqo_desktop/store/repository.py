@@ -90,6 +90,8 @@ class Store:
         """Use `Store.open`; this only wraps an engine whose schema is already at head."""
         self._engine: Engine | None = engine
         self.location = location
+        self.instance_lock: Any = None
+        """The one-writer lock (`instance_lock.InstanceLock`) this store releases on close."""
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
@@ -131,6 +133,9 @@ class Store:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+        if self.instance_lock is not None:
+            lock, self.instance_lock = self.instance_lock, None
+            lock.release()
 
     def __enter__(self) -> "Store":
         return self
