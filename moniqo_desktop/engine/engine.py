@@ -177,11 +177,12 @@ class Engine:
             log.warning("a cycle was still running after %ss; closing anyway", CLOSE_WAIT_SECONDS)
         try:
             self.tracker.flush_updates()
-            venue_state.save(self.ctx)
+            venue_state.save(self.ctx, final=True)
         finally:
             try:
                 await self.ctx.exchange.close()
             finally:
+                venue_state.detach(self.ctx)
                 self.ctx.store.close()
 
     def apply_settings(self, settings: Settings) -> None:

@@ -1,0 +1,134 @@
+"""What must hold after every restart, crash or fault: each check returns the violations found.
+
+Read from the store file and the paper venue's journal (the venue's own books), never from the
+engine's memory alone, because the point is what survives a crash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from moniqo_desktop.domain import OrderIntent, OrderStatus, PositionStatus
+from moniqo_desktop.store import Store
+from moniqo_desktop.store.paper_journal import PaperJournal
+
+ZERO = Decimal(0)
+
+
+def integrity(db: Path) -> list[str]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        result = [r[0] for r in con.execute("PRAGMA integrity_check")]
+    finally:
+        con.close()
+    return [] if result == ["ok"] else [f"integrity_check: {result[:3]}"]
+
+
+def venue_and_store_agree(store: Store, synced: bool = True) -> list[str]:
+    """Every order the venue knows is ours and stored; every order we sent is on the venue; no
+    client id on the venue twice; (after a sync) the same fills and terminal statuses."""
+    out: list[str] = []
+    journal = PaperJournal(store, "demo")
+    venue_orders = journal.all_orders()
+    by_cid = {o.client_order_id: o for o in store.load_orders()}
+    counts = Counter(v["client_order_id"] for v in venue_orders)
+    out += [f"client id {c} on the venue {n} times" for c, n in counts.items() if n > 1]
+    venue_by_cid = {v["client_order_id"]: v for v in venue_orders}
+    venue_fills = defaultdict(dict)
+    for f in journal.all_fills():
+        venue_fills[f["order_id"]][f["fill_id"]] = f
+    for v in venue_orders:
+        if v["client_order_id"] not in by_cid:
+            out.append(f"venue order {v['id']} ({v['client_order_id']}) is not in the store")
+    eids = Counter(o.exchange_order_id for o in by_cid.values() if o.exchange_order_id)
+    out += [f"exchange order id {e} stored {n} times" for e, n in eids.items() if n > 1]
+    for cid, order in by_cid.items():
+        v = venue_by_cid.get(cid)
+        if v is None:
+            if order.exchange_order_id or order.fills:
+                out.append(f"stored order {cid} ({order.status.value}) is not on the venue")
+            continue
+        if order.exchange_order_id not in (None, v["id"]):
+            out.append(f"order {cid}: stored exchange id {order.exchange_order_id}, venue {v['id']}")
+        ours = {f.fill_id: f for f in order.fills}
+        theirs = venue_fills.get(v["id"], {})
+        for fid, f in ours.items():
+            t = theirs.get(fid)
+            if t is None:
+                out.append(f"order {cid}: fill {fid} stored but unknown to the venue")
+            elif Decimal(t["amount"]) != f.amount or Decimal(t["price"]) != f.price:
+                out.append(f"order {cid}: fill {fid} differs from the venue's")
+        if synced:
+            missing = set(theirs) - set(ours)
+            if missing:
+                out.append(f"order {cid}: venue fills {sorted(missing)} not in the store")
+            vs = OrderStatus(v["status"])
+            if order.status is OrderStatus.FILLED and vs is not OrderStatus.FILLED:
+                out.append(f"order {cid}: FILLED in the store, {vs.value} on the venue")
+            if vs in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED) and order.is_complete():
+                out.append(f"order {cid}: {order.status.value} in the store, open on the venue")
+    return out
+
+
+def account_explained_by_fills(store: Store) -> list[str]:
+    """Venue balance = deposit + effect of every venue fill (the books add up)."""
+    journal = PaperJournal(store, "demo")
+    state = journal.load(None)
+    expected: dict[str, Decimal] = {c: Decimal(v) for c, v in
+                                    (state.meta.get("deposits") or {}).items()}
+    for f in journal.all_fills():
+        base, quote = f["symbol"].split("/")
+        sign = 1 if f["side"] == "buy" else -1
+        amount, price, fee = Decimal(f["amount"]), Decimal(f["price"]), Decimal(f["fee"])
+        expected[base] = expected.get(base, ZERO) + sign * amount
+        expected[quote] = expected.get(quote, ZERO) - sign * amount * price
+        cur = f["fee_currency"] or quote
+        expected[cur] = expected.get(cur, ZERO) - fee
+    out = []
+    for cur in set(expected) | set(state.balances):
+        have, want = state.balances.get(cur, ZERO), expected.get(cur, ZERO)
+        if have != want:
+            out.append(f"venue {cur} balance {have} but deposits+fills give {want}")
+    return out
+
+
+def positions_match_fills(store: Store, protected: bool = True) -> list[str]:
+    """An open position holds what its orders' fills add up to; never more than one live exit;
+    exits never sold more than was bought; protection kept."""
+    out: list[str] = []
+    orders = store.load_orders()
+    for p in store.load_positions():
+        linked = [o for o in orders if o.position_id == p.id or o.id == p.entry_order_id]
+        entry_side = "buy" if p.side.value == "long" else "sell"
+        bought = sum((f.amount for o in linked if o.side.value == entry_side
+                      and o.intent is OrderIntent.ENTRY for f in o.fills), ZERO)
+        sold = sum((f.amount for o in linked if o.side.value != entry_side
+                    for f in o.fills), ZERO)
+        live_exits = [o for o in linked if o.intent is OrderIntent.EXIT and o.is_open()]
+        if len(live_exits) > 1:
+            out.append(f"position {p.id}: {len(live_exits)} exit orders live at once")
+        if sold > bought:
+            out.append(f"position {p.id}: exits sold {sold} of {bought} bought (exit twice?)")
+        if p.status is PositionStatus.OPEN and not live_exits and bought - sold != p.amount:
+            out.append(f"position {p.id}: amount {p.amount} but fills give {bought - sold}")
+        entry = next((o for o in linked if o.id == p.entry_order_id), None)
+        wanted = entry is not None and entry.protection is not None and \
+            entry.protection.stop_loss is not None
+        if protected and wanted and p.status is PositionStatus.OPEN and p.stop_loss is None:
+            out.append(f"position {p.id}: open without the stop loss its entry asked for")
+    return out
+
+
+def check_all(store: Store, venue: Any = None, engine: Any = None, *,
+              synced: bool = True, protected: bool = True) -> list[str]:
+    out: list[str] = []
+    if store.path is not None:
+        out += integrity(store.path)
+    out += venue_and_store_agree(store, synced)
+    out += account_explained_by_fills(store)
+    out += positions_match_fills(store, protected)
+    return out
