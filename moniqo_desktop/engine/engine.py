@@ -52,7 +52,7 @@ from .events import (
     StoreFailed,
 )
 from .order_monitor import OrderMonitor
-from . import venue_state
+from . import history, venue_state
 from .position_tracker import PositionTracker
 from .order_stream import OrderStream
 from .price_stream import PriceStream
@@ -136,6 +136,7 @@ class Engine:
             self._report_unavailable(exc, "start-up; will retry")
         except ExchangeError as exc:
             ctx.bus.publish(EngineError(f"Exchange error at start-up: {exc}"))
+        history.forget_old(ctx)  # old history stays in the store (bounded memory)
         self._update_connection()
         ctx.bus.publish(Progress("Ready", 2, 2))
 
@@ -523,7 +524,21 @@ class Engine:
         self._update_connection()
 
     async def _prune(self) -> int:
+        self.forget_old_history()
         return self.tracker.prune()
+
+    def forget_old_history(self) -> tuple[int, int]:
+        """Drop finished orders and closed positions older than `history_in_memory_days` from
+        memory (the store keeps them: `order_history()`, `position_history()`)."""
+        return history.forget_old(self.ctx)
+
+    def order_history(self) -> list[Order]:
+        """Every order ever stored, oldest first (`orders()` holds only the recent ones)."""
+        return history.order_history(self.ctx)
+
+    def position_history(self) -> list[Position]:
+        """Every position ever stored, oldest first (`positions()` holds only recent ones)."""
+        return history.position_history(self.ctx)
 
     # -- helpers ---------------------------------------------------------------------------
     async def _market(self, symbol: str) -> MarketInfo:

@@ -600,6 +600,19 @@ class DemoExchange:
         tick), so a restart resumes the market where it was."""
         demo_books.save_prices(self)
 
+    def forget_old_orders(self) -> int:
+        """With a journal, drop orders that ended more than `keep_closed_for` ago from memory
+        (the journal keeps them; their client ids stay refused as duplicates)."""
+        if self._books.journal is None or self.keep_closed_for is None:
+            return 0
+        cutoff = self.clock() - self.keep_closed_for
+        old = [o for o in self._orders.values() if not o.is_open and o.last_activity() < cutoff]
+        for paper in old:
+            del self._orders[paper.id]
+            if paper.client_order_id:
+                self._by_client.pop(paper.client_order_id, None)
+        return len(old)
+
     @property
     def deposits(self) -> dict[str, Decimal]:
         """What the account started with: with the fills, it explains every balance."""
