@@ -126,6 +126,9 @@ class Engine:
             ctx.add_order(order)
         for position in ctx.store.load_positions():
             ctx.add_position(position)
+        # Old history stays in the store (bounded memory). Before reconciliation, so what it
+        # settles now (e.g. a stop that filled while the app was closed) is shown this session.
+        history.forget_old(ctx)
         ctx.bus.publish(Progress("Loading markets", 0, 2))
         try:
             ctx.markets = await ctx.exchange.load_markets()
@@ -136,7 +139,6 @@ class Engine:
             self._report_unavailable(exc, "start-up; will retry")
         except ExchangeError as exc:
             ctx.bus.publish(EngineError(f"Exchange error at start-up: {exc}"))
-        history.forget_old(ctx)  # old history stays in the store (bounded memory)
         self._update_connection()
         ctx.bus.publish(Progress("Ready", 2, 2))
 
