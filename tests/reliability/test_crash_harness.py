@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FULL, HERE, child_env
+from rel_support import FULL, HERE, child_env
 from invariants import check_all
 
 from moniqo_desktop.config import Settings

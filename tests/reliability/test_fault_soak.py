@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from fake_clock import FakeClock
 
-from conftest import FULL
+from rel_support import FULL
 from faulty_venue import FaultyVenue, deposit
 from invariants import check_all, fill_ids_are_trade_ids
 

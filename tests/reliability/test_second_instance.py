@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import child_env
+from rel_support import child_env
 
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.exchanges import DemoExchange

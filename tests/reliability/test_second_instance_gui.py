@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtWidgets import QWidget
 
-from conftest import child_env
+from rel_support import child_env
 
 from moniqo_desktop.ui.single_instance import RaiseOnRequest
 

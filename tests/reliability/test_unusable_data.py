@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import child_env
+from rel_support import child_env
 from readonly import read_only_dir
 
 from moniqo_desktop.engine import Engine
