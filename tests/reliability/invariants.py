@@ -108,29 +108,39 @@ def account_explained_by_fills(store: Store) -> list[str]:
 
 
 def positions_match_fills(store: Store, protected: bool = True) -> list[str]:
-    """An open position holds what its orders' fills add up to; never more than one live exit;
-    exits never sold more than was bought; protection kept."""
+    """Positions are netted per symbol, so an open position holds what the fills on its symbol
+    left in the account: per base currency, the open positions (long +, short -) equal the
+    venue's balance less what was deposited (and that balance is itself deposits + fills, see
+    `account_explained_by_fills`). Also: at most one open position per symbol, never two exit
+    orders live for one position, and protection kept across restarts."""
     out: list[str] = []
     orders = store.load_orders()
-    for p in store.load_positions():
+    positions = store.load_positions()
+    journal = PaperJournal(store, "demo")
+    state = journal.load(None)
+    deposits = {c: Decimal(v) for c, v in (state.meta.get("deposits") or {}).items()}
+    held: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    open_per_symbol = Counter(p.symbol for p in positions if p.is_open)
+    out += [f"{sym}: {n} open positions" for sym, n in open_per_symbol.items() if n > 1]
+    for p in positions:
+        if p.is_open:
+            base = p.symbol.split("/")[0]
+            held[base] += p.amount if p.side.value == "long" else -p.amount
         linked = [o for o in orders if o.position_id == p.id or o.id == p.entry_order_id]
-        entry_side = "buy" if p.side.value == "long" else "sell"
-        bought = sum((f.amount for o in linked if o.side.value == entry_side
-                      and o.intent is OrderIntent.ENTRY for f in o.fills), ZERO)
-        sold = sum((f.amount for o in linked if o.side.value != entry_side
-                    for f in o.fills), ZERO)
         live_exits = [o for o in linked if o.intent is OrderIntent.EXIT and o.is_open()]
         if len(live_exits) > 1:
             out.append(f"position {p.id}: {len(live_exits)} exit orders live at once")
-        if sold > bought:
-            out.append(f"position {p.id}: exits sold {sold} of {bought} bought (exit twice?)")
-        if p.status is PositionStatus.OPEN and not live_exits and bought - sold != p.amount:
-            out.append(f"position {p.id}: amount {p.amount} but fills give {bought - sold}")
         entry = next((o for o in linked if o.id == p.entry_order_id), None)
         wanted = entry is not None and entry.protection is not None and \
             entry.protection.stop_loss is not None
         if protected and wanted and p.status is PositionStatus.OPEN and p.stop_loss is None:
             out.append(f"position {p.id}: open without the stop loss its entry asked for")
+    traded = {o.symbol.split("/")[0] for o in orders if o.fills}
+    for base in traded | set(held):
+        account = state.balances.get(base, ZERO) - deposits.get(base, ZERO)
+        if held[base] != account:
+            out.append(f"{base}: open positions hold {held[base]} but the fills left {account} "
+                       "in the account")
     return out
 
 
