@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from ..config import Settings
 from ..domain import Order, OrderIntent, Position, RiskThresholds

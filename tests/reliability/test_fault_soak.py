@@ -14,7 +14,6 @@ import gc
 import json
 import os
 import random
-from decimal import Decimal
 
 from fake_clock import FakeClock
 

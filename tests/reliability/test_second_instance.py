@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
