@@ -4,8 +4,8 @@ They replace the paper account's JSON document in app_state (rewritten whole, ~0
 anything in it changed, prices included). The JSON document is imported into these tables by the
 app on first start (store/paper_journal.py), not here, so this revision stays frozen SQL.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: hand-written
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
