@@ -14,12 +14,14 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from . import __version__
+from . import __version__, redaction
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
 
 log = logging.getLogger("moniqo_desktop")
 
 FEED_SECONDS = 1.0
+SHOWN = "shown_to_user"
+"""Log-record flag: the message was already printed as the one-line error; the console skips it."""
 
 
 def setup_logging(data_dir: Path, console: bool) -> Path:
@@ -32,12 +34,14 @@ def setup_logging(data_dir: Path, console: bool) -> Path:
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(fmt)
-    root.addHandler(handler)
+    redaction.add_handler(handler)
     if console:
         stream = logging.StreamHandler()
         stream.setFormatter(fmt)
         stream.setLevel(logging.WARNING)
-        root.addHandler(stream)
+        stream.addFilter(lambda record: not getattr(record, SHOWN, False))
+        redaction.add_handler(stream)
+    redaction.install()
     return path
 
 
@@ -59,8 +63,13 @@ async def feed_prices(exchange: object, stop: asyncio.Event) -> None:
 
 def run(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir or default_data_dir()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    setup_logging(data_dir, console=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        setup_logging(data_dir, console=True)
+    except OSError as exc:
+        print(f"error: the data directory {data_dir} is not usable ({exc.strerror or exc}); "
+              "choose another with --data-dir or fix its permissions", file=sys.stderr)
+        return 2
     settings = Settings.load(settings_path(None if args.data_dir is None else data_dir))
     exchange_id = args.exchange or settings.exchange
     sandbox = args.sandbox or settings.sandbox
@@ -99,6 +108,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
     from .engine.events import EventBus, Progress
     from .exchanges.factory import build_exchange
     from .store import StoreError
+    from .store.instance_lock import StoreInUse
+    from .ui import single_instance
     from .ui.startup import StartupProgress
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -137,8 +148,11 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
             engine = await Engine.open(db_path, exchange, settings=settings, bus=bus)
         except StoreError as exc:
             progress.close()
-            log.error("cannot open the database: %s", exc)
-            fatal("Moniqo Desktop — database problem", str(exc))
+            log.error("cannot open the database: %s", exc, extra={SHOWN: True})
+            text = str(exc)
+            if isinstance(exc, StoreInUse) and single_instance.ask_running_window_to_show(data_dir):
+                text += " (its window was brought to the front)"
+            fatal("Moniqo Desktop — database problem", text)
             exit_code = 2
             return
         except Exception as exc:
@@ -155,6 +169,7 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         window = MainWindow(engine, settings, qsettings=layout,
                             settings_file=settings_path(data_dir if custom_dir else None))
         window.show()
+        single_instance.RaiseOnRequest(data_dir, window)
         engine.start()
         feeder = asyncio.ensure_future(feed_prices(exchange, stop))
         app.aboutToQuit.connect(stop.set)

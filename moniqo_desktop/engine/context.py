@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from ..config import Settings
 from ..domain import Order, OrderIntent, Position, RiskThresholds
@@ -45,8 +44,9 @@ class EngineContext:
     """entry order id -> position id"""
     protective: dict[str, str] = field(default_factory=dict)
     """position id -> id of its latest resting stop order (PROTECT intent)"""
-    venue_snapshot: dict[str, Any] | None = None
-    """The paper account as last written, so an unchanged account is not written again."""
+    venue_prices_saved_at: datetime | None = None
+    """When the paper venue's prices were last saved (they are saved now and then, not every
+    cycle; its books are journaled by the venue itself)."""
     inflight: set[str] = field(default_factory=set)
     """Orders whose create call is awaiting the exchange: sync must not judge them yet."""
 

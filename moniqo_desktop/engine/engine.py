@@ -52,13 +52,14 @@ from .events import (
     StoreFailed,
 )
 from .order_monitor import OrderMonitor
-from . import venue_state
+from . import history, venue_state
 from .position_tracker import PositionTracker
 from .order_stream import OrderStream
 from .price_stream import PriceStream
 from .reconcile import reconcile
 from .scheduler import PeriodicJob, Scheduler
 from .venue_health import AnsweredExchange, VenueHealth, VenueMode, venue_mode
+from .single_writer import open_store_for
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Engine:
 
         Pass `bus` to hear start-up's own events (progress, connection) as they happen.
         """
-        store = Store.open(db_path)
+        store = open_store_for(db_path, exchange)
         engine = cls(store, exchange, settings, clock, bus)
         try:
             await engine._start_up()
@@ -125,6 +126,9 @@ class Engine:
             ctx.add_order(order)
         for position in ctx.store.load_positions():
             ctx.add_position(position)
+        # Old history stays in the store (bounded memory). Before reconciliation, so what it
+        # settles now (e.g. a stop that filled while the app was closed) is shown this session.
+        history.forget_old(ctx)
         ctx.bus.publish(Progress("Loading markets", 0, 2))
         try:
             ctx.markets = await ctx.exchange.load_markets()
@@ -176,11 +180,12 @@ class Engine:
             log.warning("a cycle was still running after %ss; closing anyway", CLOSE_WAIT_SECONDS)
         try:
             self.tracker.flush_updates()
-            venue_state.save(self.ctx)
+            venue_state.save(self.ctx, final=True)
         finally:
             try:
                 await self.ctx.exchange.close()
             finally:
+                venue_state.detach(self.ctx)
                 self.ctx.store.close()
 
     def apply_settings(self, settings: Settings) -> None:
@@ -521,7 +526,21 @@ class Engine:
         self._update_connection()
 
     async def _prune(self) -> int:
+        self.forget_old_history()
         return self.tracker.prune()
+
+    def forget_old_history(self) -> tuple[int, int]:
+        """Drop finished orders and closed positions older than `history_in_memory_days` from
+        memory (the store keeps them: `order_history()`, `position_history()`)."""
+        return history.forget_old(self.ctx)
+
+    def order_history(self) -> list[Order]:
+        """Every order ever stored, oldest first (`orders()` holds only the recent ones)."""
+        return history.order_history(self.ctx)
+
+    def position_history(self) -> list[Position]:
+        """Every position ever stored, oldest first (`positions()` holds only recent ones)."""
+        return history.position_history(self.ctx)
 
     # -- helpers ---------------------------------------------------------------------------
     async def _market(self, symbol: str) -> MarketInfo:

@@ -65,6 +65,8 @@ from ..domain.orders import utcnow
 from .base import Balance, Candle, ExchangeOrder, MarketInfo, Ticker, Trade
 from .demo_candles import TickCandles
 from .demo_markets import MIN_COST, market_for, market_from_dict, market_to_dict
+from . import demo_books
+from .demo_books import Books, Journal
 from .demo_orders import PaperOrder
 from .errors import (
     ExchangeError,
@@ -122,6 +124,7 @@ class DemoExchange:
         self.down = False
         self.calls: Counter[str] = Counter()
         self._failures: deque[tuple[BaseException | None, frozenset[str] | None]] = deque()
+        self._books = Books()  # durability: see demo_books (the engine attaches a journal)
 
         self._prices: dict[str, Decimal] = {}
         self._markets: dict[str, MarketInfo] = {}
@@ -141,6 +144,7 @@ class DemoExchange:
         self._next_order = 1
         self._next_fill = 1
         self._seq = 0
+        self._deposits: dict[str, Decimal] = dict(self._totals)  # what the account started with
 
     # -- the world: prices -----------------------------------------------------------------
     @property
@@ -150,6 +154,7 @@ class DemoExchange:
     def set_price(self, symbol: str, price: Number) -> None:
         """Move `symbol` to `price` and match its orders now (a new symbol gets a market)."""
         self._apply_price(symbol, parse_amount(price, f"price of {symbol}"))
+        self._books.commit(self)
 
     def set_prices(self, prices: Mapping[str, Number]) -> None:
         for symbol, price in prices.items():
@@ -164,6 +169,7 @@ class DemoExchange:
         for symbol, price in prices.items():
             self._apply_price(symbol, price)
         self._expire_due()
+        self._books.commit(self)
         return prices
 
     async def advance(self, steps: int = 1) -> dict[str, Decimal]:
@@ -176,6 +182,7 @@ class DemoExchange:
     def _set_price_only(self, symbol: str, price: Decimal) -> None:
         if symbol not in self._markets:
             self._markets[symbol] = market_for(symbol, price, self.min_cost)
+            self._books.market(symbol)
         self._prices[symbol] = price
         self._liquidity_left[symbol] = self._liquidity_for(symbol)
         self.candles.add(symbol, price, self.clock())
@@ -217,6 +224,7 @@ class DemoExchange:
                     raise ExchangeUnavailable(f"simulated failure of {method}")
                 raise copy.copy(error)
         self._expire_due()
+        self._books.commit(self)
 
     # -- Exchange protocol: markets and tickers -------------------------------------------
     async def load_markets(self, reload: bool = False) -> dict[str, MarketInfo]:
@@ -271,6 +279,7 @@ class DemoExchange:
             raise InvalidOrder(
                 f"amount {order.amount} or price {order.price} is out of range for {order.symbol}"
             ) from None
+        self._books.commit(self)  # durable before the answer (or undone, ExchangeUnavailable)
         view = paper.view()
         if self.on_create is not None:
             result = self.on_create(view)
@@ -289,6 +298,7 @@ class DemoExchange:
                 f"{paper.status.value} and cannot be cancelled"
             )
         self._finish(paper, OrderStatus.CANCELLED, "cancelled on request")
+        self._books.commit(self)
         return paper.view()
 
     async def fetch_order(
@@ -348,9 +358,11 @@ class DemoExchange:
             raise InvalidOrder(self._unknown(symbol))
         market = self._markets[symbol]
         cid = order.client_order_id or None
-        if cid is not None and cid in self._by_client:
+        used_by = None if cid is None else self._by_client.get(cid) or (
+            self._books.journal.order_id_for_client(cid) if self._books.journal else None)
+        if used_by is not None:
             raise InvalidOrder(
-                f"duplicate client order id {cid} (order {self._by_client[cid]} already has it)"
+                f"duplicate client order id {cid} (order {used_by} already has it)"
             )
         current = self._prices[symbol]
         limit = _on_step(order.price, market) if order.price is not None else None
@@ -397,6 +409,8 @@ class DemoExchange:
         )
         self._next_order += 1
         self._orders[paper.id] = paper
+        self._books.order(paper.id)
+        self._books.counters()
         if cid is not None:
             self._by_client[cid] = paper.id
         self._match(paper, current, taker=True)
@@ -447,6 +461,7 @@ class DemoExchange:
                 return
             paper.triggered = True
             paper.reason = f"stop {paper.stop_price} triggered at {price}"
+            self._books.order(paper.id)
             taker = True  # a triggered stop arrives in the book like a new order
         if paper.acts_as_market:
             fill_price = self._slipped(paper.side, price, market)
@@ -510,6 +525,8 @@ class DemoExchange:
             at=self.clock(),
         )
         self._next_fill += 1
+        self._books.counters()
+        self._books.order(paper.id)
         paper.fills.append(fill)
         paper.status = OrderStatus.FILLED if last else OrderStatus.PARTIALLY_FILLED
         if last:
@@ -521,6 +538,7 @@ class DemoExchange:
         paper.reason = reason
         paper.reserved = {}
         paper.closed_at = self.clock()
+        self._books.order(paper.id)
 
     def _expire_due(self) -> None:
         if self.expire_after is None:
@@ -550,6 +568,7 @@ class DemoExchange:
 
     def _credit(self, currency: str, amount: Decimal) -> None:
         self._totals[currency] = self._totals.get(currency, ZERO) + amount
+        self._books.balance(currency)
 
     def _slipped(self, side: OrderSide, price: Decimal, market: MarketInfo) -> Decimal:
         """The price moved against the trader by `slippage_percent`, on the price step."""
@@ -566,6 +585,39 @@ class DemoExchange:
         return liquidity
 
     # -- persistence ---------------------------------------------------------------------------
+    def attach_journal(self, journal: Journal | None,
+                       legacy: Mapping[str, Any] | None = None) -> None:
+        """Keep this account in `journal` from now on, change by change (see demo_books):
+        resume the account it holds, or start it from this one (or from the old JSON
+        snapshot `legacy`, imported once). None detaches (the store is closing)."""
+        if journal is None:
+            self._books.journal = None
+            return
+        demo_books.attach(self, journal, None if legacy is None else dict(legacy))
+
+    def save_prices(self) -> None:
+        """Remember the current prices in the journal (at close and now and then, not every
+        tick), so a restart resumes the market where it was."""
+        demo_books.save_prices(self)
+
+    def forget_old_orders(self) -> int:
+        """With a journal, drop orders that ended more than `keep_closed_for` ago from memory
+        (the journal keeps them; their client ids stay refused as duplicates)."""
+        if self._books.journal is None or self.keep_closed_for is None:
+            return 0
+        cutoff = self.clock() - self.keep_closed_for
+        old = [o for o in self._orders.values() if not o.is_open and o.last_activity() < cutoff]
+        for paper in old:
+            del self._orders[paper.id]
+            if paper.client_order_id:
+                self._by_client.pop(paper.client_order_id, None)
+        return len(old)
+
+    @property
+    def deposits(self) -> dict[str, Decimal]:
+        """What the account started with: with the fills, it explains every balance."""
+        return dict(self._deposits)
+
     def snapshot(self) -> dict[str, Any]:
         """The whole paper account as JSON-ready data (Decimals and times as text), less
         the orders that ended more than `keep_closed_for` ago."""

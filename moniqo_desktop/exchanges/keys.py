@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import keyring
 from keyring.errors import KeyringError, PasswordDeleteError
 
+from ..redaction import register_secret
+
 SERVICE = "moniqo-desktop"
 
 # ccxt credential name -> the JSON key it is stored under (the first three predate profiles)
@@ -108,11 +110,12 @@ def load_keys(exchange_id: str, *, sandbox: bool = False) -> ApiKeys | None:
         keys = ApiKeys.from_fields(values)
         if not data["api_key"] and not keys.extra:
             raise ValueError("empty")
-        return keys
     except (ValueError, KeyError, TypeError, AttributeError):
         raise KeyStoreError(
             f"the stored API keys for {exchange_id} are unreadable; enter them again"
         ) from None
+    register_secret(*keys.secrets())  # from now on no log line can carry them
+    return keys
 
 
 def save_keys(exchange_id: str, keys: ApiKeys, *, sandbox: bool = False) -> None:

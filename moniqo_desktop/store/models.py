@@ -214,3 +214,68 @@ order_status_history = cast(Table, OrderStatusRow.__table__)
 positions = cast(Table, PositionRow.__table__)
 position_updates = cast(Table, PositionUpdateRow.__table__)
 app_state = cast(Table, AppStateRow.__table__)
+
+
+# -- the paper venue's own books (see store/paper_journal.py) ------------------------------------
+# The paper exchange is a venue that lives in our process, so its account lives in our store:
+# written by the venue itself, change by change, before it answers a call. `venue` is the paper
+# exchange's id, so one store could keep several paper accounts apart.
+
+
+class PaperOrderRow(Base):
+    """One order on the paper venue's side; `body` holds the rest of the venue's record (JSON)."""
+
+    __tablename__ = "paper_orders"
+    __table_args__ = (Index("ix_paper_orders_venue_client_order_id", "venue", "client_order_id"),)
+
+    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(EXTERNAL_ID, primary_key=True)
+    client_order_id: Mapped[str | None] = mapped_column(EXTERNAL_ID)
+    symbol: Mapped[str] = mapped_column(SYMBOL)
+    status: Mapped[OrderStatus] = mapped_column(EnumText(OrderStatus), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    body: Mapped[str] = mapped_column(Text)
+
+
+class PaperFillRow(Base):
+    """One trade of the paper venue (append-only)."""
+
+    __tablename__ = "paper_fills"
+
+    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fill_id: Mapped[str] = mapped_column(EXTERNAL_ID, primary_key=True)
+    order_id: Mapped[str] = mapped_column(EXTERNAL_ID, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal]
+    price: Mapped[Decimal]
+    fee: Mapped[Decimal]
+    fee_currency: Mapped[str | None] = mapped_column(CURRENCY)
+    at: Mapped[datetime | None]
+
+
+class PaperBalanceRow(Base):
+    """The paper account's total per currency (what open orders hold is derived from them)."""
+
+    __tablename__ = "paper_balances"
+
+    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    currency: Mapped[str] = mapped_column(CURRENCY, primary_key=True)
+    total: Mapped[Decimal]
+
+
+class PaperMetaRow(Base):
+    """Small named values of the paper venue: id counters, markets, deposits, last prices."""
+
+    __tablename__ = "paper_meta"
+
+    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+paper_orders = cast(Table, PaperOrderRow.__table__)
+paper_fills = cast(Table, PaperFillRow.__table__)
+paper_balances = cast(Table, PaperBalanceRow.__table__)
+paper_meta = cast(Table, PaperMetaRow.__table__)

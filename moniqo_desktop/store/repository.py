@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from ..domain import TERMINAL_STATUSES, Order, Position, RiskThresholds
 from ..domain.orders import utcnow
 from ..domain.positions import OPEN_STATUSES
-from . import state_codec
+from . import state_codec, unreadable
 from .database import (
     BEGIN_OPTION,
     DEFAULT_BUSY_TIMEOUT,
@@ -90,6 +90,8 @@ class Store:
         """Use `Store.open`; this only wraps an engine whose schema is already at head."""
         self._engine: Engine | None = engine
         self.location = location
+        self.instance_lock: Any = None
+        """The one-writer lock (`instance_lock.InstanceLock`) this store releases on close."""
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
@@ -131,6 +133,9 @@ class Store:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+        if self.instance_lock is not None:
+            lock, self.instance_lock = self.instance_lock, None
+            lock.release()
 
     def __enter__(self) -> "Store":
         return self
@@ -159,6 +164,12 @@ class Store:
             raise _store_error(self.location, action, exc) from exc
         except SQLAlchemyError as exc:
             raise _store_error(self.location, action, exc) from exc
+        except (ValueError, ArithmeticError) as exc:
+            if write:
+                raise  # a caller's bad value (a write converts what it is given)
+            # A read converts what is stored: a value that does not parse is the database's
+            # problem, named by table, row and column.
+            raise unreadable.locate(self._engine, self.location.label, exc) from exc
 
     # -- orders and positions ------------------------------------------------------------------
     def save(self, *objects: Order | Position) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -54,7 +54,10 @@ class DecimalText(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value)
+        try:
+            return Decimal(value)
+        except (InvalidOperation, TypeError):  # name the value, not just "InvalidOperation"
+            raise ValueError(f"not a number: {value!r}") from None
 
 
 class FeeList(TypeDecorator[tuple]):

@@ -235,9 +235,9 @@ async def test_review_close_waits_for_a_running_cycle(db_path, settings, clock):
 # -- 8. the late entry fill at restart: the app cannot start -----------------------------------
 async def test_review_restart_after_late_entry_fill(db_path, settings, clock):
     class LiveVenue(DemoExchange):
-        """A venue that keeps trading while the app is closed (no paper-account restore)."""
+        """A venue that keeps trading while the app is closed (its books are not ours)."""
 
-        def load_snapshot(self, snapshot):
+        def attach_journal(self, journal, legacy=None):
             pass
 
     demo = LiveVenue(prices={"BTC/USDT": D("50000")}, liquidity_per_tick=D("0.04"))

@@ -31,8 +31,9 @@ def venue(clock) -> DemoExchange:
 
 
 @pytest.fixture
-async def eng(db_path, venue, settings, clock):
-    engine = await Engine.open(db_path, venue, settings=settings, clock=clock)
+async def eng(tmp_path, venue, settings, clock):
+    # its own store: the paper `engine` fixture may hold db_path (one writer per store)
+    engine = await Engine.open(tmp_path / "venue.sqlite3", venue, settings=settings, clock=clock)
     yield engine
     await engine.close()
 

@@ -28,6 +28,10 @@ TABLES = {
     "order_status_history",
     "orders",
     "position_updates",
+    "paper_balances",
+    "paper_fills",
+    "paper_meta",
+    "paper_orders",
     "positions",
 }
 

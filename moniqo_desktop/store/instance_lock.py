@@ -1,0 +1,185 @@
+"""One writer per store: the lock a running app holds on its data, and the refusal a second one gets.
+
+Two processes writing one store would both manage the same positions and both send their exits
+(two sells for one position on a real venue). So the engine takes this lock *before* it opens the
+store, and keeps it until the store is closed:
+
+- a SQLite file gets an OS file lock on ``<file>.lock`` (``filelock``: ``flock`` on POSIX,
+  ``LockFileEx`` on Windows). The OS drops it when the process dies, however it dies, so it is
+  never stale. The holder writes its pid to ``<file>.pid`` for the second process's message (the
+  lock file itself is truncated by every contender, so it cannot hold the pid);
+- a server database (PostgreSQL) gets a session advisory lock keyed by the account, held on a
+  connection of its own for as long as the store is open. The holder's pid is found through the
+  ``application_name`` it connected with.
+
+A held lock raises `StoreInUse` at once (no waiting), naming the holder's pid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import filelock
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .database import Location
+from .errors import StoreError
+
+log = logging.getLogger(__name__)
+
+APP_TAG = "moniqo-desktop"
+
+
+class StoreInUse(StoreError):
+    """Another live process holds this store; `pid` is that process (None if unknown)."""
+
+    def __init__(self, message: str, pid: int | None) -> None:
+        super().__init__(message)
+        self.pid = pid
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def pid_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".pid")
+
+
+def read_holder_pid(db_path: Path) -> int | None:
+    """The pid the current holder wrote beside the lock (None when absent or unreadable)."""
+    try:
+        return int(pid_path(db_path).read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def advisory_key(account: str) -> int:
+    """A stable signed 64-bit key for `pg_try_advisory_lock`, from the account's name."""
+    digest = hashlib.sha256(f"{APP_TAG}:{account}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class InstanceLock:
+    """Held from `acquire` until `release` (or the process's death)."""
+
+    def __init__(self, location: Location, account: str) -> None:
+        self.location = location
+        self.account = account
+        self._file_lock: filelock.BaseFileLock | None = None
+        self._pg: Connection | None = None
+
+    @classmethod
+    def acquire(cls, location: Location, account: str = "default") -> "InstanceLock":
+        """Take the lock now or raise `StoreInUse` (or `StoreError` if the place is unusable)."""
+        lock = cls(location, account)
+        if location.path is not None:
+            lock._lock_file(location.path)
+        elif not location.is_sqlite and location.url.get_backend_name() == "postgresql":
+            lock._lock_postgres()
+        # An in-memory SQLite database belongs to this process alone: nothing to lock.
+        return lock
+
+    @property
+    def held(self) -> bool:
+        return self._file_lock is not None or self._pg is not None
+
+    def release(self) -> None:
+        if self._file_lock is not None:
+            path = self.location.path
+            try:
+                if path is not None and read_holder_pid(path) == os.getpid():
+                    pid_path(path).unlink(missing_ok=True)
+            except OSError:
+                pass
+            self._file_lock.release()
+            self._file_lock = None
+        if self._pg is not None:
+            pg, self._pg = self._pg, None
+            try:
+                pg.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": advisory_key(self.account)})
+                pg.commit()
+            except SQLAlchemyError as exc:  # the session ending releases it anyway
+                log.info("advisory unlock failed (%s); the session's end releases it", exc)
+            finally:
+                engine = pg.engine
+                pg.close()
+                engine.dispose()
+
+    # -- SQLite file ---------------------------------------------------------------------------
+    def _lock_file(self, db_path: Path) -> None:
+        directory = db_path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the data directory {directory}: {exc.strerror or exc}"
+            ) from None
+        lock = filelock.FileLock(str(lock_path(db_path)))
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            pid = read_holder_pid(db_path)
+            who = f"process {pid}" if pid is not None else "another process"
+            raise StoreInUse(
+                f"{db_path} is in use by another Moniqo Desktop ({who}); close that one first "
+                "or choose another data directory", pid) from None
+        except OSError as exc:
+            raise StoreError(
+                f"the data directory {directory} is not writable ({exc.strerror or exc}); "
+                "choose another data directory or fix its permissions") from None
+        try:
+            tmp = pid_path(db_path).with_suffix(".pid.tmp")
+            tmp.write_text(f"{os.getpid()}\n", encoding="ascii")
+            tmp.replace(pid_path(db_path))
+        except OSError as exc:
+            lock.release()
+            raise StoreError(
+                f"the data directory {directory} is not writable ({exc.strerror or exc}); "
+                "choose another data directory or fix its permissions") from None
+        self._file_lock = lock
+
+    # -- PostgreSQL ----------------------------------------------------------------------------
+    def _lock_postgres(self) -> None:
+        url = self.location.url
+        name = f"{APP_TAG} pid {os.getpid()}"
+        try:
+            engine = create_engine(url, connect_args={"application_name": name})
+            conn = engine.connect()
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(f"cannot open {self.location.label}: {exc}") from None
+        key = advisory_key(self.account)
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            conn.commit()
+            if not got:
+                pid = self._postgres_holder(conn, key)
+                who = f"process {pid}" if pid is not None else "another process"
+                raise StoreInUse(
+                    f"the account {self.account!r} in {self.location.label} is in use by "
+                    f"another Moniqo Desktop ({who}); close that one first", pid)
+        except BaseException:
+            conn.close()
+            engine.dispose()
+            raise
+        self._pg = conn
+
+    @staticmethod
+    def _postgres_holder(conn: Connection, key: int) -> int | None:
+        """The client pid from the holder session's application_name, when it is ours."""
+        classid, objid = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+        try:
+            names = conn.execute(text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
+                "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                "AND l.classid = :c AND l.objid = :o"), {"c": classid, "o": objid}).scalars()
+            for app_name in names:
+                if app_name and app_name.startswith(APP_TAG + " pid "):
+                    return int(app_name.rsplit(" ", 1)[1])
+        except (SQLAlchemyError, ValueError):
+            return None
+        return None
