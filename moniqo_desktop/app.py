@@ -14,8 +14,13 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from collections.abc import Callable
+from typing import Any
+
 from . import __version__, redaction
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
+from .startup_checks import UserError, check_exchange_id, check_price_feed, open_exchange, \
+    usable_dir
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -24,20 +29,34 @@ SHOWN = "shown_to_user"
 """Log-record flag: the message was already printed as the one-line error; the console skips it."""
 
 
+class OneLineFormatter(logging.Formatter):
+    """For the console: the message only. Tracebacks belong in the log file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
 def setup_logging(data_dir: Path, console: bool) -> Path:
     """Log to a rotating file in the user's data dir (never the install dir)."""
-    log_dir = data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = usable_dir(data_dir / "logs", "log dir")
     path = log_dir / "moniqo.log"
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    try:
+        handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write the log file {path}: {exc.strerror or exc}") from None
     handler.setFormatter(fmt)
     redaction.add_handler(handler)
     if console:
         stream = logging.StreamHandler()
-        stream.setFormatter(fmt)
+        stream.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
         stream.setLevel(logging.WARNING)
         stream.addFilter(lambda record: not getattr(record, SHOWN, False))
         redaction.add_handler(stream)
@@ -45,50 +64,87 @@ def setup_logging(data_dir: Path, console: bool) -> Path:
     return path
 
 
-async def feed_prices(exchange: object, stop: asyncio.Event) -> None:
-    """Drive the paper exchange's price feed: the 'market' that moves while the app runs."""
+FeedStatus = Callable[[bool, str], None]
+
+
+async def feed_prices(exchange: object, stop: asyncio.Event,
+                      on_status: FeedStatus | None = None) -> None:
+    """Drive the paper exchange's price feed: the 'market' that moves while the app runs.
+
+    `on_status(ok, why)` hears each change between "prices arrive" and "they do not" (a live
+    feed with no network), so the trader is told instead of watching frozen prices."""
     tick = getattr(exchange, "tick", None)
     if tick is None:
         return
+    feed = getattr(exchange, "feed", None)
+    ok = True
     while not stop.is_set():
+        error = ""
         try:
             await tick()
-        except Exception:  # a broken feed step must not end the market
+        except Exception as exc:  # a broken feed step must not end the market
             log.exception("price feed step failed")
+            error = str(exc) or type(exc).__name__
+        if not error and getattr(feed, "available", True) is False:
+            error = getattr(feed, "last_error", None) or "no prices"
+        if bool(not error) != ok:
+            ok = not error
+            if on_status is not None:
+                on_status(ok, error)
+            if error:
+                log.warning("price feed: no prices (%s)", error)
         try:
             await asyncio.wait_for(stop.wait(), FEED_SECONDS)
         except asyncio.TimeoutError:
             pass
 
 
+def _log_uncaught(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+    """Anything unexpected: the traceback to the log file, one line to the console."""
+    log.critical("unexpected error: %s", value or kind.__name__, exc_info=(kind, value, tb))
+
+
+def report_user_error(exc: UserError, *, dialog: bool) -> int:
+    log.info("start-up refused: %s", exc)
+
+    def announce() -> None:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+
+    if dialog:
+        from .ui.fatal_dialog import show_fatal
+
+        show_fatal("Moniqo Desktop — cannot start", str(exc), announce)
+    else:
+        announce()
+    return exc.exit_code
+
+
 def run(args: argparse.Namespace) -> int:
-    data_dir: Path = args.data_dir or default_data_dir()
+    dialog = not args.headless and args.quit_after is None
+    sys.excepthook = _log_uncaught
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = usable_dir(args.data_dir or default_data_dir(), "data dir")
         setup_logging(data_dir, console=True)
-    except OSError as exc:
-        print(f"error: the data directory {data_dir} is not usable ({exc.strerror or exc}); "
-              "choose another with --data-dir or fix its permissions", file=sys.stderr)
-        return 2
-    settings = Settings.load(settings_path(None if args.data_dir is None else data_dir))
-    exchange_id = args.exchange or settings.exchange
-    sandbox = args.sandbox or settings.sandbox
+        settings = Settings.load(settings_path(None if args.data_dir is None else data_dir))
+        exchange_id = args.exchange or settings.exchange
+        sandbox = args.sandbox or settings.sandbox
+        check_exchange_id(exchange_id)
+        if args.price_feed:
+            check_price_feed(args.price_feed)
+            settings.demo_price_feed = args.price_feed
+    except UserError as exc:
+        return report_user_error(exc, dialog=dialog)
     db_path = data_dir / DB_FILENAME
-    if args.price_feed:
-        settings.demo_price_feed = args.price_feed
     from .exchanges.factory import VenueRefused, check_venue
+    from .exchanges.keys import KeyStoreError
 
     try:  # missing keys for this mode or a venue lacking essentials: one clear line, exit 2
         for notice in check_venue(exchange_id, sandbox):
             log.warning("%s", notice)
     except VenueRefused as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if not args.headless and args.quit_after is None:  # nobody reads stderr of a GUI app
-            from PySide6.QtWidgets import QApplication, QMessageBox
-
-            app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
-            QMessageBox.critical(None, "Moniqo Desktop — cannot connect", str(exc))
-        return 2
+        return report_user_error(UserError(str(exc)), dialog=dialog)
+    except KeyStoreError:
+        pass  # no usable keyring: open_exchange runs on public data and says why
     if args.headless:
         from .headless import run_headless
 
@@ -102,11 +158,11 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
     import qasync
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
 
     from .engine import Engine
     from .engine.events import EventBus, Progress
-    from .exchanges.factory import build_exchange
     from .store import StoreError
     from .store.instance_lock import StoreInUse
     from .ui import single_instance
@@ -132,9 +188,16 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
 
     def fatal(title: str, text: str) -> None:
         """Tell the trader why we cannot start (a smoke run has nobody to click OK)."""
-        print(f"error: {text}", file=sys.stderr)
+
+        def announce() -> None:
+            print(f"error: {text}", file=sys.stderr, flush=True)
+
         if quit_after is None:
-            QMessageBox.critical(None, title, text)
+            from .ui.fatal_dialog import show_fatal
+
+            show_fatal(title, text, announce)
+        else:
+            announce()
 
     async def main() -> None:
         nonlocal exit_code
@@ -144,7 +207,14 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         progress = StartupProgress(exchange_id)
         bus.subscribe(progress.on_event, Progress)
         try:
-            exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
+            exchange, note = open_exchange(exchange_id, sandbox=sandbox, settings=settings)
+        except UserError as exc:
+            progress.close()
+            log.info("start-up refused: %s", exc)
+            fatal("Moniqo Desktop — cannot start", str(exc))
+            exit_code = exc.exit_code
+            return
+        try:
             engine = await Engine.open(db_path, exchange, settings=settings, bus=bus)
         except StoreError as exc:
             progress.close()
@@ -152,12 +222,14 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
             text = str(exc)
             if isinstance(exc, StoreInUse) and single_instance.ask_running_window_to_show(data_dir):
                 text += " (its window was brought to the front)"
+            await exchange.close()
             fatal("Moniqo Desktop — database problem", text)
             exit_code = 2
             return
         except Exception as exc:
             progress.close()
             log.exception("start-up failed")
+            await exchange.close()
             fatal("Moniqo Desktop — cannot start", str(exc))
             exit_code = 1
             return
@@ -170,8 +242,10 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
                             settings_file=settings_path(data_dir if custom_dir else None))
         window.show()
         single_instance.RaiseOnRequest(data_dir, window)
+        if note:
+            window.show_notice(note)
         engine.start()
-        feeder = asyncio.ensure_future(feed_prices(exchange, stop))
+        feeder = asyncio.ensure_future(feed_prices(exchange, stop, window.feed_status))
         app.aboutToQuit.connect(stop.set)
         app.lastWindowClosed.connect(stop.set)
         try:
@@ -185,6 +259,9 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
 
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    wake = QTimer()  # lets Python's signal handlers run while Qt's loop has the thread
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
     if quit_after is not None:
         loop.call_later(quit_after, stop.set)
     with loop:

@@ -60,6 +60,8 @@ class Settings:
     cannot, so it is off by default)."""
     theme: str = "dark"
     chart_confirm_changes: bool = True  # a level dragged on the chart asks Enter / Esc first
+    confirm_orders: bool = False
+    """Ask "Buy 0.1 BTC/USDT at market?" before every order (for traders who want the pause)."""
 
     @property
     def update_log_min_move(self) -> Decimal:

@@ -28,7 +28,7 @@ from .engine.events import (
     PricesUpdated,
     UserMessage,
 )
-from .exchanges.factory import build_exchange
+from .startup_checks import UserError, open_exchange
 from .store import StoreError
 
 DEMO_TRADES = [
@@ -103,14 +103,21 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
         exchange = DemoExchange(prices=feed.initial_prices(), feed=feed,
                                 fee_rate=Decimal(settings.demo_fee_rate),
                                 allow_short=settings.demo_allow_short)
+        note = None
     else:
-        exchange = build_exchange(exchange_id, sandbox=sandbox, settings=settings)
+        try:
+            exchange, note = open_exchange(exchange_id, sandbox=sandbox, settings=settings)
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
     try:
         engine = await Engine.open(db_path, exchange, settings=settings)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         await exchange.close()
         return 2
+    if note:
+        print(f"note: {note}", flush=True)
 
     def show(event: Event) -> None:
         line = describe(event)
@@ -118,9 +125,14 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
             print(line, flush=True)
 
     engine.events.subscribe(show)
-    print(f"Moniqo headless on {engine.exchange_name}; store {db_path}", flush=True)
+    print(f"Moniqo headless on {engine.exchange_name} ({engine.venue_mode.label}); "
+          f"store {db_path}", flush=True)
     stop = asyncio.Event()
-    feeder = asyncio.ensure_future(feed_prices(exchange, stop))
+
+    def feed_status(ok: bool, why: str) -> None:
+        print(f"prices {'are back' if ok else 'unavailable: ' + why}", flush=True)
+
+    feeder = asyncio.ensure_future(feed_prices(exchange, stop, feed_status))
     try:
         if exchange_id in ("demo", "paper"):
             await open_demo_positions(engine)

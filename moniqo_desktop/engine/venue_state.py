@@ -33,6 +33,10 @@ def restore(ctx: EngineContext) -> None:
         if legacy is not None:
             journal.drop_legacy()
         ctx.venue_prices_saved_at = ctx.clock()
+        # the paper market goes on from where it was, not from its feed's defaults
+        resume = getattr(getattr(exchange, "feed", None), "resume_from", None)
+        if callable(resume):
+            resume(exchange.prices)
 
 
 def save(ctx: EngineContext, final: bool = False) -> None:

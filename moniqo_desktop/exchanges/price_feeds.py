@@ -192,6 +192,13 @@ class RandomWalkFeed:
     async def next_prices(self) -> dict[str, Decimal]:
         return self.step()
 
+    def resume_from(self, prices: Mapping[str, Decimal]) -> None:
+        """Continue the walk from these prices (the last saved ones) instead of the defaults,
+        so a restart does not jump the market and trip every stop in its first second."""
+        for sym, price in prices.items():
+            if sym in self._state and price > 0:
+                self._state[sym] = Decimal(price)
+
     async def close(self) -> None:
         return None
 

@@ -442,6 +442,20 @@ class MainWindow(QMainWindow):
         if symbol and callable(note):
             self.entry.set_stop_note(note(symbol))
 
+    def show_notice(self, text: str, key: str = "keys") -> None:
+        """Something the venue cannot do in this session (e.g. no keyring: public data only)."""
+        self.log_panel.add(text, "warning")
+        self.account.set_notice(key, text)
+
+    def feed_status(self, ok: bool, why: str = "") -> None:
+        """The paper exchange's price feed stopped or resumed delivering prices."""
+        if ok:
+            self.log_panel.add("Prices are arriving again", "info")
+            self.account.set_notice("feed", None)
+        else:
+            self.log_panel.add(f"No prices from the price feed: {why}", "warning")
+            self.account.set_notice("feed", f"no prices from the price feed: {why}")
+
     # -- selection and chart ----------------------------------------------------------------
     def _on_position_selected(self, position_id: str | None) -> None:
         position = self.positions.model.get(position_id) if position_id else None
@@ -463,11 +477,28 @@ class MainWindow(QMainWindow):
 
     # -- user actions -----------------------------------------------------------------------
     def place_order(self, ticket: OrderTicket) -> None:
+        if self.settings.confirm_orders and not self._confirm(ticket):
+            return
         self.entry.set_busy(True)
         spawn(self.engine.place_order(**ticket.kwargs()),
               on_result=self._order_placed,
               on_error=lambda exc: self._action_failed("Order not placed", exc, self.entry),
               on_finally=lambda: self.entry.set_busy(False))
+
+    def _confirm(self, ticket: OrderTicket) -> bool:
+        """The optional pause before sending (setting "confirm orders")."""
+        kwargs = ticket.kwargs()
+        price = kwargs.get("price")
+        side = str(getattr(kwargs["side"], "value", kwargs["side"]))
+        kind = str(getattr(kwargs["type"], "value", kwargs["type"]))
+        text = (f"{side.upper()} {kwargs['amount']} {kwargs['symbol']} {kind.replace('_', ' ')}"
+                + (f" @ {price}" if price is not None else "") + f" on {self.engine.exchange_name}"
+                f" ({self.mode.label})?")
+        answer = QMessageBox.question(
+            self, "Place order", text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _order_placed(self, order: Order) -> None:
         self.orders.model.upsert(order)
@@ -475,6 +506,7 @@ class MainWindow(QMainWindow):
             reason = order.history[-1].reason if order.history else "no reason given"
             self.entry.show_error(f"Rejected by the exchange: {reason}")
             return
+        self.entry.order_accepted()
         self.entry.show_info(f"{_order_summary(order)} — {fmt_enum(order.status).lower()}")
 
     def _action_failed(self, what: str, exc: BaseException, entry: OrderEntry | None = None

@@ -13,8 +13,9 @@ import pytest
 from moniqo_desktop import __version__
 
 
-def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def run_app(*args: str, timeout: float = 60,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run([sys.executable, "-m", "moniqo_desktop", *args], env=env,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -95,3 +95,45 @@ def test_connected_turns_degraded_when_the_venue_goes_silent_and_back(qloop, qtb
             await engine.close()
 
     qloop.run_until_complete(main())
+
+
+def test_live_price_feed_without_network_says_so_in_log_and_strip(run):
+    import asyncio
+
+    import ccxt.async_support as ccxt_async
+
+    from moniqo_desktop.app import feed_prices
+    from moniqo_desktop.exchanges.price_feeds import LiveTickerFeed
+
+    from window_harness import until
+
+    async def scenario(window, engine, exchange):
+        # `--price-feed live:binance` on a box with no network: every request fails in transport
+        client = ccxt_async.binance({"enableRateLimit": False})
+        Replay("binance").fail("GET", "/api/v3/exchangeInfo", "NetworkError", times=100) \
+            .install(client)
+        paper = DemoExchange(prices={"BTC/USDT": 50000}, feed=LiveTickerFeed(client=client))
+        stop = asyncio.Event()
+        feeder = asyncio.ensure_future(feed_prices(paper, stop, window.feed_status))
+        try:
+            await until(lambda: window.account.notice.isVisible())
+            assert "No live prices" in window.account.notice.text()
+            assert "NetworkError" in window.account.notice.toolTip()
+            assert any("No prices from the price feed" in line and "NetworkError" in line
+                       for line in window.log_panel.texts())
+        finally:
+            stop.set()
+            await feeder
+            await client.close()
+
+    run(scenario)
+
+
+def test_no_keys_notice_in_log_and_strip(run):
+    async def scenario(window, engine, exchange):
+        window.show_notice("API keys unavailable (no keyring); public data only")
+        assert window.account.notice.isVisible()
+        assert "public data only" in window.account.notice.text()
+        assert "public data only" in window.log_panel.texts()[-1]
+
+    run(scenario)

@@ -179,6 +179,10 @@ class SettingsDialog(QDialog):
         self.chart_confirm.setObjectName("settingsChartConfirm")
         self.chart_confirm.setChecked(settings.chart_confirm_changes)
         form.addRow("", self.chart_confirm)
+        self.confirm_orders = QCheckBox("Ask for confirmation before placing an order")
+        self.confirm_orders.setObjectName("settingsConfirmOrders")
+        self.confirm_orders.setChecked(settings.confirm_orders)
+        form.addRow("", self.confirm_orders)
         layout.addWidget(look_box)
 
         self.error = QLabel("")
@@ -281,6 +285,7 @@ class SettingsDialog(QDialog):
             demo_allow_short=self.demo_allow_short.isChecked(),
             theme=self.theme.currentText(),
             chart_confirm_changes=self.chart_confirm.isChecked(),
+            confirm_orders=self.confirm_orders.isChecked(),
         )
 
     def typed_credentials(self, exchange: str) -> dict[str, str]:

@@ -112,9 +112,17 @@ class AccountStrip(QFrame):
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(28)
         layout.addWidget(self.badge)
+        # what the venue cannot do right now (no keys, no live prices): said, never hidden
+        self.notice = QLabel("")
+        self.notice.setObjectName("stripNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setMaximumWidth(260)
+        self.notice.hide()
+        self._notices: dict[str, str] = {}
         for figure in (self.exchange, self.balances, self.equity, self.open_pnl,
                        self.open_count):
             layout.addWidget(figure)
+        layout.addWidget(self.notice)
         layout.addStretch(1)
         layout.addWidget(self.connection)
         layout.addWidget(self.updated)
@@ -133,6 +141,18 @@ class AccountStrip(QFrame):
         self._ages = QTimer(self)  # the age in "last answer 12 s ago" keeps growing
         self._ages.timeout.connect(self.refresh_ages)
         self._ages.start(1000)
+
+    def set_notice(self, key: str, text: str | None) -> None:
+        """Show (or, with None, withdraw) a warning about what the venue cannot do."""
+        if text:
+            self._notices[key] = text
+        else:
+            self._notices.pop(key, None)
+        short = {"keys": "⚠ No API keys: public data only", "feed": "⚠ No live prices"}
+        self.notice.setText("\n".join(short.get(k, f"⚠ {v}") for k, v in self._notices.items()))
+        self.notice.setToolTip("\n".join(self._notices.values()))
+        self.notice.setStyleSheet(f"color: {theme.current().warn};")
+        self.notice.setVisible(bool(self._notices))
 
     def set_exchange(self, name: str, mode: VenueMode | None = None) -> None:
         self.exchange.set(name)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QPalette
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -59,6 +59,14 @@ class MonitorView(QTableView):
         self.proxy.rowsRemoved.connect(self._on_rows_removed)
         self.setModel(self.proxy)
         self.setSortingEnabled(True)
+        # Tab moves on to the next control (as everywhere else), not to the next cell
+        self.setTabKeyNavigation(False)
+        # the menu key (or Shift+F10) opens the row menu of the current row, as a right click
+        # opens it under the mouse
+        for keys in (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self._menu_for_current_row)
         self.setAlternatingRowColors(True)
         self.setShowGrid(False)
         self.setWordWrap(False)
@@ -93,6 +101,11 @@ class MonitorView(QTableView):
         hh.customContextMenuRequested.connect(self._show_column_menu)
         self.column_menu: QMenu | None = None  # the one open, for tests
         self.reset_columns()
+
+    def _menu_for_current_row(self) -> None:
+        index = self.currentIndex()
+        if index.isValid():
+            self.customContextMenuRequested.emit(self.visualRect(index).center())
 
     def size_columns(self) -> None:
         """Widths from the header text and a sample figure, so numbers never clip."""

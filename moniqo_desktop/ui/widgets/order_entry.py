@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -53,6 +55,19 @@ ORDER_TYPES = (
     (OrderType.STOP_LIMIT, "Stop limit"),
 )
 FRACTIONS = (Decimal("0.25"), Decimal("0.5"), Decimal("1"))
+ARROWS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down})
+
+
+class _NoArrowFlip(QObject):
+    """Arrow keys on the Buy/Sell buttons would move the check to the other side (Qt's
+    exclusive button group clicks the neighbour). The side changes only by Tab+Space, a click,
+    or a deliberate shortcut, never by a stray arrow."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in ARROWS:
+            return True
+        return False
 
 
 def _quiet(text: str) -> Decimal | None:
@@ -130,6 +145,9 @@ class OrderEntry(QFrame):
             self.side_group.addButton(button)
             side_row.addWidget(button)
         self.buy_button.setChecked(True)
+        self._no_arrow_flip = _NoArrowFlip(self)
+        for button in (self.buy_button, self.sell_button):
+            button.installEventFilter(self._no_arrow_flip)
         self.side_group.buttonToggled.connect(lambda *_: self._on_side_changed())
         outer.addWidget(side_box)
 
@@ -193,6 +211,9 @@ class OrderEntry(QFrame):
         protection.addRow("Take profit", self.take_profit)
         protection.addRow("Trailing %", self.trailing)
         protection.addRow("Break-even %", self.break_even)
+        self.keep_protection = QCheckBox("Keep protection for the next order")
+        self.keep_protection.setObjectName("orderKeepProtection")
+        protection.addRow("", self.keep_protection)
         outer.addLayout(protection)
         self.protection_note = QLabel("")
         self.protection_note.setObjectName("orderProtectionNote")
@@ -243,6 +264,10 @@ class OrderEntry(QFrame):
         for edit in (self.amount, self.price, self.stop_price, self.stop_loss,
                      self.take_profit, self.trailing, self.break_even):
             edit.returnPressed.connect(self.submit)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.clear_form)
+        self._symbol_shown = self.symbol.currentText()
 
     # -- inputs from the engine -------------------------------------------------------------
     def set_markets(self, markets: dict[str, MarketInfo]) -> None:
@@ -311,6 +336,11 @@ class OrderEntry(QFrame):
 
     # -- reactions ----------------------------------------------------------------------------
     def _on_symbol_changed(self, *_: object) -> None:
+        symbol = self.symbol.currentText()
+        if symbol != getattr(self, "_symbol_shown", symbol):
+            # a stop or target is a price of one market: never carry it to another
+            self.clear_protection()
+        self._symbol_shown = symbol
         market = self.market()
         self.amount_unit.setText(market.base if market else "")
         self._on_side_changed()
@@ -449,6 +479,29 @@ class OrderEntry(QFrame):
         self._show_errors({})
         self.submitted.emit(ticket)
         return ticket
+
+    # -- clearing -----------------------------------------------------------------------------
+    PROTECTION_FIELDS = ("stop_loss", "take_profit", "trailing", "break_even")
+
+    def clear_protection(self) -> None:
+        for name in self.PROTECTION_FIELDS:
+            getattr(self, name).clear()
+
+    def clear_form(self) -> None:
+        """Esc: empty every field and message (symbol, side and type stay as chosen)."""
+        for edit in (self.amount, self.price, self.stop_price):
+            edit.clear()
+        self.clear_protection()
+        self._show_errors({})
+        self.clear_message()
+
+    def order_accepted(self) -> None:
+        """The order went out: clear the amount (Enter again must not send a twin) and the
+        protection, unless the trader asked to keep it for the next order."""
+        for edit in (self.amount, self.price, self.stop_price):
+            edit.clear()
+        if not self.keep_protection.isChecked():
+            self.clear_protection()
 
     # -- feedback from the main window ------------------------------------------------------
     def set_busy(self, busy: bool) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QCheckBox, QMenu, QWidget
 
 from ..models.orders import make_orders_model
 from .monitor_panel import MonitorPanel
@@ -22,7 +23,31 @@ class OrdersPanel(MonitorPanel):
         self.view.actionTriggered.connect(
             lambda key, order_id: self.cancelRequested.emit(order_id) if key == "cancel" else None)
         self.open_only.toggled.connect(self._apply_filter)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.row_menu: QMenu | None = None
         self._update_count()
+
+    def _context_menu(self, pos: QPoint) -> None:
+        """Right click or the menu key (then on the current row): Cancel order."""
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            index = self.view.currentIndex()
+            if not index.isValid():
+                return
+            pos = self.view.visualRect(index).center()
+        self.view.setCurrentIndex(index)
+        order = self.view.current_object()
+        if order is None:
+            return
+        menu = QMenu(self)
+        menu.setObjectName("orderMenu")
+        cancel = QAction("Cancel order", menu)
+        cancel.setEnabled(order.is_open())
+        cancel.triggered.connect(lambda: self.cancelRequested.emit(order.id))
+        menu.addAction(cancel)
+        self.row_menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def _apply_filter(self, on: bool) -> None:
         self.view.proxy.set_predicate((lambda o: o.is_open()) if on else None)

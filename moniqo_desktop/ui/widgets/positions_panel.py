@@ -46,6 +46,7 @@ class PositionsPanel(MonitorPanel):
         self.view.currentIdChanged.connect(self.selected)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        self.row_menu: QMenu | None = None
         self._apply_filter()
 
     def _apply_filter(self, *_: object) -> None:
@@ -71,8 +72,11 @@ class PositionsPanel(MonitorPanel):
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
-        if not index.isValid():
-            return
+        if not index.isValid():  # the menu key: the row that has the keyboard's focus
+            index = self.view.currentIndex()
+            if not index.isValid():
+                return
+            pos = self.view.visualRect(index).center()
         self.view.setCurrentIndex(index)
         position = self.view.current_object()
         if position is None:
@@ -100,6 +104,8 @@ class PositionsPanel(MonitorPanel):
         exact.triggered.connect(lambda: self.partialCloseRequested.emit(position.id, None))
         menu.addAction(exact)
         self.last_menu = menu  # tests look at what was offered
+        menu.setObjectName("positionMenu")
+        self.row_menu = menu  # the one open, for tests
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def save_state(self, settings: QSettings) -> None:

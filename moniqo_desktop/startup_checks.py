@@ -1,0 +1,105 @@
+"""A user's mistake at start-up is one clear line, exit code 2; never a traceback.
+
+Everything here runs before the store, the exchange or a window exists, and checks what the
+user gave us (flags, settings, directories) in the order that gives the most useful answer:
+an unknown exchange id is named before anything could fail on the keyring for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PAPER_IDS = ("demo", "paper", "")
+
+
+class UserError(Exception):
+    """A mistake the user can fix (bad flag value, unusable directory): shown as one line."""
+
+    exit_code = 2
+
+
+def usable_dir(path: Path, what: str) -> Path:
+    """Create `path` if needed and check it is a directory we can write to."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{what} {path} is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UserError(f"{what} {path} is not a directory (a part of the path is a file)") \
+            from None
+    except PermissionError:
+        raise UserError(f"the {what} {path} is not usable (permission denied); choose another "
+                        f"with --data-dir or fix its permissions") from None
+    except OSError as exc:
+        raise UserError(f"cannot create {what} {path}: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK) or not _writable(path):
+        raise UserError(f"the {what} {path} is not usable (read-only); choose another with "
+                        f"--data-dir or fix its permissions")
+    return path
+
+
+def _writable(path: Path) -> bool:
+    """Really try (root passes os.access on a read-only mount)."""
+    probe = path / f".moniqo-write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def check_exchange_id(exchange_id: str) -> None:
+    """An id ccxt does not know is named first (before keys, keyring or network)."""
+    if exchange_id in PAPER_IDS:
+        return
+    import ccxt
+
+    if exchange_id not in ccxt.exchanges:
+        raise UserError(f"unknown exchange {exchange_id!r}: use 'demo' (paper trading) or a "
+                        f"ccxt exchange id such as binance, okx, bybit, kraken")
+
+
+def check_price_feed(spec: str | None) -> None:
+    """A price feed the paper exchange cannot use is a flag mistake, not a crash."""
+    if not spec:
+        return
+    from .domain import DomainError
+    from .exchanges.factory import build_feed
+
+    try:
+        build_feed(spec)
+    except DomainError as exc:
+        raise UserError(f"--price-feed: {exc}") from None
+    kind, _, rest = spec.partition(":")
+    if kind == "live" and rest:
+        check_exchange_id(rest)
+
+
+def open_exchange(exchange_id: str, *, sandbox: bool, settings: Any) -> tuple[Any, str | None]:
+    """The exchange to use and, when it runs with less than asked, a note saying why.
+
+    No usable OS keyring is not fatal: prices and markets are public, so the app runs on them
+    and says that keys are unavailable and why (trading needs them)."""
+    from .domain import DomainError
+    from .exchanges.factory import build_exchange
+    from .exchanges.errors import ExchangeError
+    from .exchanges.keys import KeyStoreError
+
+    check_exchange_id(exchange_id)
+    try:
+        return build_exchange(exchange_id, sandbox=sandbox, settings=settings), None
+    except KeyStoreError as exc:
+        from .exchanges.ccxt_exchange import CcxtExchange
+
+        log.warning("API keys unavailable for %s: %s", exchange_id, exc)
+        exchange = CcxtExchange(exchange_id, sandbox=sandbox)
+        return exchange, (f"API keys unavailable ({exc}); public data only: prices and "
+                          f"markets work, trading needs keys")
+    except (DomainError, ExchangeError) as exc:  # e.g. --sandbox where there is no testnet
+        raise UserError(str(exc)) from None

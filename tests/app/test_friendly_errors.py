@@ -1,0 +1,89 @@
+"""Every user mistake at start-up is one clear line on stderr, exit code 2, no traceback (the
+traceback, if any, goes to the log file). Run as a user runs it: the real entry point."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_cli import run_app
+
+NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+
+def one_clear_line(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("mode", [("--quit-after", "1"), ("--headless", "--quit-after", "1")])
+def test_data_dir_that_is_a_file(tmp_path: Path, mode):
+    a_file = tmp_path / "hostname"
+    a_file.write_text("box\n")
+    one_clear_line(run_app("--data-dir", str(a_file), *mode), "not a directory", str(a_file))
+
+
+def test_data_dir_under_a_file(tmp_path: Path):
+    a_file = tmp_path / "hostname"
+    a_file.write_text("box\n")
+    one_clear_line(run_app("--data-dir", str(a_file / "sub"), "--headless", "--quit-after",
+                           "1"), "not a directory")
+
+
+def test_data_dir_that_cannot_be_created(tmp_path: Path):
+    one_clear_line(run_app("--data-dir", "/proc/moniqo-test", "--headless", "--quit-after", "1"),
+                   "cannot create data dir /proc/moniqo-test")
+
+
+@pytest.mark.parametrize("mode", [("--quit-after", "1"), ("--headless", "--quit-after", "1")])
+def test_unknown_price_feed(tmp_path: Path, mode):
+    line = one_clear_line(run_app("--data-dir", str(tmp_path), "--price-feed", "foo:bar", *mode),
+                          "--price-feed", "foo:bar")
+    assert "Traceback" in (tmp_path / "logs" / "moniqo.log").read_text() or "error:" in line
+
+
+def test_unknown_exchange_is_named_before_the_keyring(tmp_path: Path):
+    for mode in (("--quit-after", "1"), ("--headless", "--quit-after", "1")):
+        result = run_app("--data-dir", str(tmp_path), "--exchange", "nosuchexchange", *mode,
+                         env=NO_KEYRING)
+        line = one_clear_line(result, "unknown exchange 'nosuchexchange'")
+        assert "keyring" not in line
+
+
+def test_no_keyring_runs_on_public_data_and_says_why(tmp_path: Path):
+    # No network here either: the app still starts, says keys are unavailable and why, and
+    # quits cleanly.
+    result = run_app("--data-dir", str(tmp_path), "--exchange", "binance", "--headless",
+                     "--quit-after", "0.5", env=NO_KEYRING)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "API keys unavailable" in result.stdout and "public data only" in result.stdout
+    assert "(LIVE)" in result.stdout
+
+
+def test_error_dialog_closes_on_sigterm(tmp_path: Path):
+    # No --quit-after: the GUI shows its error dialog and waits for the trader ...
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, "-m", "moniqo_desktop", "--data-dir",
+                             str(tmp_path), "--price-feed", "foo:bar"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stderr.readline()  # printed just before the dialog opens
+        assert first.startswith("error: --price-feed")
+        proc.send_signal(signal.SIGTERM)  # ... or for the session to end
+        assert proc.wait(timeout=30) == 2
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in proc.stderr.read()

@@ -1,0 +1,192 @@
+"""Keyboard-first: the real window driven by keys only (pytest-qt), on the paper exchange."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from moniqo_desktop.domain import OrderStatus, PositionStatus
+
+from window_harness import until, until_idle
+
+D = Decimal
+
+
+async def focus(widget) -> None:
+    widget.window().activateWindow()
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    await until(widget.hasFocus)
+
+
+async def open_position(qtbot, window, amount="0.1", symbol="BTC/USDT", **protection):
+    entry = window.entry
+    entry.symbol.setCurrentText(symbol)
+    entry.amount.setText(amount)
+    for name, value in protection.items():
+        getattr(entry, name).setText(value)
+    qtbot.keyClick(entry.amount, Qt.Key.Key_Return)
+    await until(lambda: any(p.symbol == symbol for p in window.engine.positions(open_only=True)))
+
+
+def test_tab_and_shift_tab_leave_each_table(run, qtbot):
+    async def scenario(window, engine, exchange):
+        await open_position(qtbot, window)
+        await engine.place_order(symbol="ETH/USDT", side="buy", type="limit", amount="1",
+                                 price="2000")
+        await until_idle()
+        for view in (window.positions.view, window.orders.view):
+            assert view.model().rowCount() >= 1
+            await focus(view)
+            view.setCurrentIndex(view.model().index(0, 1))
+            qtbot.keyClick(view, Qt.Key.Key_Tab)
+            assert not view.hasFocus()  # one press, not one per cell
+            await focus(view)
+            qtbot.keyClick(view, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+            assert not view.hasFocus()
+
+    run(scenario)
+
+
+def test_escape_clears_the_form(run, qtbot):
+    async def scenario(window, engine, exchange):
+        entry = window.entry
+        entry.amount.setText("0.5")
+        entry.stop_loss.setText("40000")
+        entry.take_profit.setText("abc")
+        entry.submit()  # an error message is showing
+        assert entry.error.isVisible()
+        await focus(entry.take_profit)
+        qtbot.keyClick(entry.take_profit, Qt.Key.Key_Escape)
+        assert entry.texts() == {k: "" for k in entry.texts()}
+        assert not entry.error.isVisible()
+        assert entry.symbol.currentText() == "BTC/USDT"
+
+    run(scenario)
+
+
+def test_arrow_keys_never_flip_buy_and_sell(run, qtbot):
+    async def scenario(window, engine, exchange):
+        entry = window.entry
+        await focus(entry.buy_button)
+        for key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Up):
+            qtbot.keyClick(entry.buy_button, key)
+            assert entry.buy_button.isChecked() and entry.side.value == "buy"
+        await focus(entry.sell_button)
+        qtbot.keyClick(entry.sell_button, Qt.Key.Key_Space)  # the deliberate way still works
+        assert entry.side.value == "sell"
+        qtbot.keyClick(entry.sell_button, Qt.Key.Key_Left)
+        assert entry.side.value == "sell"
+
+    run(scenario)
+
+
+def test_enter_after_a_fill_does_not_send_a_second_order(run, qtbot):
+    async def scenario(window, engine, exchange):
+        await open_position(qtbot, window, stop_loss="45000")
+        entry = window.entry
+        assert entry.amount.text() == "" and entry.stop_loss.text() == ""
+        sent = exchange.calls["create_order"]
+        qtbot.keyClick(entry.amount, Qt.Key.Key_Return)  # the trader presses Enter again
+        await until_idle()
+        assert exchange.calls["create_order"] == sent
+        assert len([o for o in engine.orders() if o.status is OrderStatus.FILLED]) == 1
+        assert entry.error.isVisible()  # "amount is required", not a twin order
+
+    run(scenario)
+
+
+def test_keep_protection_keeps_it_for_the_next_order_on_the_same_symbol(run, qtbot):
+    async def scenario(window, engine, exchange):
+        entry = window.entry
+        entry.keep_protection.setChecked(True)
+        await open_position(qtbot, window, stop_loss="45000", trailing="2")
+        assert entry.amount.text() == ""
+        assert entry.stop_loss.text() == "45000" and entry.trailing.text() == "2"
+
+    run(scenario)
+
+
+def test_switching_symbol_clears_protection(run, qtbot):
+    async def scenario(window, engine, exchange):
+        entry = window.entry
+        entry.keep_protection.setChecked(True)  # even when kept: a price of another market
+        entry.stop_loss.setText("45000")
+        entry.take_profit.setText("60000")
+        entry.trailing.setText("2")
+        entry.symbol.setCurrentText("ETH/USDT")
+        assert [entry.stop_loss.text(), entry.take_profit.text(), entry.trailing.text()] == \
+            ["", "", ""]
+
+    run(scenario)
+
+
+def test_del_and_ctrl_w_close_and_cancel_from_the_keyboard(run, qtbot, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+
+    async def scenario(window, engine, exchange):
+        await open_position(qtbot, window)
+        order = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
+                                         amount="1", price="2000")
+        await until_idle()
+        await focus(window.orders.view)
+        window.orders.view.select_id(order.id)
+        qtbot.keyClick(window.orders.view, Qt.Key.Key_Delete)
+        await until(lambda: order.status is OrderStatus.CANCELLED)
+        [position] = engine.positions(open_only=True)
+        await focus(window.positions.view)
+        window.positions.view.select_id(position.id)
+        qtbot.keyClick(window.positions.view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+        await until(lambda: position.status is PositionStatus.CLOSED)
+
+    run(scenario)
+
+
+def test_menu_key_opens_the_row_menu_of_the_current_row(run, qtbot):
+    async def scenario(window, engine, exchange):
+        await open_position(qtbot, window)
+        order = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
+                                         amount="1", price="2000")
+        await until_idle()
+        for panel, obj_id, label in ((window.positions, engine.positions()[0].id,
+                                      "Close position…"),
+                                     (window.orders, order.id, "Cancel order")):
+            await focus(panel.view)
+            panel.view.select_id(obj_id)
+            qtbot.keyClick(panel.view, Qt.Key.Key_Menu)
+            await until(lambda p=panel: p.row_menu is not None and p.row_menu.isVisible())
+            actions = {a.text(): a for a in panel.row_menu.actions()}
+            assert actions[label].isEnabled()
+            panel.row_menu.close()
+            panel.row_menu = None
+
+    run(scenario)
+
+
+def test_optional_order_confirmation(run, qtbot, monkeypatch):
+    asked: list[str] = []
+
+    def answer(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.No if len(asked) == 1 else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+
+    async def scenario(window, engine, exchange):
+        entry = window.entry
+        entry.amount.setText("0.1")
+        qtbot.keyClick(entry.amount, Qt.Key.Key_Return)  # setting off: no question
+        await until(lambda: len(engine.orders()) == 1)
+        assert asked == []
+        window.settings.confirm_orders = True
+        entry.amount.setText("0.1")
+        qtbot.keyClick(entry.amount, Qt.Key.Key_Return)  # declined
+        await until_idle()
+        assert len(engine.orders()) == 1 and entry.amount.text() == "0.1"
+        assert asked[0].startswith("BUY 0.1 BTC/USDT market") and "(PAPER)" in asked[0]
+        qtbot.keyClick(entry.amount, Qt.Key.Key_Return)  # confirmed
+        await until(lambda: len(engine.orders()) == 2)
+
+    run(scenario)
