@@ -43,6 +43,10 @@ class Settings:
     update_log_min_move_percent: str = "0.05"
     update_log_retention_days: int = 7
     history_in_memory_days: int = 7  # closed orders/positions older than this: store only
+    position_save_seconds: float = 5.0
+    """How often open positions' marks (price, P&L, drawdown) are written while prices stream.
+    A change of protection (a trailing stop moving, break-even, an edit) and the water marks a
+    trailing stop follows are written at once; orders and fills are never throttled."""
     risk_stop_share: list[str] = field(default_factory=lambda: ["0.25", "0.50", "0.75"])
     risk_loss_percent: list[str] = field(default_factory=lambda: ["2", "5", "10"])
     native_stops: bool = True

@@ -179,6 +179,7 @@ class Engine:
         except asyncio.TimeoutError:
             log.warning("a cycle was still running after %ss; closing anyway", CLOSE_WAIT_SECONDS)
         try:
+            self.tracker.save_marks(force=True)
             self.tracker.flush_updates()
             venue_state.save(self.ctx, final=True)
         finally:

@@ -50,6 +50,9 @@ class PositionTracker:
         self.protective = ProtectiveStops(ctx, monitor)
         self.watched: set[str] = set()
         self._pending_updates: list[PositionUpdate] = []
+        # marks waiting for the next throttled save (see Settings.position_save_seconds)
+        self._dirty: dict[str, Position] = {}
+        self._marks_saved_at: datetime | None = None
         self._last_logged: dict[str, tuple[datetime, Decimal, Decimal | None]] = {}
         # Opening and closing moments always belong in a position's history (chart ends).
         ctx.bus.subscribe(lambda event: self.record(event.position), PositionOpened,
@@ -85,6 +88,7 @@ class PositionTracker:
         prices = ctx.prices if prices is None else prices
         now = ctx.clock()
         changed: list[Position] = []
+        urgent: list[Position] = []
         decisions: list[tuple[Position, ExitDecision]] = []
         followups: list[Position] = []
         for position in list(ctx.positions.values()):
@@ -92,6 +96,7 @@ class PositionTracker:
             if not position.is_open or price is None:
                 continue
             try:
+                marks = (position.high_water_mark, position.low_water_mark)
                 with money_context():  # P&L and stops: the app's arithmetic, not ccxt's
                     position.update_price(price, now)
                     moved = False
@@ -106,11 +111,21 @@ class PositionTracker:
                             decisions.append((position, evaluation.decision))
                 self._log_update(position, now, force=moved)
                 changed.append(position)
+                trails = position.trailing_stop_percent is not None and \
+                    marks != (position.high_water_mark, position.low_water_mark)
+                if moved or trails:
+                    urgent.append(position)  # protection moved: durable before we go on
+                else:
+                    self._dirty[position.id] = position
             except Exception as exc:  # one broken position must not stop the others
                 log.exception("evaluating %s failed", position.id)
                 ctx.bus.publish(EngineError(f"Could not evaluate {position.symbol}: {exc}"))
+        if urgent:
+            for position in urgent:
+                self._dirty.pop(position.id, None)
+            ctx.store.save(*urgent)
         if changed:
-            ctx.store.save(*changed)
+            self.save_marks(now)
             self.flush_updates()
             for position in changed:
                 ctx.bus.publish(PositionUpdated(position))
@@ -286,6 +301,21 @@ class PositionTracker:
         self._last_logged[position.id] = (now, position.current_price or position.entry_price,
                                           position.stop_loss)
         self._pending_updates.append(update_row(position, now))
+
+    def save_marks(self, now: datetime | None = None, force: bool = False) -> int:
+        """Write the marks of positions that only moved with the market, at most once per
+        `position_save_seconds` (a crash loses at most that much of P&L display history, never
+        an order, a fill or a protection change). Returns how many were written."""
+        if not self._dirty:
+            return 0
+        now = now or self.ctx.clock()
+        every = timedelta(seconds=self.ctx.settings.position_save_seconds)
+        if not force and self._marks_saved_at is not None and now - self._marks_saved_at < every:
+            return 0
+        dirty, self._dirty = list(self._dirty.values()), {}
+        self.ctx.store.save(*dirty)
+        self._marks_saved_at = now
+        return len(dirty)
 
     def flush_updates(self) -> None:
         if self._pending_updates:

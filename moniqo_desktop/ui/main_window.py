@@ -64,6 +64,7 @@ from .widgets.orders_panel import OrdersPanel
 from .widgets.position_chart import PositionChart
 from .widgets.positions_panel import PositionsPanel
 from .coalesce import Coalesced
+from .event_pump import EventPump
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +310,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{engine.exchange_name} · {MODE_WORDS[self.mode]}")
 
     def _subscribe(self) -> None:
-        bus = self.engine.events
+        """One subscription: the pump queues frozen snapshots and delivers them on a later
+        turn of the event loop, never inside the engine's own call stack."""
         handlers: list[tuple[Callable[[Any], None], type]] = [
             (self._on_order_changed, OrderChanged),
             (self._on_fill, FillReceived),
@@ -325,8 +327,19 @@ class MainWindow(QMainWindow):
             (self._on_user_message, UserMessage),
             (self._on_progress, Progress),
         ]
-        for handler, event_type in handlers:
-            self._unsubscribe.append(bus.subscribe(handler, event_type))
+        self._routes: dict[type, Callable[[Any], None]] = {t: h for h, t in handlers}
+        self.events = EventPump(self._route, self)
+        self._unsubscribe.append(self.engine.events.subscribe(
+            self.events.receive, *self._routes))
+
+    def _route(self, event: Any) -> None:
+        handler = self._routes.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def flush_events(self) -> None:
+        """Deliver queued engine events now (tests, screenshots)."""
+        self.events.flush()
 
     def unsubscribe(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from moniqo_desktop.ui import tasks
+from moniqo_desktop.ui import event_pump, tasks
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -19,5 +19,6 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def until_idle() -> None:
-    while tasks.pending():
+    """No spawned task running and no engine event waiting to reach the widgets."""
+    while tasks.pending() or event_pump.pending():
         await asyncio.sleep(0.01)
