@@ -4,14 +4,15 @@ The trader's question is "does the window stutter?": a QTimer probe asks to run 
 PROBE_MS and records how late each run was. Late = the Qt thread was busy with something else
 (engine work, SQLite writes, event handlers, repaints).
 
-Set-up: N open positions spread over S symbols on the paper exchange, the real MainWindow
-subscribed, the engine's own background jobs running, and a price stream feeding every symbol
-at TICKS per second exactly as `engine.price_stream.PriceStream` does (apply prices, evaluate
-exits under the cycle lock). Store: a real SQLite file in a temporary dir.
+Set-up: N open positions on the paper exchange (positions are net per symbol, so one symbol
+each), the real MainWindow subscribed, the engine's own background jobs running, and a price
+stream: TICKS batches per second, each moving MOVING symbols, handed to the engine exactly as
+`engine.price_stream.PriceStream` does (apply prices, evaluate exits under the cycle lock).
+Store: a real SQLite file in a temporary dir.
 
 Run:   QT_QPA_PLATFORM=offscreen python benchmarks/bench_lag.py [--positions 1000]
-       [--symbols 50] [--ticks 20] [--seconds 60]
-Short form (CI): --positions 100 --symbols 10 --seconds 3
+       [--moving 50] [--ticks 20] [--seconds 60]
+Short form (CI): --positions 100 --moving 10 --seconds 3
 """
 
 from __future__ import annotations
@@ -78,21 +79,23 @@ def symbols_for(n: int) -> dict[str, Decimal]:
     """n paper markets with prices of different magnitudes (different steps, as on a venue)."""
     out = {"BTC/USDT": D("50000"), "ETH/USDT": D("3000")}
     for i in range(len(out), n):
-        out[f"C{i:02d}/USDT"] = D(10 + i * 7)
+        out[f"C{i:04d}/USDT"] = D(10 + i * 7)
     return dict(list(out.items())[:n])
 
 
 async def stream(engine: Engine, demo: DemoExchange, prices: dict[str, Decimal],
-                 ticks_per_s: float, seconds: float) -> int:
-    """Feed every symbol a new price `ticks_per_s` times a second, as PriceStream does."""
+                 ticks_per_s: float, seconds: float, moving: int) -> int:
+    """`ticks_per_s` batches a second of `moving` symbols' new prices, as PriceStream does."""
     rng = random.Random(7)
     period = 1 / ticks_per_s
     lock = engine._cycle_lock  # the stream shares the cycles' lock, as in the app
     start = time.perf_counter()
     n = 0
+    symbols = list(prices)
     while time.perf_counter() - start < seconds:
         batch = {}
-        for symbol, base in prices.items():
+        for symbol in rng.sample(symbols, min(moving, len(symbols))):
+            base = prices[symbol]
             # a wiggle of ±0.3 %: moves P&L on every row but never reaches the wide stops
             move = D(rng.randint(-30, 30)) / D(10000)
             batch[symbol] = demo.market(symbol).round_price(base * (1 + move))
@@ -100,15 +103,26 @@ async def stream(engine: Engine, demo: DemoExchange, prices: dict[str, Decimal],
             demo.set_price(symbol, price)
         async with lock:
             engine.tracker.apply_prices(batch)
-            await engine.tracker.evaluate()
+            await evaluate_batch(engine, batch)
         n += 1
         next_at = start + n * period
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
     return n
 
 
+async def evaluate_batch(engine: Engine, batch: dict[str, Decimal]) -> None:
+    """What PriceStream does with a batch (the engine's own code path, whichever it is)."""
+    from moniqo_desktop.engine import price_stream
+
+    step = getattr(price_stream, "evaluate_batch", None)
+    if step is not None:
+        await step(engine.tracker, batch)
+    else:  # the design before this benchmark: every position on every batch
+        await engine.tracker.evaluate()
+
+
 async def main(args: argparse.Namespace, tmp: Path) -> None:
-    prices = symbols_for(args.symbols)
+    prices = symbols_for(args.positions)
     demo = DemoExchange(prices=prices, balances={"USDT": D("1000000000")})
     settings = Settings()
     engine = await Engine.open(tmp / "bench.sqlite3", demo, settings=settings)
@@ -130,12 +144,13 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
     engine.start()
     probe = LagProbe()
     probe.start()
-    ticks = await stream(engine, demo, prices, args.ticks, args.seconds)
+    ticks = await stream(engine, demo, prices, args.ticks, args.seconds, args.moving)
     probe.stop()
     window.close()
     await engine.close()
     lags = probe.lags
-    print(f"positions {args.positions} over {args.symbols} symbols; "
+    print(f"positions {len(engine.positions(open_only=True))} on {len(prices)} symbols, "
+          f"{args.moving} moving per tick; "
           f"{ticks} ticks in {args.seconds:.0f} s (asked {args.ticks}/s); "
           f"set-up {opened:.0f} s")
     print(f"event-loop lag ({len(lags)} probes of {PROBE_MS} ms): "
@@ -146,7 +161,7 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--positions", type=int, default=1000)
-    parser.add_argument("--symbols", type=int, default=50)
+    parser.add_argument("--moving", type=int, default=50)
     parser.add_argument("--ticks", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()

@@ -20,6 +20,13 @@ from .position_tracker import PositionTracker
 log = logging.getLogger(__name__)
 
 
+async def evaluate_batch(tracker: PositionTracker, prices: dict) -> None:
+    """A streamed batch moves some symbols: evaluate only their positions (the others have
+    nothing new to decide), so a tick costs what moved, not the whole book."""
+    if prices:
+        await tracker.evaluate(prices)
+
+
 class PriceStream:
     def __init__(self, ctx: EngineContext, tracker: PositionTracker, lock: asyncio.Lock,
                  on_unavailable: Callable[[Exception, str], None]) -> None:
@@ -45,7 +52,7 @@ class PriceStream:
                         health.answered()
                     async with self.lock:
                         self.tracker.apply_prices(prices)
-                        await self.tracker.evaluate()
+                        await evaluate_batch(self.tracker, prices)
                     if self.tracker.symbols() != symbols:
                         break  # restart with the new set
             except asyncio.CancelledError:

@@ -68,6 +68,8 @@ from .event_pump import EventPump
 
 log = logging.getLogger(__name__)
 
+LOG_LINES_KEPT = 500  # the log panel's last lines come back after a restart
+
 MODE_WORDS = {VenueMode.PAPER: "paper trading", VenueMode.LIVE: "LIVE trading, real money",
               VenueMode.TESTNET: "testnet (sandbox)"}
 
@@ -702,11 +704,16 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
         self.positions.restore_state(s)
         self.orders.restore_state(s)
+        self.log_panel.restore(s.value("log/lines"))
+        selected = s.value("positions/selected")
+        if isinstance(selected, str) and selected and self.positions.view.select_id(selected):
+            if self.chart.position is None or self.chart.position.id != selected:
+                self._on_position_selected(selected)  # its chart, with its stored history
         self._chart_latest_open_position()
 
     def _chart_latest_open_position(self) -> None:
-        """At start-up the newest open position is selected and charted with its stored
-        history, so a restart does not leave the chart empty until someone clicks."""
+        """At start-up (with nothing selected last time) the newest open position is selected
+        and charted with its stored history, so the chart is not empty until someone clicks."""
         open_positions = [p for p in self.positions.model.objects() if p.is_open]
         if open_positions and self.positions.view.current_id() is None:
             newest = max(open_positions, key=lambda p: p.opened_at)
@@ -720,6 +727,8 @@ class MainWindow(QMainWindow):
             s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         self.positions.save_state(s)
         self.orders.save_state(s)
+        s.setValue("positions/selected", self.positions.view.current_id() or "")
+        s.setValue("log/lines", self.log_panel.dump(LOG_LINES_KEPT))
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -176,16 +176,16 @@ def test_optional_order_confirmation(run, qtbot, monkeypatch):
 
     async def scenario(window, engine, exchange):
         entry = window.entry
-        entry.amount.setText("0.1")
+        entry.amount.setText("0.01")
         qtbot.keyClick(entry.amount, Qt.Key.Key_Return)  # setting off: no question
         await until(lambda: len(engine.orders()) == 1)
         assert asked == []
         window.settings.confirm_orders = True
-        entry.amount.setText("0.1")
+        entry.amount.setText("0.01")
         qtbot.keyClick(entry.amount, Qt.Key.Key_Return)  # declined
         await until_idle()
-        assert len(engine.orders()) == 1 and entry.amount.text() == "0.1"
-        assert asked[0].startswith("BUY 0.1 BTC/USDT market") and "(PAPER)" in asked[0]
+        assert len(engine.orders()) == 1 and entry.amount.text() == "0.01"
+        assert asked[0].startswith("BUY 0.01 BTC/USDT market") and "(PAPER)" in asked[0]
         qtbot.keyClick(entry.amount, Qt.Key.Key_Return)  # confirmed
         await until(lambda: len(engine.orders()) == 2)
 

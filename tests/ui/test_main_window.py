@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox
 
+from moniqo_desktop.ui import theme
 from moniqo_desktop.domain import ExitReason, OrderStatus, PositionStatus
 
 from window_harness import until, until_idle
@@ -65,7 +66,7 @@ def test_close_button_confirms_then_closes_with_reason_manual(run, qtbot, monkey
         positions = window.positions.model
         await buy_market(qtbot, window, "0.1")
         await until(lambda: positions.rowCount() == 1)
-        position = positions.object_at(0)
+        position = engine.position(positions.object_at(0).id)  # live, not the row's snapshot
         click_action(qtbot, window.positions.view, "close", position.id)
         await until(lambda: not position.is_open)
         assert asked and "BTC/USDT" in asked[0]
@@ -74,9 +75,14 @@ def test_close_button_confirms_then_closes_with_reason_manual(run, qtbot, monkey
         assert cell(positions, 0, "status") == "Closed · manual"
         assert cell(positions, 0, "unrealized_pnl") == ""
         assert cell(positions, 0, "realized_pnl").startswith("-")  # fees, no price move
-        assert window.positions.view.proxy.rowCount() == 0  # left the "Open" view
+        # it stays in the "Open" view, dimmed, until the next filter change ...
+        assert window.positions.view.proxy.rowCount() == 1
+        assert positions.index(0, 1).data(Qt.ItemDataRole.ForegroundRole) == \
+            theme.current().color("muted")
         window.positions.set_filter("Closed")
         assert window.positions.view.proxy.rowCount() == 1
+        window.positions.set_filter("Open")  # ... and is gone after it
+        assert window.positions.view.proxy.rowCount() == 0
 
     run(scenario)
 
@@ -88,7 +94,7 @@ def test_declining_the_confirmation_keeps_the_position(run, qtbot, monkeypatch):
     async def scenario(window, engine, exchange):
         await buy_market(qtbot, window, "0.1")
         await until(lambda: window.positions.model.rowCount() == 1)
-        position = window.positions.model.object_at(0)
+        position = engine.position(window.positions.model.object_at(0).id)  # live object
         window.positions.view.select_id(position.id)
         window.positions.view.setFocus()
         qtbot.keyClick(window.positions.view, Qt.Key.Key_Delete)
@@ -115,6 +121,7 @@ def test_price_move_repaints_only_the_position_rows(run, qtbot):
 
         exchange.set_price("BTC/USDT", D("51000"))
         await engine.run_cycle()
+        await until_idle()  # engine events reach the widgets on a later turn of the loop
 
         # 0.1 * (51000 - 50000) - 5 entry fee
         assert cell(positions, btc_row, "unrealized_pnl") == "+95.00" != before
@@ -137,7 +144,7 @@ def test_limit_order_cancel_button(run, qtbot):
         qtbot.keyClicks(entry.price, "45000")
         qtbot.mouseClick(entry.submit_button, Qt.MouseButton.LeftButton)
         await until(lambda: orders.rowCount() == 1)
-        order = orders.object_at(0)
+        order = engine.order(orders.object_at(0).id)  # live object
         assert order.status is OrderStatus.OPEN
         click_action(qtbot, window.orders.view, "cancel", order.id)
         await until(lambda: order.status is OrderStatus.CANCELLED)
@@ -189,7 +196,7 @@ def test_ctrl_w_closes_the_selected_position(run, qtbot, monkeypatch):
     async def scenario(window, engine, exchange):
         await buy_market(qtbot, window, "0.1")
         await until(lambda: window.positions.model.rowCount() == 1)
-        position = window.positions.model.object_at(0)
+        position = engine.position(window.positions.model.object_at(0).id)  # live object
         window.positions.view.select_id(position.id)
         action_for(window, "Ctrl+W").trigger()
         await until(lambda: not position.is_open)
@@ -225,7 +232,7 @@ def test_context_menu_edit_protection_calls_the_engine(run, qtbot, monkeypatch):
         positions = window.positions.model
         await buy_market(qtbot, window, "0.1")
         await until(lambda: positions.rowCount() == 1)
-        position = positions.object_at(0)
+        position = engine.position(positions.object_at(0).id)  # live, not the row's snapshot
         window.positions.editProtectionRequested.emit(position.id)
         await until(lambda: position.stop_loss == D("48000"))
         assert position.take_profit == D("55000")
@@ -254,7 +261,11 @@ def test_selected_position_closing_under_open_keeps_its_chart_and_selects_nothin
         view.select_id(eth.id)
         assert window.chart.position.id == eth.id
         window.request_close_position(eth.id)
-        await until(lambda: not eth.is_open and view.proxy.rowCount() == 1)
+        await until(lambda: not engine.position(eth.id).is_open)
+        await until_idle()
+        assert view.proxy.rowCount() == 2  # stays, dimmed, until the next filter change
+        window.positions.symbol_filter.setText("/")  # a filter change: now it leaves
+        assert view.proxy.rowCount() == 1
         assert view.current_id() is None  # not the BTC neighbour
         assert window.chart.position.id == eth.id and not window.chart.is_empty()
         assert "closed" in window.chart.title.text()
@@ -264,7 +275,7 @@ def test_selected_position_closing_under_open_keeps_its_chart_and_selects_nothin
                                          or QMessageBox.StandardButton.No))
         view.setFocus()
         window.close_or_cancel_selected()  # Ctrl+W / Del with nothing selected
-        assert asked == [] and btc.is_open
+        assert asked == [] and engine.position(btc.id).is_open
         view.select_id(btc.id)  # the trader picks another position
         assert window.chart.position.id == btc.id
 

@@ -165,10 +165,12 @@ class MonitorModel(QAbstractTableModel):
         columns: Sequence[Column],
         key: Callable[[Any], str] = attrgetter("id"),
         parent: Any = None,
+        dimmed: Callable[[Any], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.columns: tuple[Column, ...] = tuple(columns)
         self._key = key
+        self.dimmed = dimmed  # rows drawn in the muted colour (e.g. closed positions)
         self._rows: list[Any] = []
         self._row_of: dict[str, int] = {}
 
@@ -214,6 +216,8 @@ class MonitorModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self._alignment(column)
         if role == Qt.ItemDataRole.ForegroundRole:
+            if self.dimmed is not None and self.dimmed(obj):
+                return theme.current().color("muted")
             return self._colour(column, value)
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip(obj) if column.tooltip else None

@@ -108,7 +108,7 @@ POSITION_COLUMNS: tuple[Column, ...] = (
 
 
 def make_positions_model(parent=None) -> MonitorModel:
-    return MonitorModel(POSITION_COLUMNS, parent=parent)
+    return MonitorModel(POSITION_COLUMNS, parent=parent, dimmed=lambda p: not p.is_open)
 
 
 def total_open_pnl(positions) -> Decimal:

@@ -8,6 +8,7 @@ the app runs. Colours are the theme's, so a theme switch re-renders the kept lin
 from __future__ import annotations
 
 import html
+import json
 from collections import deque
 from datetime import datetime
 
@@ -57,6 +58,26 @@ class LogPanel(QPlainTextEdit):
             self.appendHtml(self._html(stamp, text, level))
         self.moveCursor(QTextCursor.MoveOperation.End)
         self.ensureCursorVisible()
+
+    def dump(self, last: int) -> str:
+        """The last `last` entries as JSON (stamp, level, text), for the next start."""
+        rows = list(zip(self._stamps, self.entries))[-last:]
+        return json.dumps([[stamp, level, text] for stamp, (level, text) in rows])
+
+    def restore(self, raw: object) -> int:
+        """Put back what `dump` saved, above anything logged since; a bad value is ignored."""
+        try:
+            rows = json.loads(raw) if isinstance(raw, str) and raw else []
+            kept = [(str(s), str(lv), str(t)) for s, lv, t in rows]
+        except (ValueError, TypeError):
+            return 0
+        newer = list(zip(self._stamps, self.entries))
+        self.entries = [(lv, t) for _s, lv, t in kept] + [e for _s, e in newer]
+        self._stamps = deque([s for s, _lv, _t in kept] + [s for s, _e in newer],
+                             maxlen=self._stamps.maxlen)
+        del self.entries[:-self.maximumBlockCount()]
+        self.apply_theme()  # re-renders every kept line
+        return len(kept)
 
     def texts(self) -> list[str]:
         return [text for _level, text in self.entries]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QMenu, QWidget
 
@@ -48,6 +48,15 @@ class OrdersPanel(MonitorPanel):
         menu.addAction(cancel)
         self.row_menu = menu
         menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def save_state(self, settings: QSettings) -> None:
+        super().save_state(settings)
+        settings.setValue("orders/openOnly", self.open_only.isChecked())
+
+    def restore_state(self, settings: QSettings) -> None:
+        super().restore_state(settings)
+        value = settings.value("orders/openOnly")
+        self.open_only.setChecked(value in (True, "true"))
 
     def _apply_filter(self, on: bool) -> None:
         self.view.proxy.set_predicate((lambda o: o.is_open()) if on else None)

@@ -50,11 +50,16 @@ class PositionsPanel(MonitorPanel):
         self._apply_filter()
 
     def _apply_filter(self, *_: object) -> None:
+        """A position that closes while shown under "Open" stays (dimmed) until the trader
+        changes a filter: a row never vanishes under the mouse without a trace."""
         mode = self.status_filter.currentText()
         text = self.symbol_filter.text().strip().upper()
+        shown_open: set[str] = set()
 
         def accept(position) -> bool:
-            if mode == "Open" and not position.is_open:
+            if mode == "Open" and position.is_open:
+                shown_open.add(position.id)
+            if mode == "Open" and not position.is_open and position.id not in shown_open:
                 return False
             if mode == "Closed" and position.is_open:
                 return False
@@ -111,9 +116,13 @@ class PositionsPanel(MonitorPanel):
     def save_state(self, settings: QSettings) -> None:
         super().save_state(settings)
         settings.setValue("positions/filter", self.status_filter.currentText())
+        settings.setValue("positions/symbolFilter", self.symbol_filter.text())
 
     def restore_state(self, settings: QSettings) -> None:
         super().restore_state(settings)
         mode = settings.value("positions/filter")
         if mode in FILTERS:
             self.status_filter.setCurrentText(mode)
+        text = settings.value("positions/symbolFilter")
+        if isinstance(text, str):
+            self.symbol_filter.setText(text)
