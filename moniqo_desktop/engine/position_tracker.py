@@ -124,9 +124,8 @@ class PositionTracker:
             for position in urgent:
                 self._dirty.pop(position.id, None)
             ctx.store.save(*urgent)
-        if changed:
-            self.save_marks(now)
-            self.flush_updates()
+        if changed and (self.save_marks(now) or urgent):
+            self.flush_updates()  # chart samples go with the marks: batched, not every tick
             for position in changed:
                 ctx.bus.publish(PositionUpdated(position))
         for position in followups:

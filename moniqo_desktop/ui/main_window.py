@@ -246,6 +246,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         view_menu = bar.addMenu("&View")
+        history = QAction("&History…", self)
+        history.setObjectName("historyAction")
+        history.setShortcut(QKeySequence("Ctrl+H"))
+        history.triggered.connect(self.open_history)
+        view_menu.addAction(history)
+        view_menu.addSeparator()
+        self.addAction(history)
         group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         for name in ("dark", "light"):
@@ -639,6 +646,16 @@ class MainWindow(QMainWindow):
         position_id = self.positions.view.current_id()
         if position_id:
             self.request_close_position(position_id)
+
+    def open_history(self) -> "HistoryDialog":
+        """Closed positions with realized P&L, fees, reason, time held; CSV export."""
+        from .dialogs.history_dialog import HistoryDialog
+
+        dialog = HistoryDialog(self.engine, self)
+        dialog.setModal(False)
+        dialog.show()
+        self.history_dialog = dialog
+        return dialog
 
     # -- settings and theme -----------------------------------------------------------------
     def set_theme(self, name: str) -> None:

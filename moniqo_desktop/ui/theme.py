@@ -137,6 +137,12 @@ def _palette(t: Theme) -> QPalette:
     return p
 
 
+HEADER_PAD = 4
+HEADER_ARROW_ROOM = 14
+"""Every header keeps the sort arrow's room on its right, so a label (right-aligned over
+numbers: "Held", "Open P&L") never runs under the arrow; a narrowed column elides the label."""
+
+
 def stylesheet(t: Theme) -> str:
     """Compact: small paddings, thin borders, one accent. Dense but calm."""
     return f"""
@@ -164,7 +170,7 @@ def stylesheet(t: Theme) -> str:
     QHeaderView::section {{
         background: {t.window}; color: {t.muted}; border: none;
         border-right: 1px solid {t.border}; border-bottom: 1px solid {t.border};
-        padding: 3px 6px; font-weight: 600;
+        padding: 3px {HEADER_ARROW_ROOM}px 3px {HEADER_PAD}px; font-weight: 600;
     }}
     QLineEdit, QComboBox, QPlainTextEdit {{
         background: {t.base}; border: 1px solid {t.border}; border-radius: 3px;

@@ -179,7 +179,9 @@ def test_current_row_leaving_the_view_selects_nothing_rather_than_a_neighbour(qt
     panel.selected.connect(seen.append)
     panel.view.select_id(b.id)
     b.close(price=D("51000"))
-    panel.model.upsert(b)  # leaves the "Open" view
+    panel.model.upsert(b)  # closed: stays in the "Open" view, dimmed, until a filter change
+    assert panel.view.current_id() == b.id
+    panel.symbol_filter.setText("/")  # the filter changes: now it leaves the view
     assert panel.view.current_id() is None and not panel.view.selectionModel().hasSelection()
     assert seen == [b.id, None]
     panel.view.select_id(c.id)  # an unrelated row leaving keeps the selection

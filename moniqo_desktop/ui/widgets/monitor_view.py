@@ -7,7 +7,16 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from ..models.monitor import CellKind, IdRole, MonitorModel, MonitorProxy
 from .action_delegate import ActionDelegate
 
@@ -110,6 +120,10 @@ class MonitorView(QTableView):
     def size_columns(self) -> None:
         """Widths from the header text and a sample figure, so numbers never clip."""
         fm = self.fontMetrics()
+        bold = QFont(self.horizontalHeader().font())
+        bold.setWeight(QFont.Weight.DemiBold)  # headers are drawn at weight 600
+        header_fm = QFontMetrics(bold)
+        header_room = theme.HEADER_PAD + theme.HEADER_ARROW_ROOM + 4
         for col, column in enumerate(self.source_model.columns):
             if column.width is not None:
                 width = column.width
@@ -121,8 +135,8 @@ class MonitorView(QTableView):
                     CellKind.DURATION: "0d 00:00:00", CellKind.PERCENT: "00.00 %",
                     CellKind.SIGNED_PERCENT: "+00.00 %", CellKind.ENUM: "Medium",
                 }.get(column.kind, "BTC/USDT")
-                width = max(fm.horizontalAdvance(sample),
-                            fm.horizontalAdvance(column.header) + 14) + 12
+                width = max(fm.horizontalAdvance(sample) + 12,
+                            header_fm.horizontalAdvance(column.header) + header_room)
             self.setColumnWidth(col, width)  # a hidden section keeps it for when it shows
 
     # -- column chooser ---------------------------------------------------------------------

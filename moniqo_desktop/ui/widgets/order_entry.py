@@ -211,8 +211,10 @@ class OrderEntry(QFrame):
         protection.addRow("Take profit", self.take_profit)
         protection.addRow("Trailing %", self.trailing)
         protection.addRow("Break-even %", self.break_even)
-        self.keep_protection = QCheckBox("Keep protection for the next order")
+        self.keep_protection = QCheckBox("Keep protection")
         self.keep_protection.setObjectName("orderKeepProtection")
+        self.keep_protection.setToolTip("Keep these protection values for the next order on "
+                                        "this symbol (a new symbol always starts without)")
         protection.addRow("", self.keep_protection)
         outer.addLayout(protection)
         self.protection_note = QLabel("")

@@ -1,0 +1,111 @@
+"""History: every closed position with its realized P&L, fees, reason and time held, and the
+CSV export of orders, fills and positions.
+
+A monitor table like the others (declared columns, sorting), over frozen copies of what the
+engine holds; Refresh re-reads, the export writes three files to a folder the trader picks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain import Position
+from ...history_export import export_csv
+from ..event_pump import snapshot
+from ..formatting import fmt_decimal, fmt_enum
+from ..models.monitor import CellKind, Column, MonitorModel
+from ..widgets.monitor_view import MonitorView
+
+
+def _reason(p: Position) -> str:
+    return p.close_reason.value.replace("_", " ") if p.close_reason else fmt_enum(p.status)
+
+
+HISTORY_COLUMNS: tuple[Column, ...] = (
+    Column("symbol", "Symbol", hideable=False),
+    Column("side", "Side", kind=CellKind.ENUM),
+    Column("amount", "Amount", kind=CellKind.AMOUNT),
+    Column("entry_price", "Entry", kind=CellKind.PRICE),
+    Column("exit_price", "Exit", kind=CellKind.PRICE),
+    Column("realized_pnl", "Realized P&L", kind=CellKind.PNL,
+           header_tip="After entry and exit fees"),
+    Column("fees", "Fees", get=lambda p: p.entry_fees + p.exit_fees, kind=CellKind.DECIMAL,
+           places=2, header_tip="Entry + exit fees, in the quote currency"),
+    Column("close_reason", "Reason", get=_reason),
+    Column("opened_at", "Opened", kind=CellKind.TIME),
+    Column("closed_at", "Closed", kind=CellKind.TIME),
+    Column("held", "Held", get=lambda p: p.time_held(p.closed_at), kind=CellKind.DURATION),
+)
+
+
+class HistoryDialog(QDialog):
+    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.setObjectName("historyDialog")
+        self.setWindowTitle("History — closed positions")
+        self.resize(1100, 520)
+        self.model = MonitorModel(HISTORY_COLUMNS, parent=self)
+        self.view = MonitorView(self.model, "historyTable", self)
+        self.view.sortByColumn(self.model.column_index("closed_at"),
+                               Qt.SortOrder.DescendingOrder)
+        self.summary = QLabel("")
+        self.summary.setObjectName("muted")
+        self.message = QLabel("")
+        self.message.setObjectName("historyMessage")
+        self.message.setWordWrap(True)
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setObjectName("historyExport")
+        self.export_button.clicked.connect(self.choose_and_export)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        for button in (refresh, self.export_button, close):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        closed = [snapshot(p) for p in self.engine.positions() if not p.is_open]
+        self.model.reset(closed)
+        self.view.size_columns()
+        total = sum((p.realized_pnl for p in closed), start=type(closed[0].realized_pnl)(0)) \
+            if closed else None
+        quote = closed[0].quote if closed else ""
+        self.summary.setText(f"{len(closed)} closed · realized "
+                             f"{fmt_decimal(total, 2, sign=True)} {quote}" if closed
+                             else "No closed positions yet")
+
+    def export(self, directory: Path) -> list[Path]:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        paths = export_csv(directory, self.engine.orders(), self.engine.positions(), stamp)
+        self.message.setText("Exported " + ", ".join(p.name for p in paths) + f" to {directory}")
+        return paths
+
+    def choose_and_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export CSV to folder", str(Path.home()))
+        if not folder:
+            return
+        try:
+            self.export(Path(folder))
+        except OSError as exc:
+            self.message.setText(f"Export failed: {exc}")

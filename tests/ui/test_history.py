@@ -1,0 +1,53 @@
+"""History view: closed positions with realized P&L, fees, reason and time held; CSV export of
+orders, fills and positions with exact decimals."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+
+from window_harness import until_idle
+
+D = Decimal
+
+
+def rows(path):
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_history_lists_closed_positions_and_exports_csv(run, tmp_path):
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+        btc = next(p for p in engine.positions() if p.symbol == "BTC/USDT")
+        exchange.set_price("BTC/USDT", D("51000"))
+        await engine.close_position(btc.id)
+        await until_idle()
+        dialog = window.open_history()
+        model = dialog.model
+        assert model.rowCount() == 1  # only the closed one
+        cell = {c.key: model.index(0, i).data(Qt.ItemDataRole.DisplayRole)
+                for i, c in enumerate(model.columns)}
+        # 0.1 * (51000 - 50000) - 5 entry fee - 5.1 exit fee
+        assert cell["realized_pnl"] == "+89.90"
+        assert cell["fees"] == "10.10"
+        assert cell["close_reason"] == "manual"
+        assert cell["symbol"] == "BTC/USDT" and cell["held"]
+        assert "1 closed" in dialog.summary.text()
+
+        orders_csv, fills_csv, positions_csv = dialog.export(tmp_path / "out")
+        positions = rows(positions_csv)
+        assert {p["symbol"] for p in positions} == {"BTC/USDT", "ETH/USDT"}
+        closed = next(p for p in positions if p["symbol"] == "BTC/USDT")
+        assert D(closed["realized_pnl"]) == D("89.9") == engine.position(btc.id).realized_pnl
+        assert closed["close_reason"] == "manual" and closed["exit_price"] == "51000"
+        assert len(rows(orders_csv)) == 3  # two entries, one exit
+        fills = rows(fills_csv)
+        assert len(fills) == 3 and {f["fee_currency"] for f in fills} == {"USDT"}
+        assert sum(D(f["fee"]) for f in fills) == D("5") + D("5.1") + D("3")
+        dialog.close()
+
+    run(scenario)
