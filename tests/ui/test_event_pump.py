@@ -43,10 +43,11 @@ def test_a_burst_of_updates_is_delivered_once_per_position_with_the_newest_state
         seen: list[object] = []
         route = window.events._route
         window.events._route = lambda e: (seen.append(e), route(e))
-        for price in range(50001, 50101):
-            exchange.set_price("BTC/USDT", D(price))
-            await engine.tracker.evaluate({"BTC/USDT": D(price)})  # 100 engine steps
-        assert seen == []  # nothing delivered while the engine worked
+        [position] = engine.positions()
+        for price in range(50001, 50101):  # 100 engine steps with no await between them
+            position.update_price(D(price))
+            engine.events.publish(PositionUpdated(position))
+        assert seen == []  # nothing delivered inside the engine's steps
         await until_idle()
         updates = [e for e in seen if isinstance(e, PositionUpdated)]
         assert len(updates) == 1 and updates[0].position.current_price == D(50100)

@@ -74,10 +74,11 @@ def test_the_form_says_an_adding_order_replaces_protection(run, qtbot):
         entry.stop_loss.clear()
         assert "its protection stays" in entry.protection_note.text()
         qtbot.keyClicks(entry.stop_loss, "47000")
+        qtbot.keyClicks(entry.amount, "0.05")  # the amount cleared after the first order
         assert entry.protection_note.isVisible()
         assert "this protection replaces the position's" in entry.protection_note.text()
         qtbot.mouseClick(entry.submit_button, Qt.MouseButton.LeftButton)
-        position = window.positions.model.object_at(0)
+        position = engine.position(window.positions.model.object_at(0).id)  # live object
         await until(lambda: position.amount == D("0.1"))
         assert position.stop_loss == D("47000")
 
@@ -134,7 +135,7 @@ def test_row_menu_offers_partial_closes_and_closes_half(run, qtbot, monkeypatch)
         panel = window.positions
         await order(qtbot, window, "buy", "0.1")
         await until(lambda: panel.model.rowCount() == 1)
-        position = panel.model.object_at(0)
+        position = engine.position(panel.model.object_at(0).id)  # live, not the snapshot
         rect = panel.view.visualRect(panel.view.proxy.index(0, 1))
         panel._context_menu(rect.center())
         menu = panel.last_menu
@@ -157,7 +158,7 @@ def test_exact_amount_partial_close(run, qtbot, monkeypatch):
     async def scenario(window, engine, exchange):
         await order(qtbot, window, "buy", "0.1")
         await until(lambda: window.positions.model.rowCount() == 1)
-        position = window.positions.model.object_at(0)
+        position = engine.position(window.positions.model.object_at(0).id)  # live object
         window.positions.partialCloseRequested.emit(position.id, None)
         await until(lambda: position.amount == D("0.07"))
 
