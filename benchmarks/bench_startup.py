@@ -82,8 +82,10 @@ def main() -> None:
     parser.add_argument("--positions", type=int, default=1000)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--runs", type=int, default=5)
+    floors = [base / "shared" / "bench" / "startup_floor.py"
+              for base in (ROOT.parent, ROOT.parent.parent)]  # a clone's or a worktree's
     parser.add_argument("--floor", type=Path,
-                        default=ROOT.parent / "shared" / "bench" / "startup_floor.py")
+                        default=next((f for f in floors if f.exists()), floors[0]))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
