@@ -182,7 +182,10 @@ class SnapshotFolder:
         exactly the missing amount, otherwise one fill for the cumulative difference."""
         known = order.filled_amount
         missing = snap.filled - known
-        trades = [t for t in snap.trades if not order.has_fill(t.fill_id)]
+        # A venue may list one trade twice in an answer: count each trade id once, so the fill
+        # keeps the venue's own trade id and a repeat of it is recognised later.
+        unique = {t.fill_id: t for t in snap.trades}
+        trades = [t for t in unique.values() if not order.has_fill(t.fill_id)]
         if missing <= 0:
             return []
         if trades and sum((t.amount for t in trades), ZERO) == missing:

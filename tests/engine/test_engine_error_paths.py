@@ -401,3 +401,20 @@ async def test_watch_outside_the_loop_only_records_the_symbol(engine):
     engine.ctx.prices.pop("ETH/USDT", None)
     await asyncio.to_thread(engine.watch, "ETH/USDT")
     assert "ETH/USDT" in engine.tracker.watched
+
+
+async def test_a_trade_the_venue_lists_twice_is_booked_once_under_its_own_trade_id(engine, clock):
+    """Venues sometimes repeat a trade in one answer; the fill must still carry the venue's
+    trade id (not a synthetic one), so a later answer with the same trade is recognised."""
+    from moniqo_desktop.domain import Fill
+    order = Order(symbol="BTC/USDT", side="buy", type="limit", amount="0.1", price="45000",
+                  created_at=clock())
+    engine.monitor.write(order)
+    trade = Fill(fill_id="t-77", amount=D("0.1"), price=D("44000"))
+    repeated = ExchangeOrder(exchange_order_id="7", client_order_id=order.client_order_id,
+                             symbol="BTC/USDT", side=order.side, type=order.type,
+                             status=OrderStatus.FILLED, amount=D("0.1"), filled=D("0.1"),
+                             trades=(trade, trade))
+    engine.monitor.apply(order, repeated)
+    assert [f.fill_id for f in order.fills] == ["t-77"]
+    assert order.filled_amount == D("0.1")
