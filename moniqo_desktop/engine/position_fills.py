@@ -162,10 +162,14 @@ class PositionFills:
         return None
 
     def _exit_done(self, order: Order) -> Position | None:
-        """An exit or resting stop finished. A full exit was sized to what the account holds,
-        so a long's remainder is not in the account: it closes (shown as dust). A short's
-        remainder (a base-currency fee on the buy-back) is still owed: the position goes back
-        to OPEN with the exit's reason pending, and the tracker buys the rest."""
+        """An exit or resting stop finished FILLED with part of the position left. That part
+        may be in the account (an entry fill learned after the exit was sized, e.g. a limit buy
+        that filled while its cancel's answer was lost) or not (a fee the venue took in coin,
+        a long's exit sized to the free coin): only the venue can say. So the position goes back
+        to OPEN with the exit's reason pending and the tracker follows up: it sells (or buys
+        back) what the account really holds of the rest, and writes off as dust only what an
+        order cannot trade. Never write off coins the account holds: they would be untracked
+        and unprotected."""
         position = self.ctx.positions.get(order.position_id or "")
         if position is None or not position.is_open:
             return None
@@ -174,17 +178,6 @@ class PositionFills:
             return None
         if order.status is not OrderStatus.FILLED:
             return self.exit_failed(order, order.history[-1].reason)
-        price = order.average_fill_price or position.current_price
-        assert price is not None
-        if position.side is PositionSide.LONG:
-            position.write_off(order.id, self._reason(order, position),
-                               order.fills[-1].at if order.fills else None)
-            self.emit(EngineError(
-                f"{position.symbol}: the account held {position.amount.normalize():f} "
-                f"{position.base} less than the position",
-                "the venue is the truth: the position is closed with that as dust"))
-            self._announce_close(position, price)
-            return position
         reason = self._reason(order, position)
         position.owe_follow_up(reason)  # the tracker follows up with the rest
         self.emit(PositionUpdated(position))

@@ -43,6 +43,12 @@ from .protective_stops import ProtectiveStops
 log = logging.getLogger(__name__)
 
 
+class ExitWaits(DomainError):
+    """The exit cannot go out yet: one of our other orders on the symbol is still being
+    confirmed by the exchange (unknown outcome), so it can neither be taken back nor ignored
+    (it may still fill and grow the position). Expected; the exit is decided again next cycle."""
+
+
 class PositionTracker:
     def __init__(self, ctx: EngineContext, monitor: OrderMonitor) -> None:
         self.ctx = ctx
@@ -131,12 +137,16 @@ class PositionTracker:
         for position in followups:
             try:
                 await self.exit(position, position.pending_exit_reason or ExitReason.MANUAL)
+            except ExitWaits as exc:
+                log.warning("%s (position %s)", exc, position.id)
             except Exception as exc:
                 log.exception("follow-up exit of %s failed", position.id)
                 ctx.bus.publish(EngineError(f"Could not exit {position.symbol}: {exc}"))
         for position, decision in decisions:
             try:
                 await self.exit(position, decision.reason, decision)
+            except ExitWaits as exc:  # expected: one warning line, decided again next cycle
+                log.warning("%s (position %s)", exc, position.id)
             except Exception as exc:  # the next position's exit must still go out
                 log.exception("exit of %s failed", position.id)
                 ctx.bus.publish(EngineError(f"Could not exit {position.symbol}: {exc}"))
@@ -159,7 +169,14 @@ class PositionTracker:
         for other in self._working_orders(position):
             # Stop an entry growing the position while we sell what it holds, and free the
             # coin a resting sell of ours holds: the exit sells all of it.
-            await self.monitor.cancel(other)
+            try:
+                await self.monitor.cancel(other)
+            except DomainError as exc:
+                if not other.is_open():
+                    continue  # it finished meanwhile (its fills are booked): nothing to take back
+                raise ExitWaits(f"the exit of {position.symbol} waits: our order "
+                                f"{other.client_order_id} on it cannot be taken back yet "
+                                f"({exc})") from exc
             if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
                 return None
         if not await self.protective.release(position):

@@ -27,7 +27,10 @@ from moniqo_desktop.engine.history import in_memory
 
 from workload import PRICES, step
 
-CYCLES = 10_000 if FULL else 2_000
+CYCLES = int(os.environ.get("MONIQO_SOAK_CYCLES") or (10_000 if FULL else 2_000))
+# MONIQO_SOAK_STOP_FIRST=1: stop at the first check that finds a violation (seed and cycle printed)
+STOP_FIRST = os.environ.get("MONIQO_SOAK_STOP_FIRST") == "1"
+SEED = int(os.environ.get("MONIQO_SOAK_SEED") or 12)
 SAMPLE_EVERY = 1_000
 CHECK_EVERY = 500
 RSS_GROWTH_LIMIT_MB = 8.0
@@ -50,10 +53,10 @@ def rss_mb() -> float:
 async def test_fault_soak_keeps_invariants_and_memory_flat(tmp_path):
     clock = FakeClock()
     venue = FaultyVenue(prices=PRICES, balances=deposit(), allow_short=False, clock=clock,
-                        rate=0.04, seed=12)
+                        rate=0.04, seed=SEED)
     settings = Settings(update_log_min_seconds=0, history_in_memory_days=1)
     engine = await Engine.open(tmp_path / "soak.sqlite3", venue, settings=settings, clock=clock)
-    rng = random.Random(12)
+    rng = random.Random(SEED)
     samples: list[float] = []
     sizes: list[dict[str, int]] = []
     violations: list[str] = []
@@ -70,6 +73,12 @@ async def test_fault_soak_keeps_invariants_and_memory_flat(tmp_path):
                 violations += [f"cycle {cycle}: {v}" for v in found]
                 findings.update(fill_ids_are_trade_ids(engine.ctx.store))
                 venue.enabled = True
+                if found and STOP_FIRST:
+                    print(f"soak seed {SEED}: first violation at cycle {cycle}: {found}")
+                    if os.environ.get("MONIQO_SOAK_KEEP"):
+                        import shutil
+                        shutil.copy(engine.ctx.store.path, os.environ["MONIQO_SOAK_KEEP"])
+                    break
             if cycle % SAMPLE_EVERY == 0:
                 engine.forget_old_history()  # the hourly prune job (hours pass per 40 cycles)
                 gc.collect()
