@@ -279,3 +279,49 @@ paper_orders = cast(Table, PaperOrderRow.__table__)
 paper_fills = cast(Table, PaperFillRow.__table__)
 paper_balances = cast(Table, PaperBalanceRow.__table__)
 paper_meta = cast(Table, PaperMetaRow.__table__)
+
+
+# -- a server engine and its windows (see store/commands.py) --------------------------------------
+# `moniqo-desktop serve` runs the engine on a server; windows started with `--connect` read the
+# same tables and ask for actions through `commands`. Both are keyed by the account, the same key
+# the server's PostgreSQL advisory lock uses (store/instance_lock.py).
+
+
+class EngineHeartbeatRow(Base):
+    """The serving engine of one account: who it is, and when it last showed it is alive."""
+
+    __tablename__ = "engine_heartbeats"
+
+    account: Mapped[str] = mapped_column(String(128), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    exchange: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))  # 'paper' | 'live' | 'testnet'
+    version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+
+
+class CommandRow(Base):
+    """One user action a window asked the server for; `id` (the client's uuid4 hex) is the
+    idempotency key: the server executes each id once."""
+
+    __tablename__ = "commands"
+    __table_args__ = (Index("ix_commands_account_status", "account", "status"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # 'queued' | 'running' | 'done' | 'refused'
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+engine_heartbeats = cast(Table, EngineHeartbeatRow.__table__)
+commands = cast(Table, CommandRow.__table__)
