@@ -24,6 +24,8 @@ D = Decimal
 TABLES = {
     "alembic_version",
     "app_state",
+    "commands",
+    "engine_heartbeats",
     "order_fills",
     "order_status_history",
     "orders",
