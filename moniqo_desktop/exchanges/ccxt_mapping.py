@@ -42,6 +42,9 @@ RAW_ORDER_FIELDS["gate"] = RAW_ORDER_FIELDS["gateio"] = {
     "filled": "filled_amount",
     "cost": "filled_total",
 }
+# Bybit: an order body without cumFeeDetail (classic accounts, and every body before 2025) still
+# reports cumExecFee, which ccxt 4.5.90 drops; see `_spot_fee_currency` for its currency.
+RAW_ORDER_FIELDS["bybit"] = {"fee": "cumExecFee"}
 RAW_TRADE_FIELDS: dict[str, dict[str, str]] = {
     "binance": {
         "amount": "qty",
@@ -307,6 +310,14 @@ def order_type(ccxt_type: str | None, trigger: Decimal | None, fallback: OrderTy
     raise ExchangeError(f"unknown order type from the exchange: {ccxt_type!r}")
 
 
+def _spot_fee_currency(symbol: str, side: str) -> str:
+    """The coin a spot fee is charged in when the venue does not say: what the trade received
+    (the base coin on a buy, the quote on a sell). ccxt's own Bybit trade parser uses the same
+    rule for executions that carry no feeCurrency."""
+    base, quote = symbol.split("/")[0], symbol.split("/")[1].split(":")[0]
+    return base if side == "buy" else quote
+
+
 def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None = None) -> ExchangeOrder:
     """A ccxt order as an `ExchangeOrder`. `fallback` (the order we sent) fills what a terse
     acknowledgement leaves out (some exchanges answer a create with little more than an id)."""
@@ -348,6 +359,9 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None =
     fees = sum_fees(fee_list(data), quote)
     if not fees and fills:
         fees = sum_fees(((f.fee_currency, f.fee) for f in fills), quote)
+    raw_fee = positive(raw("fee"))
+    if not fees and raw_fee and filled > 0 and "/" in symbol:
+        fees = {_spot_fee_currency(symbol, side): raw_fee}
     if average is None and fills:
         total = sum((f.amount for f in fills), ZERO)
         average = sum((f.cost for f in fills), ZERO) / total
