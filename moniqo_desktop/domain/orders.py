@@ -327,9 +327,11 @@ class Order:
         self.amount = amount
         return True
 
-    def link_exchange_order(self, exchange_order_id: str, at: datetime | None = None) -> bool:
-        """Remember the venue's id for this order. An order has one venue id: a second,
-        different one is a confusion of orders and is refused. Returns changed."""
+    def link_exchange_order(self, exchange_order_id: str, at: datetime | None = None,
+                            reason: str = "") -> bool:
+        """Remember the venue's id for this order (with `reason` in the history, e.g. "found
+        on the exchange" for an order whose outcome was unknown). An order has one venue id:
+        a second, different one is a confusion of orders and is refused. Returns changed."""
         if not exchange_order_id or exchange_order_id == self.exchange_order_id:
             return False
         if self.exchange_order_id is not None:
@@ -337,6 +339,8 @@ class Order:
                 f"order {self.client_order_id} is {self.exchange_order_id} on the exchange, "
                 f"not {exchange_order_id}")
         self.exchange_order_id = exchange_order_id
+        if reason:
+            self._note(reason, at)
         return True
 
     def saved_state(self) -> "Order":

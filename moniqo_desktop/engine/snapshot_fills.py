@@ -74,10 +74,12 @@ class SnapshotFolder:
         now = self.ctx.clock()
         undo = self._saved_states(order)
         before = (order.status, len(order.fills), order.amount, order.exchange_order_id)
-        order.link_exchange_order(snap.exchange_order_id, now)
+        found = "sent" if sent else "found on the exchange"
         if order.status is OrderStatus.PENDING:
-            order.update_status(OrderStatus.SUBMITTED,
-                                "sent" if sent else "found on the exchange", now)
+            order.link_exchange_order(snap.exchange_order_id, now)
+            order.update_status(OrderStatus.SUBMITTED, found, now)
+        else:  # an unknown outcome (or a FAILED guess) the venue now names: say so
+            order.link_exchange_order(snap.exchange_order_id, now, "" if sent else found)
         if order.filled_amount <= snap.amount < order.amount:
             # The exchange rounded the amount to its step: its amount is the one that fills.
             log.info("order %s amount %s taken as %s by the exchange", order.client_order_id,

@@ -154,7 +154,8 @@ async def test_crash_before_send_fails_order_and_never_sends(db_path, settings, 
         [lost_exit] = exit_orders(again)
         # One "not found" is no evidence (the venue may not list it yet): it stays unknown,
         # the position CLOSING, until 3 answers over 30 s say it never arrived.
-        assert lost_exit.status is OrderStatus.PENDING
+        assert lost_exit.status is OrderStatus.SUBMITTED
+        assert lost_exit.history[-1].reason == "outcome unknown (found pending at start-up)"
         assert again.position(position.id).status is PositionStatus.CLOSING
         for _ in range(2):
             clock.advance(seconds=15)
