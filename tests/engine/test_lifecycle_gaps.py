@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from moniqo_desktop.domain import OrderStatus, PositionStatus
+from moniqo_desktop.domain import OrderStatus
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.exchanges import DemoExchange
 from moniqo_desktop.exchanges.errors import OrderNotFound
