@@ -22,6 +22,14 @@ from .events import EventBus
 Clock = Callable[[], datetime]
 
 
+def risk_thresholds(s: Settings) -> RiskThresholds:
+    """The risk levels' thresholds from the settings (not stored: applied to loaded positions)."""
+    return RiskThresholds(
+        stop_share=tuple(Decimal(v) for v in s.risk_stop_share),  # type: ignore[arg-type]
+        loss_percent=tuple(Decimal(v) for v in s.risk_loss_percent),  # type: ignore[arg-type]
+    )
+
+
 @dataclass
 class EngineContext:
     store: Store
@@ -52,11 +60,7 @@ class EngineContext:
 
     @property
     def risk_thresholds(self) -> RiskThresholds:
-        s = self.settings
-        return RiskThresholds(
-            stop_share=tuple(Decimal(v) for v in s.risk_stop_share),  # type: ignore[arg-type]
-            loss_percent=tuple(Decimal(v) for v in s.risk_loss_percent),  # type: ignore[arg-type]
-        )
+        return risk_thresholds(self.settings)
 
     def add_position(self, position: Position) -> None:
         position.risk_thresholds = self.risk_thresholds

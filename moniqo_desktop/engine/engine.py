@@ -66,6 +66,31 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT_SECONDS = 10.0
 
 
+def check_decimals(market: MarketInfo, order: Order) -> None:
+    """No more decimals than the market allows (a check that needs no venue: a window on a
+    server makes it too, before it sends anything)."""
+    decimals = market.amount_decimals
+    if decimals is not None and significant_decimals(order.amount) > decimals:
+        raise DomainError(
+            f"amount {order.amount} has more decimals than {market.symbol} allows "
+            f"({decimals})")
+    price_decimals = market.price_decimals
+    for label, value in (("price", order.price), ("stop price", order.stop_price)):
+        if value is not None and price_decimals is not None and \
+                significant_decimals(value) > price_decimals:
+            raise DomainError(f"{label} {value} has more decimals than {market.symbol} "
+                              f"allows ({price_decimals})")
+
+
+def closing_part(position: Position, amount: Number | None) -> Decimal | None:
+    """The part of `position` to close (None: all of it), refused when it is more than held."""
+    part = None if amount is None else parse_amount(amount, "amount to close")
+    if part is not None and part > position.amount:
+        raise DomainError(f"you hold {hold_text(position, position.base)}; close at most "
+                          f"{position.amount.normalize():f}")
+    return part
+
+
 @dataclass
 class CycleReport:
     orders_changed: int = 0
@@ -403,10 +428,7 @@ class Engine:
             raise DomainError(f"position is already {position.status.value}")
         if position.exit_order_id and position.status.value == "closing":
             raise DomainError("an exit order for this position is already on its way")
-        part = None if amount is None else parse_amount(amount, "amount to close")
-        if part is not None and part > position.amount:
-            raise DomainError(f"you hold {hold_text(position, position.base)}; close at most "
-                              f"{position.amount.normalize():f}")
+        part = closing_part(position, amount)
         price = await self.fresh_price(position.symbol)
         dust = self.monitor.positions.dust_below(position.symbol, price) or ZERO
         rest = position.amount - part if part is not None else ZERO
@@ -565,17 +587,7 @@ class Engine:
         return ticker.last
 
     def _check_market(self, market: MarketInfo, order: Order, reference: Decimal) -> None:
-        decimals = market.amount_decimals
-        if decimals is not None and significant_decimals(order.amount) > decimals:
-            raise DomainError(
-                f"amount {order.amount} has more decimals than {market.symbol} allows "
-                f"({decimals})")
-        price_decimals = market.price_decimals
-        for label, value in (("price", order.price), ("stop price", order.stop_price)):
-            if value is not None and price_decimals is not None and \
-                    significant_decimals(value) > price_decimals:
-                raise DomainError(f"{label} {value} has more decimals than {market.symbol} "
-                                  f"allows ({price_decimals})")
+        check_decimals(market, order)
         try:
             market.check_order(order.amount, reference)
         except InvalidOrder as exc:

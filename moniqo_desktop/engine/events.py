@@ -96,6 +96,17 @@ class ConnectionChanged(Event):
 
 
 @dataclass(frozen=True)
+class ServerHeartbeat(Event):
+    """A window connected to a server engine (`--connect`) heard its heartbeat: which host and
+    process run the engine, when it last beat, and when it stopped (a clean exit)."""
+
+    host: str
+    pid: int
+    beat_at: datetime
+    stopped_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class EngineError(Event):
     """Something went wrong that the trader should know about (also logged)."""
 

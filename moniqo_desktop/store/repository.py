@@ -210,6 +210,28 @@ class Store:
             found = _load_orders(conn, orders.c.client_order_id == client_order_id)
         return found[0] if found else None
 
+    def load_orders_by_id(self, ids: Iterable[str]) -> list[Order]:
+        """These orders (those that exist), oldest first: what a window re-reads when the
+        server names the orders it changed."""
+        wanted = list(dict.fromkeys(ids))
+        found: list[Order] = []
+        with self._transaction("load orders", write=False) as conn:
+            for chunk in _chunks(wanted):
+                found.extend(_load_orders(conn, orders.c.id.in_(chunk)))
+        return sorted(found, key=lambda o: (o.created_at, o.id))
+
+    def load_positions_by_id(
+        self, ids: Iterable[str], *, risk_thresholds: RiskThresholds | None = None
+    ) -> list[Position]:
+        """These positions (those that exist), oldest first."""
+        wanted = list(dict.fromkeys(ids))
+        found: list[Position] = []
+        with self._transaction("load positions", write=False) as conn:
+            for chunk in _chunks(wanted):
+                rows = conn.execute(select(positions).where(positions.c.id.in_(chunk)))
+                found.extend(build_position(row, risk_thresholds) for row in rows.mappings())
+        return sorted(found, key=lambda p: (p.opened_at, p.id))
+
     def load_positions(
         self, open_only: bool = False, *, risk_thresholds: RiskThresholds | None = None
     ) -> list[Position]:

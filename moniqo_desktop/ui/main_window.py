@@ -45,6 +45,7 @@ from ..engine.events import (
     PositionUpdated,
     PricesUpdated,
     Progress,
+    ServerHeartbeat,
     UserMessage,
 )
 from ..engine.venue_health import VenueMode
@@ -290,7 +291,8 @@ class MainWindow(QMainWindow):
         engine = self.engine
         self.account.set_exchange(engine.exchange_name, self.mode)
         self.account.interval = float(getattr(engine, "poll_interval", 2.0))
-        paper_fee = getattr(getattr(engine, "exchange", None), "fee_rate", None)
+        paper_fee = getattr(engine, "fee_rate", None) or getattr(  # a server's paper venue
+            getattr(engine, "exchange", None), "fee_rate", None)
         self.entry.fee_rate = (paper_fee if isinstance(paper_fee, Decimal)
                                and self.mode is VenueMode.PAPER else Decimal("0.001"))
         markets = engine.markets()
@@ -306,6 +308,10 @@ class MainWindow(QMainWindow):
         balances = engine.balances()
         self.entry.set_balances(balances)
         self.account.set_balances(balances)
+        server = getattr(engine, "server", None)  # a window on a server engine (--connect)
+        if server is not None:
+            self._on_server_heartbeat(ServerHeartbeat(server.host, server.pid, server.beat_at,
+                                                      server.stopped_at))
         self.account.set_connection(engine.connection_state,
                                     last_answer=getattr(engine, "last_answer_at", None))
         orders = engine.orders()
@@ -335,6 +341,7 @@ class MainWindow(QMainWindow):
             (self._on_store_failed, StoreFailed),
             (self._on_user_message, UserMessage),
             (self._on_progress, Progress),
+            (self._on_server_heartbeat, ServerHeartbeat),
         ]
         self._routes: dict[type, Callable[[Any], None]] = {t: h for h, t in handlers}
         self.events = EventPump(self._route, self)
@@ -422,6 +429,9 @@ class MainWindow(QMainWindow):
         level = "info" if event.state.value == "connected" else "warning"
         self.log_panel.add(f"Connection {event.state.value}"
                            + (f": {event.detail}" if event.detail else ""), level)
+
+    def _on_server_heartbeat(self, event: ServerHeartbeat) -> None:
+        self.account.set_server(event.host, event.pid, event.beat_at, event.stopped_at)
 
     def _on_engine_error(self, event: EngineError) -> None:
         self.log_panel.add(event.message + (f" — {event.detail}" if event.detail else ""),

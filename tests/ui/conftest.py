@@ -6,12 +6,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import asyncio  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 import pytest  # noqa: E402
-import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
+from qt_loop import qloop  # noqa: E402,F401  (the fixture)
 from window_harness import until_idle  # noqa: E402
 
 from moniqo_desktop.config import Settings  # noqa: E402
@@ -28,15 +27,6 @@ def dark_theme(qapp):
     yield
 
 
-@pytest.fixture
-def qloop(qapp):
-    # as in app.py: closing the window must not quit the loop before the engine has closed
-    qapp.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

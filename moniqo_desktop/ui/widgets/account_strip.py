@@ -108,6 +108,11 @@ class AccountStrip(QFrame):
         self.open_count = _Figure("Open positions", "open_count")
         self.connection = _Figure("Connection", "connection")
         self.updated = _Figure("Last update", "updated")
+        # a window connected to a server engine (--connect) says which one, and how alive
+        self.engine = _Figure("Engine", "engine")
+        self.engine.hide()
+        self._server: tuple[str, int, datetime, datetime | None] | None = None
+        self.answer_word = "last answer"
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(28)
@@ -124,6 +129,7 @@ class AccountStrip(QFrame):
             layout.addWidget(figure)
         layout.addWidget(self.notice)
         layout.addStretch(1)
+        layout.addWidget(self.engine)
         layout.addWidget(self.connection)
         layout.addWidget(self.updated)
         self._balances: dict[str, tuple[Decimal, Decimal]] = {}
@@ -158,6 +164,14 @@ class AccountStrip(QFrame):
         self.exchange.set(name)
         if mode is not None:
             self.badge.set_mode(mode)
+
+    def set_server(self, host: str, pid: int, beat_at: datetime,
+                   stopped_at: datetime | None = None) -> None:
+        """The engine runs on a server: "server (host, pid 1234), last heartbeat 2 s ago"."""
+        self._server = (host, pid, beat_at, stopped_at)
+        self.answer_word = "last heartbeat"
+        self.engine.show()
+        self.refresh_ages()
 
     def set_balances(self, balances: dict[str, tuple[Decimal, Decimal]],
                      at: datetime | None = None, stale_since: datetime | None = None) -> None:
@@ -218,9 +232,16 @@ class AccountStrip(QFrame):
         label = CONNECTION_LABELS.get(state.value, fmt_enum(state))
         text = f"● {label}"
         if state is not ConnectionState.CONNECTED and self._last_answer is not None:
-            text += f" · last answer {age_text((now - self._last_answer).total_seconds())}"
+            text += f" · {self.answer_word} {age_text((now - self._last_answer).total_seconds())}"
         self.connection.set(text, theme.badge_colour(state).name())
         self.connection.setToolTip(self._detail)
+        if self._server is not None:
+            host, pid, beat_at, stopped_at = self._server
+            since = age_text((now - (stopped_at or beat_at)).total_seconds())
+            self.engine.set(f"server ({host}, pid {pid}), "
+                            + (f"stopped {since}" if stopped_at else f"last heartbeat {since}"),
+                            None if state is ConnectionState.CONNECTED
+                            else theme.badge_colour(state).name())
         silent = state in (ConnectionState.DEGRADED, ConnectionState.DISCONNECTED)
         limit = self.interval * ALLOWANCE
         prices_old = self._prices_at is None or (now - self._prices_at).total_seconds() > limit
