@@ -14,17 +14,15 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from collections.abc import Callable
 from typing import Any
 
 from . import __version__, redaction
+from .compose import FeedStatus, feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
-from .startup_checks import UserError, check_exchange_id, check_price_feed, open_exchange, \
-    usable_dir
+from .startup_checks import UserError, check_exchange_id, check_price_feed, usable_dir
 
 log = logging.getLogger("moniqo_desktop")
 
-FEED_SECONDS = 1.0
 SHOWN = "shown_to_user"
 """Log-record flag: the message was already printed as the one-line error; the console skips it."""
 
@@ -62,41 +60,6 @@ def setup_logging(data_dir: Path, console: bool) -> Path:
         redaction.add_handler(stream)
     redaction.install()
     return path
-
-
-FeedStatus = Callable[[bool, str], None]
-
-
-async def feed_prices(exchange: object, stop: asyncio.Event,
-                      on_status: FeedStatus | None = None) -> None:
-    """Drive the paper exchange's price feed: the 'market' that moves while the app runs.
-
-    `on_status(ok, why)` hears each change between "prices arrive" and "they do not" (a live
-    feed with no network), so the trader is told instead of watching frozen prices."""
-    tick = getattr(exchange, "tick", None)
-    if tick is None:
-        return
-    feed = getattr(exchange, "feed", None)
-    ok = True
-    while not stop.is_set():
-        error = ""
-        try:
-            await tick()
-        except Exception as exc:  # a broken feed step must not end the market
-            log.exception("price feed step failed")
-            error = str(exc) or type(exc).__name__
-        if not error and getattr(feed, "available", True) is False:
-            error = getattr(feed, "last_error", None) or "no prices"
-        if bool(not error) != ok:
-            ok = not error
-            if on_status is not None:
-                on_status(ok, error)
-            if error:
-                log.warning("price feed: no prices (%s)", error)
-        try:
-            await asyncio.wait_for(stop.wait(), FEED_SECONDS)
-        except asyncio.TimeoutError:
-            pass
 
 
 def _log_uncaught(kind: type[BaseException], value: BaseException, tb: Any) -> None:
@@ -161,7 +124,7 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .engine import Engine
+    from .compose import compose
     from .engine.events import EventBus, Progress
     from .store import StoreError
     from .store.instance_lock import StoreInUse
@@ -207,32 +170,30 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         progress = StartupProgress(exchange_id)
         bus.subscribe(progress.on_event, Progress)
         try:
-            exchange, note = open_exchange(exchange_id, sandbox=sandbox, settings=settings)
+            parts = await compose(db_path, exchange_id, sandbox=sandbox, settings=settings,
+                                  bus=bus)
         except UserError as exc:
             progress.close()
             log.info("start-up refused: %s", exc)
             fatal("Moniqo Desktop — cannot start", str(exc))
             exit_code = exc.exit_code
             return
-        try:
-            engine = await Engine.open(db_path, exchange, settings=settings, bus=bus)
         except StoreError as exc:
             progress.close()
             log.error("cannot open the database: %s", exc, extra={SHOWN: True})
             text = str(exc)
             if isinstance(exc, StoreInUse) and single_instance.ask_running_window_to_show(data_dir):
                 text += " (its window was brought to the front)"
-            await exchange.close()
             fatal("Moniqo Desktop — database problem", text)
             exit_code = 2
             return
         except Exception as exc:
             progress.close()
             log.exception("start-up failed")
-            await exchange.close()
             fatal("Moniqo Desktop — cannot start", str(exc))
             exit_code = 1
             return
+        engine = parts.engine
         progress.close()
         custom_dir = data_dir != default_data_dir()
         # A data dir of its own keeps its own window layout too.
@@ -242,20 +203,17 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
                             settings_file=settings_path(data_dir if custom_dir else None))
         window.show()
         single_instance.RaiseOnRequest(data_dir, window)
-        if note:
-            window.show_notice(note)
-        engine.start()
-        feeder = asyncio.ensure_future(feed_prices(exchange, stop, window.feed_status))
+        if parts.note:
+            window.show_notice(parts.note)
+        parts.start(window.feed_status)
         app.aboutToQuit.connect(stop.set)
         app.lastWindowClosed.connect(stop.set)
         try:
             await stop.wait()
         finally:
-            feeder.cancel()
-            await asyncio.gather(feeder, return_exceptions=True)
             window.save_state()
             window.close()
-            await engine.close()
+            await parts.close()
 
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -12,6 +12,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from .compose import compose
 from .config import Settings
 from .engine import Engine
 from .engine.events import (
@@ -28,8 +29,10 @@ from .engine.events import (
     PricesUpdated,
     UserMessage,
 )
-from .startup_checks import UserError, open_exchange
+from .startup_checks import UserError
 from .store import StoreError
+
+DEMO_STEP_SECONDS = 120.0
 
 DEMO_TRADES = [
     # symbol, side, notional in USDT, protection
@@ -92,32 +95,17 @@ async def open_demo_positions(engine: Engine) -> None:
 
 async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
                        quit_after: float | None) -> int:
-    from .app import feed_prices
-
-    if exchange_id in ("demo", "paper") and settings.demo_price_feed == "random":
-        # Each one-second tick plays two minutes of market, so exits happen within the demo.
-        from .exchanges.demo import DemoExchange
-        from .exchanges.price_feeds import RandomWalkFeed
-
-        feed = RandomWalkFeed(step_seconds=120)
-        exchange = DemoExchange(prices=feed.initial_prices(), feed=feed,
-                                fee_rate=Decimal(settings.demo_fee_rate),
-                                allow_short=settings.demo_allow_short)
-        note = None
-    else:
-        try:
-            exchange, note = open_exchange(exchange_id, sandbox=sandbox, settings=settings)
-        except UserError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return exc.exit_code
     try:
-        engine = await Engine.open(db_path, exchange, settings=settings)
-    except StoreError as exc:
+        # Each one-second tick of the offline walk plays two minutes of market, so exits
+        # happen within the demo.
+        parts = await compose(db_path, exchange_id, sandbox=sandbox, settings=settings,
+                              demo_step_seconds=DEMO_STEP_SECONDS)
+    except (UserError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        await exchange.close()
-        return 2
-    if note:
-        print(f"note: {note}", flush=True)
+        return exc.exit_code if isinstance(exc, UserError) else 2
+    engine = parts.engine
+    if parts.note:
+        print(f"note: {parts.note}", flush=True)
 
     def show(event: Event) -> None:
         line = describe(event)
@@ -127,16 +115,15 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
     engine.events.subscribe(show)
     print(f"Moniqo headless on {engine.exchange_name} ({engine.venue_mode.label}); "
           f"store {db_path}", flush=True)
-    stop = asyncio.Event()
 
     def feed_status(ok: bool, why: str) -> None:
         print(f"prices {'are back' if ok else 'unavailable: ' + why}", flush=True)
 
-    feeder = asyncio.ensure_future(feed_prices(exchange, stop, feed_status))
+    parts.start_feed(feed_status)
     try:
         if exchange_id in ("demo", "paper"):
             await open_demo_positions(engine)
-        engine.start()
+        parts.start()
         if quit_after is not None:
             await asyncio.sleep(quit_after)
         else:
@@ -144,13 +131,11 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     finally:
-        stop.set()
-        await asyncio.gather(feeder, return_exceptions=True)
         opened = engine.positions()
         print(f"{len([p for p in opened if p.is_open])} open, "
               f"{len([p for p in opened if not p.is_open])} closed; "
               f"realized {sum((p.realized_pnl for p in opened), Decimal(0)):.2f} USDT", flush=True)
-        await engine.close()
+        await parts.close()
     return 0
 
 

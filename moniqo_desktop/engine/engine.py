@@ -130,12 +130,13 @@ class Engine:
     @classmethod
     async def open(cls, db_path: str | Path, exchange: Exchange, *,
                    settings: Settings | None = None, clock: Clock | None = None,
-                   bus: EventBus | None = None) -> "Engine":
+                   bus: EventBus | None = None, account: str | None = None) -> "Engine":
         """Open the store (running migrations), load our records, reconcile with the exchange.
 
-        Pass `bus` to hear start-up's own events (progress, connection) as they happen.
+        Pass `bus` to hear start-up's own events (progress, connection) as they happen, and
+        `account` to key a server database's one-writer lock (default: the venue and mode).
         """
-        store = open_store_for(db_path, exchange)
+        store = open_store_for(db_path, exchange, account)
         engine = cls(store, exchange, settings, clock, bus)
         try:
             await engine._start_up()

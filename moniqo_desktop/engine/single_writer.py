@@ -21,8 +21,9 @@ def account_of(exchange: Any) -> str:
     return f"{getattr(exchange, 'id', 'unknown')}{':sandbox' if sandbox else ''}"
 
 
-def open_store_for(db_path: str | Path, exchange: Any) -> Store:
-    lock = InstanceLock.acquire(resolve(db_path), account_of(exchange))
+def open_store_for(db_path: str | Path, exchange: Any, account: str | None = None) -> Store:
+    """The lock (keyed by `account`, by default the venue and its mode), then the store."""
+    lock = InstanceLock.acquire(resolve(db_path), account or account_of(exchange))
     try:
         store = Store.open(db_path)
     except BaseException:

@@ -102,7 +102,7 @@ def test_live_price_feed_without_network_says_so_in_log_and_strip(run):
 
     import ccxt.async_support as ccxt_async
 
-    from moniqo_desktop.app import feed_prices
+    from moniqo_desktop.compose import feed_prices
     from moniqo_desktop.exchanges.price_feeds import LiveTickerFeed
 
     from window_harness import until
