@@ -129,6 +129,7 @@ class CcxtExchange:
         self._extra_credentials = extra
         # symbols we placed or looked up orders on: where per-symbol open-order reads go
         self._order_symbols: set[str] = set()
+        self._unified_account: bool | None = None  # a venue with account kinds (Bybit)
         self._open_orders_need_symbol = self.profile.open_orders_need_symbol
         # declared to the engine (exchanges.base.features): prices always come as a stream
         # (ccxt.pro where the venue has it, else polled inside the stream); orders only where
@@ -269,8 +270,19 @@ class CcxtExchange:
                 for r in rows if r[1] is not None]
 
     # -- orders ---------------------------------------------------------------------------
+    async def _market_buy_by_cost(self) -> bool:
+        """Whether a market buy must be sent in quote money (then ccxt needs a price)."""
+        if self.profile.market_buy_by_cost:
+            return True
+        if not self.profile.market_buy_by_cost_unless_unified:
+            return False
+        if self._unified_account is None:  # asked once; ccxt keeps the answer in its options
+            flags = await self._read("is_unified_enabled")
+            self._unified_account = bool(flags[1])
+        return not self._unified_account
+
     def _order_request(
-        self, order: Order
+        self, order: Order, by_cost: bool = False
     ) -> tuple[str, float, float | None, dict[str, Any], mapping.SentOrder]:
         """Check and round `order` against its market; return ccxt's (type, amount, price, params).
 
@@ -291,7 +303,7 @@ class CcxtExchange:
         params: dict[str, Any] = {self.profile.client_id.param: venue_cid}
         sent = mapping.SentOrder.of(order, amount, price, stop)
         if order.type is OrderType.MARKET:
-            if order.side is OrderSide.BUY and self.profile.market_buy_by_cost:
+            if order.side is OrderSide.BUY and by_cost:
                 if reference is None:
                     raise InvalidOrder(
                         f"{self.name} sizes a market buy in {info.quote}: no price of "
@@ -331,10 +343,11 @@ class CcxtExchange:
         re-sent: it is looked up by client order id and returned if it exists; otherwise
         `ExchangeUnavailable` tells the engine to reconcile later."""
         await self._ensure_markets()
-        if (order.type is OrderType.MARKET and order.side is OrderSide.BUY
-                and self.profile.market_buy_by_cost and order.symbol not in self._last_prices):
+        by_cost = (order.type is OrderType.MARKET and order.side is OrderSide.BUY
+                   and await self._market_buy_by_cost())
+        if by_cost and order.symbol not in self._last_prices:
             await self.fetch_ticker(order.symbol)  # the venue wants quote money: price it first
-        ccxt_type, amount, price, params, sent = self._order_request(order)
+        ccxt_type, amount, price, params, sent = self._order_request(order, by_cost)
         try:
             raw = await self._once(
                 "create_order", order.symbol, ccxt_type, order.side.value, amount, price, params

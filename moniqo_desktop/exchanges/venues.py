@@ -116,6 +116,9 @@ class VenueProfile:
     credentials: tuple[str, ...] = ("apiKey", "secret")  # ccxt's credential names
     client_id: ClientIdRule = field(default_factory=ClientIdRule)
     market_buy_by_cost: bool = False  # ccxt needs a price to turn amount into quote cost
+    # sized by cost on a classic account only: a unified one (ccxt's is_unified_enabled()[1])
+    # takes the amount in the base coin (Bybit: marketUnit baseCoin exists on UTA only)
+    market_buy_by_cost_unless_unified: bool = False
     stop_style: StopStyle = StopStyle.NONE
     stop_note: str = ""  # why stops are (not) native, shown to the trader
     lookup: Lookup = Lookup.FETCH_ORDER
@@ -187,6 +190,8 @@ PROFILES: dict[str, VenueProfile] = {
             client_id=ClientIdRule(param="clientOrderId", max_length=36, charset=r"[0-9A-Za-z_-]",
                                    lookup_param="orderLinkId"),
             stop_note="Bybit " + _SEPARATE_BOOK,
+            # a classic account reads a spot market buy's qty as USDT (no marketUnit there)
+            market_buy_by_cost_unless_unified=True,
             # fetchOrder refuses on unified accounts (and classic ones): open, then closed
             lookup=Lookup.OPEN_THEN_CLOSED,
             client_id_lookup=ClientIdLookup.OPEN_THEN_CLOSED_PARAM,

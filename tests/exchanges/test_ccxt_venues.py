@@ -276,3 +276,38 @@ async def test_ccxt_own_recorded_kraken_order_parses_with_the_installed_ccxt():
     assert order.fees == {"USDT": D("0.018475")}
     assert replay.last().params["txid"] == "OGMZCL-KC6MC-ZRBGM6"
     await exchange.close()
+
+
+# -- Bybit account kinds: unified (UTA) and classic -----------------------------------------
+@pytest.mark.parametrize(("account", "sent"), [
+    # UTA: ccxt says the amount is in BTC (marketUnit baseCoin)
+    ("query_api", {"qty": "0.01", "marketUnit": "baseCoin"}),
+    # classic: Bybit reads a spot market buy's qty as USDT and has no marketUnit, so the buy is
+    # priced first and sent as 0.01 BTC x 60 000 = 600 USDT (before: qty 0.01, i.e. 1 cent)
+    ("query_api_classic", {"qty": "600", "marketUnit": None}),
+])
+async def test_bybit_market_buy_is_sized_for_the_account_kind(account, sent):
+    exchange, replay = await on_recordings("bybit", "instruments_spot",
+                                           sticky=(account, "account_info"))
+    replay.add(*(("ticker",) if account.endswith("classic") else ()), "create_market")
+    await exchange.create_order(Order(symbol="BTC/USDT", side="buy", type="market",
+                                      amount=D("0.01"), client_order_id=OURS[1]))
+    body = replay.last("POST", "/v5/order/create").body
+    assert {k: body.get(k) for k in sent} == sent
+    assert not replay.pending()
+    await exchange.close()
+
+
+async def test_bybit_classic_account_reads_orders_from_the_lists_and_its_spot_wallet():
+    """fetchOrder refuses spot orders on classic accounts (NotSupported) as it refuses them on
+    unified ones without `acknowledged`: the open, then the finished list serve both."""
+    exchange, replay = await on_recordings("bybit", "instruments_spot",
+                                           sticky=("query_api_classic", "account_info"))
+    replay.add("realtime_empty", "history_market_filled")
+    found = await exchange.fetch_order("BTC/USDT", exchange_order_id="1321003749386327552")
+    assert found.status is OrderStatus.FILLED
+    assert [r.path for r in replay.requests[-2:]] == ["/v5/order/realtime", "/v5/order/history"]
+    replay.add("wallet_balance")
+    await exchange.fetch_balance()
+    assert replay.last("GET", "/v5/account/wallet-balance").query["accountType"] == "SPOT"
+    await exchange.close()
