@@ -13,12 +13,14 @@ Store: a real SQLite file in a temporary dir.
 Run:   QT_QPA_PLATFORM=offscreen python benchmarks/bench_lag.py [--positions 1000]
        [--moving 50] [--ticks 20] [--seconds 60]
 Short form (CI): --positions 100 --moving 10 --seconds 3
+Profile:         add --profile lag.prof (the streaming phase only), then read it with pstats
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import random
 import statistics
@@ -140,11 +142,19 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
                         notifier=Notifier(enabled=False))
     window.resize(1440, 900)
     window.show()
-    QApplication.processEvents()
+    # Let the window paint and its start-up tasks run through the loop. (Not
+    # `processEvents()`: that would step the window's tasks from inside this one.)
+    await asyncio.sleep(0.2)
     engine.start()
+    profiler = cProfile.Profile() if args.profile else None
     probe = LagProbe()
     probe.start()
+    if profiler is not None:
+        profiler.enable()
     ticks = await stream(engine, demo, prices, args.ticks, args.seconds, args.moving)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     probe.stop()
     window.close()
     await engine.close()
@@ -164,6 +174,8 @@ if __name__ == "__main__":
     parser.add_argument("--moving", type=int, default=50)
     parser.add_argument("--ticks", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="cProfile the streaming phase into FILE (pstats format)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)

@@ -4,6 +4,12 @@ Following vnpy's monitor idea, a table is a list of `Column` declarations (heade
 the value, what kind of cell it is) and this single model does the rest. An engine event carries
 one object; `upsert` finds its row by id and emits `dataChanged` for that row only, so a price
 tick repaints one line instead of resetting the table (and losing selection and scroll).
+
+Sorting lives here, not in the proxy: Qt's proxy sorts by calling `lessThan` (Python) for every
+pair it compares and, when dynamic, again on every change, which with 1 000 positions held the
+Qt thread for hundreds of milliseconds per tick. The model sorts its own rows in one Python
+`sorted()` over precomputed keys, at most once per burst of changes (a new row goes straight
+to its place), and tells the views only when the order really changed.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 
 from .. import theme
@@ -157,6 +165,17 @@ def sort_key(value: Any) -> Any:
     return str(value).lower()
 
 
+def ordering_key(value: Any) -> tuple:
+    """`sort_key` made total: blanks first (ascending), then values in their own order."""
+    key = sort_key(value)
+    return (0,) if key is None else (1, key)
+
+
+RESORT_MS = 500
+"""How long a changed sort value may wait for its row to move: changes within it are one
+re-sort (a tick moves 50 rows; the order is fixed once, not 50 times)."""
+
+
 class MonitorModel(QAbstractTableModel):
     """Rows are objects with an id; `upsert` repaints exactly one row."""
 
@@ -173,6 +192,11 @@ class MonitorModel(QAbstractTableModel):
         self.dimmed = dimmed  # rows drawn in the muted colour (e.g. closed positions)
         self._rows: list[Any] = []
         self._row_of: dict[str, int] = {}
+        self._sort: tuple[int, Qt.SortOrder] | None = None  # column, order
+        self._resort = QTimer(self)
+        self._resort.setSingleShot(True)
+        self._resort.setInterval(RESORT_MS)
+        self._resort.timeout.connect(self.apply_sort)
 
     # -- Qt model API -----------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -262,19 +286,30 @@ class MonitorModel(QAbstractTableModel):
         raise KeyError(key)
 
     def upsert(self, obj: Any) -> int:
-        """Insert `obj` or refresh its row; returns the row. Emits for that row only."""
+        """Insert `obj` (at its sorted place) or refresh its row; returns the row. Emits for
+        that row only; a changed sort value moves the row at the next re-sort."""
         obj_id = self._key(obj)
         row = self._row_of.get(obj_id)
         if row is None:
-            row = len(self._rows)
+            row = self._insert_row_for(obj)
             self.beginInsertRows(QModelIndex(), row, row)
-            self._rows.append(obj)
-            self._row_of[obj_id] = row
+            self._rows.insert(row, obj)
+            if row == len(self._rows) - 1:
+                self._row_of[obj_id] = row
+            else:
+                self._reindex(row)
             self.endInsertRows()
             return row
         self._rows[row] = obj
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+        if self._sort is not None and not self._resort.isActive():
+            self._resort.start()
         return row
+
+    def _reindex(self, start: int = 0) -> None:
+        key = self._key
+        for i in range(start, len(self._rows)):
+            self._row_of[key(self._rows[i])] = i
 
     def remove(self, obj_id: str) -> bool:
         row = self._row_of.get(obj_id)
@@ -282,24 +317,101 @@ class MonitorModel(QAbstractTableModel):
             return False
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
-        self._row_of = {self._key(o): i for i, o in enumerate(self._rows)}
+        del self._row_of[obj_id]
+        self._reindex(row)
         self.endRemoveRows()
         return True
 
     def reset(self, objs: Iterable[Any]) -> None:
         """Replace everything: for the first load only, never for a tick."""
         self.beginResetModel()
-        self._rows = list(objs)
+        self._rows = self._sorted(list(objs))
         self._row_of = {self._key(o): i for i, o in enumerate(self._rows)}
         self.endResetModel()
 
     def refresh_column(self, key: str) -> None:
-        """Repaint one column in every row (time held ticks on its own, without events)."""
+        """Repaint one column in every row (time held ticks on its own, without events).
+
+        Display roles only: nothing a filter judges changes, so no row is re-filtered; the
+        order is checked at the next re-sort if this is the sort column."""
         if not self._rows:
             return
         col = self.column_index(key)
         self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col),
                               [Qt.ItemDataRole.DisplayRole, SortRole])
+        if self._sort is not None and self._sort[0] == col and not self._resort.isActive():
+            self._resort.start()
+
+    # -- sorting ----------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Qt's entry point (a header click, through the proxy): sort now, keep it sorted."""
+        self._sort = (column, order) if 0 <= column < len(self.columns) else None
+        self.apply_sort()
+
+    @property
+    def sort_column(self) -> int:
+        return -1 if self._sort is None else self._sort[0]
+
+    def _sort_keys(self, rows: Sequence[Any]) -> list[tuple]:
+        assert self._sort is not None
+        column = self.columns[self._sort[0]]
+        keys = []
+        for obj in rows:
+            try:
+                keys.append(ordering_key(column.value(obj)))
+            except Exception:  # a half-built object sorts as a blank
+                keys.append((0,))
+        return keys
+
+    def _order(self, rows: Sequence[Any]) -> list[int]:
+        """Row positions in sorted order; stable, so equal values never swap places."""
+        keys = self._sort_keys(rows)
+        descending = self._sort is not None and self._sort[1] == Qt.SortOrder.DescendingOrder
+        try:
+            return sorted(range(len(rows)), key=keys.__getitem__, reverse=descending)
+        except TypeError:  # mixed kinds in one column: compare as text
+            text = [(k[0], str(k[1:])) for k in keys]
+            return sorted(range(len(rows)), key=text.__getitem__, reverse=descending)
+
+    def _sorted(self, rows: list[Any]) -> list[Any]:
+        if self._sort is None or len(rows) < 2:
+            return rows
+        return [rows[i] for i in self._order(rows)]
+
+    def _insert_row_for(self, obj: Any) -> int:
+        """Where a new row goes: its sorted place (log n keys), or the end when unsorted."""
+        if self._sort is None or not self._rows:
+            return len(self._rows)
+        descending = self._sort[1] == Qt.SortOrder.DescendingOrder
+        new = self._sort_keys([obj])[0]
+        sign = -1 if descending else 1
+
+        def before(i: int) -> bool:  # row i sorts at or before the new one
+            key = self._sort_keys([self._rows[i]])[0]
+            try:
+                return key <= new if sign > 0 else key >= new
+            except TypeError:
+                return str(key) <= str(new) if sign > 0 else str(key) >= str(new)
+
+        return _first_false(before, len(self._rows))
+
+    def apply_sort(self) -> bool:
+        """Put the rows in order now; emits a layout change only if a row moved."""
+        self._resort.stop()
+        if self._sort is None or len(self._rows) < 2:
+            return False
+        order = self._order(self._rows)
+        if all(i == new for new, i in enumerate(order)):
+            return False
+        self.layoutAboutToBeChanged.emit()
+        new_row = {old: new for new, old in enumerate(order)}
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent, [self.index(new_row[i.row()], i.column()) for i in persistent])
+        self._rows = [self._rows[i] for i in order]
+        self._reindex()
+        self.layoutChanged.emit()
+        return True
 
     def refresh_all(self) -> None:
         """Repaint every cell (a theme change recolours badges)."""
@@ -308,23 +420,69 @@ class MonitorModel(QAbstractTableModel):
                                   self.index(len(self._rows) - 1, len(self.columns) - 1))
 
 
+def _first_false(before: Callable[[int], bool], n: int) -> int:
+    """The first i in [0, n) where `before(i)` is False (it is True, then False): a bisection."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if before(mid):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 class MonitorProxy(QSortFilterProxyModel):
-    """Sorts on raw values (not text) and filters with a plain predicate on the row object."""
+    """Filters with a plain predicate on the row object; sorting is the model's (`sort`).
+
+    Not dynamic: Qt would re-run the filter on every row of every `dataChanged` (the whole
+    table each second for the "Held" column). A row's own update (`upsert`) is judged again
+    alone, and the filter re-runs over the table only when that row's verdict changed.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setSortRole(SortRole)
-        self.setDynamicSortFilter(True)
+        self.setDynamicSortFilter(False)
         self._predicate: Callable[[Any], bool] | None = None
 
+    def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
+        old = self.sourceModel()
+        if old is not None:
+            old.dataChanged.disconnect(self._judge_changed_rows)
+        super().setSourceModel(model)
+        model.dataChanged.connect(self._judge_changed_rows)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self.sourceModel()
+        if isinstance(model, MonitorModel):
+            model.sort(column, order)  # rows arrive in order; the proxy keeps them so
+        else:
+            super().sort(column, order)
+
     def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
+        self._predicate = predicate
+        self.refilter()
+
+    def refilter(self) -> None:
+        """Judge every row again (a filter changed, or a row's verdict did)."""
         if hasattr(self, "beginFilterChange"):  # Qt >= 6.9: invalidateFilter is deprecated
             self.beginFilterChange()
-            self._predicate = predicate
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            self._predicate = predicate
             self.invalidateFilter()
+
+    def _judge_changed_rows(self, top_left: QModelIndex, bottom_right: QModelIndex,
+                            roles: Sequence[int] = ()) -> None:
+        if roles or self._predicate is None:  # display-only refreshes cannot change a verdict
+            return
+        model = self.sourceModel()
+        assert isinstance(model, MonitorModel)
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            shown = self.mapFromSource(model.index(row, 0)).isValid()
+            if self._predicate(model.object_at(row)) != shown:
+                self.refilter()
+                return
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if self._predicate is None:
