@@ -57,6 +57,11 @@ class Settings:
     not_found_seconds: float = 30.0
     # Finished orders stay in the synced set this long, so a late fill still lands.
     late_fill_hours: float = 24.0
+    late_fill_fast_seconds: float = 300.0
+    """For this long after an order finished unfilled (or part-filled) it is looked up at every
+    order poll; then the gap between look-ups doubles from the poll interval..."""
+    late_fill_max_gap_seconds: float = 3600.0
+    """...up to this: one finished order costs a few dozen requests a day, not one per poll."""
     demo_fee_rate: str = "0.001"
     demo_price_feed: str = "random"
     demo_allow_short: bool = False

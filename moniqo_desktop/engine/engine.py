@@ -60,6 +60,7 @@ from .reconcile import reconcile
 from .scheduler import PeriodicJob, Scheduler
 from .venue_health import AnsweredExchange, VenueHealth, VenueMode, venue_mode
 from .single_writer import open_store_for
+from .store_health import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class Engine:
         self.health = VenueHealth(clock=lambda: ctx.clock())
         ctx.exchange = AnsweredExchange(exchange, self.health)  # type: ignore[assignment]
         self.exchange = exchange
+        self.store_health = StoreHealth(store, ctx.bus)  # takes the banner down again
         self.monitor = OrderMonitor(ctx)
         self.tracker = PositionTracker(ctx, self.monitor)
         self.scheduler = Scheduler()
@@ -490,6 +492,7 @@ class Engine:
         if self._closed:
             return report
         async with self._cycle_lock:
+            self.store_health.begin_pass()
             try:
                 if not self.ctx.markets:  # start-up could not load them: exits need steps
                     self.ctx.markets = await self.ctx.exchange.load_markets()
@@ -512,25 +515,30 @@ class Engine:
                 log.error("store error during a cycle: %s", exc)
                 self.ctx.bus.publish(StoreFailed(str(exc),
                                                  "the last changes are not on disk"))
+            self.store_health.end_pass()
             self._update_connection()
         return report
 
     async def sync_orders(self) -> int:
         """Scheduler job: raises on exchange trouble so the job's backoff applies."""
         async with self._cycle_lock:
+            self.store_health.begin_pass()
             if not self.ctx.markets:
                 self.ctx.markets = await self.ctx.exchange.load_markets()
             changed = await self.monitor.sync_open_orders()
             await self._refresh_if_filled()
+            self.store_health.end_pass()
             self._update_connection()
             return changed
 
     async def refresh_positions(self) -> list[ExitDecision]:
         async with self._cycle_lock:
+            self.store_health.begin_pass()
             await self.tracker.refresh_prices()
             decisions = await self.tracker.evaluate()
             await self._refresh_if_filled()
             venue_state.save(self.ctx)
+            self.store_health.end_pass()
             self._update_connection()
             return decisions
 

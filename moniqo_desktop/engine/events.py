@@ -124,6 +124,14 @@ class StoreFailed(Event):
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class StoreRecovered(Event):
+    """The database accepts writes again after a `StoreFailed`: a whole pass wrote what it
+    had to write without a refusal. The UI takes its banner down."""
+
+    message: str = "the database accepts writes again"
+
+
 class MessageLevel(str, Enum):
     INFO = "info"
     WARNING = "warning"

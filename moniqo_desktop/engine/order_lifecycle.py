@@ -45,6 +45,16 @@ class Misses:
     first_at: datetime
 
 
+@dataclass
+class LateWatch:
+    """When a finished order that may still gain a fill is next looked up, and the gap used:
+    every poll at first, then doubling (`Settings.late_fill_fast_seconds`, `..._max_gap_...`).
+    Kept in memory: after a restart each such order is looked up once at once, then again."""
+
+    next_at: datetime
+    gap: float
+
+
 class OrderLifecycle:
     """Sending, cancelling and syncing orders; what the venue says is folded in by `folder`."""
 
@@ -54,6 +64,7 @@ class OrderLifecycle:
         self.folder = folder
         self.positions = positions
         self._misses: dict[str, Misses] = {}
+        self._late: dict[str, LateWatch] = {}
 
     # -- sending --------------------------------------------------------------------------
     async def submit(self, order: Order, *extra_to_save: Position) -> Order:
@@ -178,8 +189,9 @@ class OrderLifecycle:
         that could still gain a fill - in step with the exchange: one batched call, then
         single look-ups only for orders not in the open list. Returns how many changed."""
         ctx = self.ctx
+        late = {o.id for o in ctx.orders.values() if self._late_due(o)}
         todo = [o for o in ctx.orders.values()
-                if (o.is_open() or self._may_fill_late(o)) and o.id not in ctx.inflight]
+                if (o.is_open() or o.id in late) and o.id not in ctx.inflight]
         if not todo:
             return 0
         open_snaps = await ctx.exchange.fetch_open_orders()
@@ -187,6 +199,8 @@ class OrderLifecycle:
         by_cid = {s.client_order_id: s for s in open_snaps if s.client_order_id}
         changed = 0
         for order in todo:
+            if order.id in late:
+                self._late_looked_up(order)
             snap = by_eid.get(order.exchange_order_id or "")
             if snap is not None and snap.client_order_id and \
                     snap.client_order_id != order.client_order_id:
@@ -208,6 +222,29 @@ class OrderLifecycle:
                 self.positions.discard_events()
                 ctx.bus.publish(EngineError(f"Sync of order {order.symbol} failed: {exc}"))
         return changed
+
+    def _late_due(self, order: Order) -> bool:
+        """A finished order that may still fill, whose next look-up is due."""
+        if not self._may_fill_late(order):
+            self._late.pop(order.id, None)
+            return False
+        watch = self._late.get(order.id)
+        return watch is None or self.ctx.clock() >= watch.next_at
+
+    def _late_looked_up(self, order: Order) -> None:
+        """Schedule the next look-up: every poll while the order finished recently, then the
+        gap doubles (from the poll interval) up to the cap - late fills come early or rarely,
+        and one request per poll for 24 h per cancelled order is what venues rate-limit."""
+        s = self.ctx.settings
+        now = self.ctx.clock()
+        assert order.finished_at is not None
+        if (now - order.finished_at).total_seconds() < s.late_fill_fast_seconds:
+            gap = 0.0
+        else:
+            previous = self._late.get(order.id)
+            gap = min(s.late_fill_max_gap_seconds,
+                      max(s.order_poll_seconds, 2 * previous.gap if previous else 0.0))
+        self._late[order.id] = LateWatch(now + timedelta(seconds=gap), gap)
 
     def _may_fill_late(self, order: Order) -> bool:
         """Finished by our inference or by a cancel that may have lost a race, within the

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -92,6 +92,9 @@ class Store:
         self.location = location
         self.instance_lock: Any = None
         """The one-writer lock (`instance_lock.InstanceLock`) this store releases on close."""
+        self.write_observers: list[Callable[[bool], None]] = []
+        """Called after every write transaction: True when it committed, False when the
+        database refused it (how the engine knows the store writes again after a failure)."""
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
@@ -161,8 +164,10 @@ class Store:
         except StatementError as exc:
             if not isinstance(exc, DBAPIError) and isinstance(exc.orig, (TypeError, ValueError)):
                 raise exc.orig from None  # a bad value handed to a column type
+            self._wrote(write, False)
             raise _store_error(self.location, action, exc) from exc
         except SQLAlchemyError as exc:
+            self._wrote(write, False)
             raise _store_error(self.location, action, exc) from exc
         except (ValueError, ArithmeticError) as exc:
             if write:
@@ -170,6 +175,13 @@ class Store:
             # A read converts what is stored: a value that does not parse is the database's
             # problem, named by table, row and column.
             raise unreadable.locate(self._engine, self.location.label, exc) from exc
+        else:
+            self._wrote(write, True)
+
+    def _wrote(self, write: bool, ok: bool) -> None:
+        if write:
+            for observer in list(self.write_observers):
+                observer(ok)
 
     # -- orders and positions ------------------------------------------------------------------
     def save(self, *objects: Order | Position) -> None:

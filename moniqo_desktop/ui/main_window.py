@@ -37,6 +37,7 @@ from ..engine.events import (
     ConnectionChanged,
     EngineError,
     StoreFailed,
+    StoreRecovered,
     ExitTriggered,
     FillReceived,
     OrderChanged,
@@ -339,6 +340,7 @@ class MainWindow(QMainWindow):
             (self._on_connection, ConnectionChanged),
             (self._on_engine_error, EngineError),
             (self._on_store_failed, StoreFailed),
+            (self._on_store_recovered, StoreRecovered),
             (self._on_user_message, UserMessage),
             (self._on_progress, Progress),
             (self._on_server_heartbeat, ServerHeartbeat),
@@ -446,6 +448,12 @@ class MainWindow(QMainWindow):
         self.store_banner.show()
         self.log_panel.add(text, "error")
         log.error("store failure: %s", text)
+
+    def _on_store_recovered(self, event: StoreRecovered) -> None:
+        """The engine wrote a whole pass again: the emergency is over, the log keeps it."""
+        self.store_banner.hide()
+        self.log_panel.add(event.message[:1].upper() + event.message[1:], "info")
+        log.info("store recovered: %s", event.message)
 
     def _on_user_message(self, event: UserMessage) -> None:
         level = getattr(event.level, "value", str(event.level))

@@ -322,10 +322,16 @@ def test_store_failure_shows_a_banner_not_an_order_failure(run, qtbot, tmp_path)
         assert "disk is full" in window.store_banner.text()
         assert "Order not placed" not in " ".join(window.log_panel.texts())
         assert window.grab().save(str(tmp_path / "store_banner.png"))
+        await engine.run_cycle()  # still refused: the banner stays
+        assert window.store_banner.isVisible()
         with sqlite3.connect(db) as conn:
             conn.execute("DROP TRIGGER broken_disk")
         await engine.run_cycle()
         await until(lambda: window.positions.model.rowCount() == 1)
         assert [p.amount for p in engine.positions()] == [D("0.1")]
+        # The store writes again: the banner comes down and the log says why.
+        await until(lambda: window.store_banner.isHidden())
+        assert any("The database accepts writes again" in t for t in window.log_panel.texts())
+        assert window.grab().save(str(tmp_path / "store_banner_cleared.png"))
 
     run(scenario)
