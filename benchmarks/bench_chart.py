@@ -1,10 +1,19 @@
-"""Chart redraw with a long history (prints figures; offscreen).
+"""Chart with a long history: loading it from the store, and redrawing it (prints figures).
 
-Seven days of one-second samples (604 800 rows) for one position, the chart at 1 000 x 480 px.
-A "redraw" is what a live tick costs: `update_position` (append the sample, set the curves,
-fit, lay out labels) plus painting the chart (`grab()`), measured for the whole week in view
-and for the last hour in view (a trader who zoomed in). Target: <= 16 ms (one 60 Hz frame).
-Also printed: loading the week (`set_position` from the store's rows), a one-off cost.
+Seven days of one-second samples (604 800 rows) of one position in a real SQLite store, the
+chart at 1 000 x 480 px, offscreen.
+
+- Load: the window's path when a position is selected, read from the store then
+  `set_position` plus the first paint, both ways: the list of `PositionUpdate`s
+  (`engine.position_updates`, one object per row) and the float columns
+  (`engine.position_update_columns`). The engine methods only flush pending samples and
+  call these store methods, which is what is timed here.
+- Redraw: what a live tick costs, `update_position` (append the sample, aggregate what is
+  in view, fit, lay out the labels) plus painting the whole chart (`grab()`), with the whole
+  week in view (following) and with the last hour in view (a trader who zoomed in).
+  Target: <= 16 ms (one 60 Hz frame).
+
+The store is built once (about a minute) and kept in the temp folder for later runs.
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py [days] [redraws]
 """
 
@@ -13,9 +22,11 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,7 +34,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from moniqo_desktop.domain import Position  # noqa: E402
-from moniqo_desktop.store import PositionUpdate  # noqa: E402
+from moniqo_desktop.store import PositionUpdate, Store  # noqa: E402
 from moniqo_desktop.ui import theme  # noqa: E402
 from moniqo_desktop.ui.widgets.position_chart import PositionChart  # noqa: E402
 
@@ -31,24 +42,53 @@ D = Decimal
 T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
 
-def week(days: float) -> tuple[Position, list[PositionUpdate]]:
+def build_store(days: float) -> Path:
+    """A store holding one long position with `days` of one-second samples (cached)."""
     n = int(days * 86400)
+    path = Path(tempfile.gettempdir()) / f"moniqo-bench-chart-{n}.sqlite3"
+    if path.exists():
+        with Store.open(path) as store:
+            positions = store.load_positions()
+            if positions and len(store.position_update_columns(positions[0].id)) == n:
+                return path
+        path.unlink()
+    t = time.perf_counter()
     walk = 50000 + np.cumsum(np.random.default_rng(7).normal(0, 4, n))
     position = Position(symbol="BTC/USDT", side="long", amount=D("0.5"), entry_price=D("50000"),
                         entry_fees=D("25"), opened_at=T0)
     position.set_protection(trailing_stop_percent=D("3"), take_profit=D("60000"))
-    updates = []
-    hwm = lwm = 50000.0
-    for i, p in enumerate(walk):
-        hwm, lwm = max(hwm, p), min(lwm, p)
-        price = D(f"{p:.2f}")
-        updates.append(PositionUpdate(
-            position_id=position.id, at=T0 + timedelta(seconds=i), price=price,
-            unrealized_pnl=D(0), drawdown=D(f"{(hwm - p) / hwm * 100:.4f}"),
-            stop_loss=D(f"{hwm * 0.97:.2f}"), high_water_mark=D(f"{hwm:.2f}"),
-            low_water_mark=D(f"{lwm:.2f}")))
-    position.update_price(updates[-1].price, updates[-1].at)
-    return position, updates
+    position.update_price(D(f"{walk[-1]:.2f}"), T0 + timedelta(seconds=n - 1))
+    with Store.open(path) as store:
+        store.save(position)
+        hwm = lwm = 50000.0
+        batch: list[PositionUpdate] = []
+        for i, p in enumerate(walk):
+            hwm, lwm = max(hwm, p), min(lwm, p)
+            batch.append(PositionUpdate(
+                position_id=position.id, at=T0 + timedelta(seconds=i), price=D(f"{p:.2f}"),
+                unrealized_pnl=D(0), drawdown=D(f"{(hwm - p) / hwm * 100:.4f}"),
+                stop_loss=D(f"{hwm * 0.97:.2f}"), high_water_mark=D(f"{hwm:.2f}"),
+                low_water_mark=D(f"{lwm:.2f}")))
+            if len(batch) == 50_000:
+                store.add_position_updates(batch)
+                batch = []
+        store.add_position_updates(batch)
+    print(f"built {path} ({n:,} samples) in {time.perf_counter() - t:.0f} s")
+    return path
+
+
+def load(chart: PositionChart, store: Store, position: Position, columnar: bool
+         ) -> tuple[float, float, int]:
+    """Milliseconds to read the history and to show it (set_position + first paint)."""
+    chart.clear()
+    t = time.perf_counter()
+    history = (store.position_update_columns(position.id) if columnar
+               else store.position_updates(position.id))
+    read = time.perf_counter() - t
+    t = time.perf_counter()
+    chart.set_position(position, history)
+    chart.graphics.grab()
+    return read * 1000, (time.perf_counter() - t) * 1000, len(history)
 
 
 def redraws(chart: PositionChart, position: Position, n: int) -> tuple[list[float], list[float]]:
@@ -74,15 +114,14 @@ def main(days: float, n: int) -> None:
     chart.resize(1000, 480)
     chart.show()
     app.processEvents()
-    t = time.perf_counter()
-    position, updates = week(days)
-    built = time.perf_counter() - t
-    t = time.perf_counter()
-    chart.set_position(position, updates)
-    chart.graphics.grab()
-    loaded = (time.perf_counter() - t) * 1000
-    print(f"history: {len(updates):,} samples ({days:g} days at 1 s; built in {built:.1f} s)")
-    print(f"load (set_position + first paint): {loaded:.0f} ms")
+    path = build_store(days)
+    with Store.open(path) as store:
+        position = store.load_positions()[0]
+        for label, columnar in (("list of PositionUpdate (position_updates)", False),
+                                ("float columns (position_update_columns)", True)):
+            read, shown, rows = load(chart, store, position, columnar)
+            print(f"load {rows:,} samples as {label}: read {read:.0f} ms + set_position and "
+                  f"first paint {shown:.0f} ms = {read + shown:.0f} ms")
     for label, setup in (("whole history in view", chart.follow),
                          ("last hour in view", lambda: zoom_last_hour(chart))):
         setup()

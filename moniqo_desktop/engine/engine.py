@@ -38,7 +38,7 @@ from ..exchanges.base import (
     features,
 )
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
-from ..store import PositionUpdate, Store, StoreError
+from ..store import PositionUpdate, Store, StoreError, UpdateColumns
 from .context import Clock, EngineContext
 from .events import (
     AccountUpdated,
@@ -281,6 +281,15 @@ class Engine:
     def position_updates(self, position_id: str) -> list[PositionUpdate]:
         self.tracker.flush_updates()
         return self.ctx.store.position_updates(position_id)
+
+    def position_update_columns(
+        self, position_id: str, since: datetime | None = None
+    ) -> UpdateColumns:
+        """The same samples as `position_updates` (from `since`, inclusive), as float columns:
+        what the chart draws. A week of one-second samples loads in a fraction of the time
+        the list of `PositionUpdate`s takes, because no object is built per row."""
+        self.tracker.flush_updates()
+        return self.ctx.store.position_update_columns(position_id, since)
 
     def markets(self) -> dict[str, MarketInfo]:
         return dict(self.ctx.markets)

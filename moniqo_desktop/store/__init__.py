@@ -7,6 +7,6 @@ Only whole domain objects go in and come out; rows, sessions and SQL stay inside
 from .database import default_db_path
 from .errors import StoreError
 from .repository import Store
-from .updates import PositionUpdate
+from .updates import PositionUpdate, UpdateColumns
 
-__all__ = ["PositionUpdate", "Store", "StoreError", "default_db_path"]
+__all__ = ["PositionUpdate", "Store", "StoreError", "UpdateColumns", "default_db_path"]

@@ -21,17 +21,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
     Table,
+    Text,
     bindparam,
+    cast,
     delete,
+    extract,
     func,
     insert,
     select,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
@@ -70,7 +76,7 @@ from .models import (
     position_updates,
     positions,
 )
-from .updates import PositionUpdate
+from .updates import COLUMN_FIELDS, PositionUpdate, UpdateColumns
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +293,39 @@ class Store:
         with self._transaction("load position updates", write=False) as conn:
             result = conn.execute(query.order_by(t.c.at, t.c.id)).mappings()
             return [build_update(row) for row in result]
+
+    def position_update_columns(
+        self, position_id: str, since: datetime | None = None
+    ) -> UpdateColumns:
+        """The same samples as `position_updates`, as float columns for the chart.
+
+        One row comes back: each column joined into one text by the database, parsed by
+        numpy. No Decimal, datetime, row or dataclass is built per sample, so a week of
+        one-second samples loads in about a second instead of tens.
+        """
+        t = position_updates
+        with self._transaction("load position updates", write=False) as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            rows = select(t).where(t.c.position_id == position_id)
+            if since is not None:
+                rows = rows.where(t.c.at >= since)
+            rows = rows.order_by(t.c.at, t.c.id).subquery()
+            # SQLite keeps the naive UTC text "YYYY-MM-DD HH:MM:SS.ffffff", which numpy
+            # parses; other databases give the epoch of their timestamp
+            at = type_coerce(rows.c.at, Text) if sqlite else \
+                cast(extract("epoch", rows.c.at), Text)
+            texts = [at] + [type_coerce(rows.c[name], Text) for name in COLUMN_FIELDS[1:]]
+            stop = COLUMN_FIELDS.index("stop_loss")
+            texts[stop] = func.coalesce(texts[stop], "nan")  # joining would skip a NULL
+            count, *joined = conn.execute(
+                select(func.count(), *(func.aggregate_strings(x, ",") for x in texts))
+            ).one()
+            if sqlite:
+                stamps = joined[0].split(",") if count else []
+                times = np.array(stamps, dtype="datetime64[us]").astype(np.int64) / 1e6
+            else:
+                times = np.fromstring(joined[0] or "", sep=",")
+            return UpdateColumns.parse(count, times, joined[1:])
 
     def prune_position_updates(self, older_than: datetime) -> int:
         """Delete samples taken before `older_than`; returns the number of rows deleted."""

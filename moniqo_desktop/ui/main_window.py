@@ -508,7 +508,7 @@ class MainWindow(QMainWindow):
                 self.chart.clear()
             return
         try:
-            updates = self.engine.position_updates(position.id)
+            updates = self.engine.position_update_columns(position.id)  # floats: fast
         except Exception as exc:  # history is a nicety; the live chart still works
             log.warning("cannot load the history of %s: %s", position.id, exc)
             updates = []

@@ -226,3 +226,20 @@ def schema_diff(url: str, metadata: MetaData = Base.metadata) -> list:
             return compare_metadata(ctx, metadata)
     finally:
         engine.dispose()
+
+
+def assert_columns_match_updates(store: Any, position_id: str, **kw: Any) -> int:
+    """`store.position_update_columns` holds, as floats, exactly what `position_updates` holds
+    (times to the millisecond: SQLite's date functions keep no more); returns the row count."""
+    import math
+
+    updates = store.position_updates(position_id, **kw)
+    columns = store.position_update_columns(position_id, **kw)
+    assert len(columns) == len(updates)
+    assert all(abs(t - u.at.timestamp()) <= 0.0005 for t, u in zip(columns.at, updates))
+    for name in ("price", "drawdown", "stop_loss", "high_water_mark", "low_water_mark"):
+        got = list(getattr(columns, name))
+        want = [getattr(u, name) for u in updates]
+        assert all((math.isnan(g) and w is None) or g == float(w) for g, w in zip(got, want)), \
+            name
+    return len(updates)

@@ -19,6 +19,7 @@ from moniqo_desktop.store import Store
 from store_helpers import (
     ACCOUNT,
     T0,
+    assert_columns_match_updates,
     closed_position,
     full_order,
     full_position,
@@ -66,6 +67,9 @@ def test_postgres_round_trip_and_schema(pg_store: Store) -> None:
     assert [u.at for u in pg_store.position_updates(position.id)] == [
         T0 + timedelta(minutes=m) for m in (1, 2, 3)
     ]
+    pg_store.add_position_updates([sample(position.id, 4, stop_loss=position.stop_loss)])
+    assert assert_columns_match_updates(pg_store, position.id) == 4  # the chart's float read
+    assert assert_columns_match_updates(pg_store, position.id, since=T0 + timedelta(minutes=2)) == 3
     assert pg_store.prune_position_updates(T0 + timedelta(minutes=2)) == 1
     pg_store.set_state("paper:demo", ACCOUNT)
     assert pg_store.get_state("paper:demo") == ACCOUNT

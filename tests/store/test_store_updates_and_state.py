@@ -10,7 +10,14 @@ import pytest
 
 from moniqo_desktop.store import PositionUpdate, Store
 
-from store_helpers import ACCOUNT, T0, full_position, minimal_position, sample
+from store_helpers import (
+    ACCOUNT,
+    T0,
+    assert_columns_match_updates,
+    full_position,
+    minimal_position,
+    sample,
+)
 
 D = Decimal
 
@@ -125,3 +132,19 @@ def test_state_persists_across_reopen(db_path: Path) -> None:
         s.set_state("paper:demo", ACCOUNT)
     with Store.open(db_path) as s:
         assert s.get_state("paper:demo") == ACCOUNT
+
+
+def test_the_chart_reads_the_same_samples_as_float_columns(store: Store, two_positions) -> None:
+    a, b = two_positions
+    rows = [sample(a, m, price=f"{50000 + m}.25", high_water_mark=D(f"{50000 + m}.25"))
+            for m in (5, 1, 3, 2, 4)]
+    rows += [sample(a, 6, stop_loss=D("49000.5")), sample(b, 0, price="7")]
+    store.add_position_updates(rows)
+    assert assert_columns_match_updates(store, a) == 6
+    columns = store.position_update_columns(a)
+    assert list(columns.price) == [50001.25, 50002.25, 50003.25, 50004.25, 50005.25, 100.0]
+    assert columns.stop_loss[-1] == 49000.5 and all(v != v for v in columns.stop_loss[:-1])
+    assert columns.at[0] == pytest.approx((T0 + timedelta(minutes=1)).timestamp(), abs=5e-4)
+    assert assert_columns_match_updates(store, a, since=T0 + timedelta(minutes=4)) == 3
+    assert list(store.position_update_columns(b).price) == [7.0]
+    assert len(store.position_update_columns("unknown")) == 0

@@ -126,7 +126,7 @@ def test_clear_drops_everything_of_the_previous_position(qtbot):
     chart.set_position(position, history(position, ["50000", "50100"]))
     assert not chart.is_empty() and "BTC/USDT" in chart.title.text()
     chart.clear()
-    assert chart.is_empty() and chart.position is None and chart.points == []
+    assert chart.is_empty() and chart.position is None and len(chart.series) == 0
     assert chart.title.text() == EMPTY_TITLE and chart.readout.text() == ""
     for curve in (chart.price_curve, chart.stop_curve, chart.hwm_curve, chart.lwm_curve,
                   chart.drawdown_curve):
@@ -136,7 +136,7 @@ def test_clear_drops_everything_of_the_previous_position(qtbot):
                    (chart.entry_line, chart.target_line, chart.break_even_line))
     assert chart.stop_label.toPlainText() == "" and chart.price_label.toPlainText() == ""
     chart.update_position(position)  # a late event for the old position changes nothing
-    assert chart.is_empty() and chart.points == []
+    assert chart.is_empty() and len(chart.series) == 0
 
 
 def test_no_axis_uses_an_si_prefix_and_ticks_read_like_prices(qtbot):

@@ -39,7 +39,11 @@ def spread(desired: Sequence[float], height: float, top: float, bottom: float) -
 
 
 class ValueLabel(pg.TextItem):
-    """A level's text on the right edge; clickable when it is an edge marker."""
+    """A level's text on the right edge; clickable when it is an edge marker.
+
+    Every setter leaves the label alone when nothing changes: a live tick sets all of them,
+    and a label that is not touched keeps its cached picture.
+    """
 
     def __init__(self, name: str) -> None:
         super().__init__(anchor=(1, 0.5))
@@ -50,6 +54,8 @@ class ValueLabel(pg.TextItem):
         self.on_click: Callable[[str], None] | None = None
 
     def set_level(self, value: float | None, text: str) -> None:
+        if value == self.value and text == self.base_text:
+            return  # shown or hidden by the layout, which knows about the other labels
         self.value = value
         self.base_text = text
         if value is None:
@@ -60,15 +66,24 @@ class ValueLabel(pg.TextItem):
             self._render()
 
     def set_edge(self, edge: str | None) -> None:
+        tip = f"{self.base_text} is outside the view: click to show it" if edge else ""
         if edge != self.edge:
             self.edge = edge
             self._render()
-        self.setCursor(Qt.CursorShape.PointingHandCursor if edge else Qt.CursorShape.ArrowCursor)
-        self.setToolTip(f"{self.base_text} is outside the view: click to show it" if edge
-                        else "")
+            self.setCursor(Qt.CursorShape.PointingHandCursor if edge
+                           else Qt.CursorShape.ArrowCursor)
+        if tip != self.toolTip():
+            self.setToolTip(tip)
+
+    def set_colour(self, colour: Any) -> None:
+        """`setColor`, unless it is the colour already shown."""
+        if colour != self.color:
+            self.setColor(colour)
 
     def _render(self) -> None:
-        self.setText(f"{self.base_text} {self.edge}" if self.edge else self.base_text)
+        text = f"{self.base_text} {self.edge}" if self.edge else self.base_text
+        if text != self.toPlainText():
+            self.setText(text)
 
     def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 (pyqtgraph name)
         if self.edge and self.on_click is not None and ev.button() == Qt.MouseButton.LeftButton:

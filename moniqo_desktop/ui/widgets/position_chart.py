@@ -13,6 +13,7 @@ clip-to-view and peak downsampling).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -24,6 +25,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -43,7 +45,7 @@ from .chart_candles import CandleItem, timeframe_for
 from .chart_axes import LABEL_GAP_PX, NumberAxis, TimeAxis, tick_places
 from .chart_drag import LevelMove, check_move, describe, protection_kwargs, round_to_tick
 from .chart_labels import DOWN, UP, ValueLabel, spread
-from .chart_series import Series, as_float, in_view, peaks
+from .chart_series import COLUMNS, STEP_COLUMNS, Series, as_float, in_view
 from .elided_label import ElidedLabel
 
 __all__ = ["ChartPoint", "LABEL_GAP_PX", "NumberAxis", "PositionChart", "TimeAxis",
@@ -61,6 +63,8 @@ LABEL_PAD_PX = 2  # between two stacked value labels
 MARKER_ROOM_PX = 18  # kept above and below the fitted prices for the fill markers
 DRAGGABLE = ("stop", "target", "trailing")
 KEY_LEVELS = {Qt.Key.Key_S: "stop", Qt.Key.Key_T: "target", Qt.Key.Key_R: "trailing"}
+FOLLOW_STEPS = 256  # while following, the time axis extends in steps of 1/256 of the span
+LABEL_ROOM_SLACK_PX = 24  # the label column shrinks only when this much too wide
 SMOOTH_UP_TO = 600  # samples in view drawn antialiased; more are drawn crisp (and fast)
 NEAREST_LEVEL_ROOM = 2.0  # the nearest level may at most double the fitted span
 
@@ -82,6 +86,20 @@ class ChartPoint:
                    update.high_water_mark, update.low_water_mark)
 
     @classmethod
+    def from_row(cls, row: np.ndarray) -> "ChartPoint":
+        """A drawn sample back as a point, for the hover readout of a history loaded as floats
+        (`engine.position_update_columns`): `Decimal(repr(f))` gives back the stored text's
+        value for every number of up to 15 significant digits, and the readout rounds to the
+        symbol's decimals anyway."""
+        def dec(value: float) -> Decimal | None:
+            return None if np.isnan(value) else Decimal(repr(float(value)))
+
+        at, price, stop, hwm, lwm, drawdown = (row[COLUMNS.index(n)] for n in COLUMNS)
+        return cls(datetime.fromtimestamp(float(at), timezone.utc), dec(price) or Decimal(0),
+                   dec(drawdown) or Decimal(0), dec(stop), dec(hwm) or Decimal(0),
+                   dec(lwm) or Decimal(0))
+
+    @classmethod
     def from_position(cls, position: Position) -> "ChartPoint":
         at = position.updated_at or position.opened_at or datetime.now(timezone.utc)
         return cls(at, position.current_price, position.drawdown, position.stop_loss,
@@ -94,24 +112,57 @@ class ChartPoint:
                 as_float(self.drawdown))
 
 
-def _columns(points: list[Any]) -> np.ndarray:
-    """Samples -> float columns in `chart_series.COLUMNS` order (NaN for a missing stop)."""
+# `chart_series.COLUMNS` <- the fields of a `PositionUpdate` / `UpdateColumns` they come from
+FIELDS = {"at": "at", "price": "price", "stop": "stop_loss", "hwm": "high_water_mark",
+          "lwm": "low_water_mark", "drawdown": "drawdown"}
+
+
+def is_columnar(history: Any) -> bool:
+    """True for `engine.position_update_columns(...)` (float columns, one per field) rather
+    than `engine.position_updates(...)` (one object per sample)."""
+    return hasattr(history, "high_water_mark") and not isinstance(history, (list, tuple))
+
+
+def _columns(history: Any) -> np.ndarray:
+    """Samples -> float columns in `chart_series.COLUMNS` order (NaN for a missing stop).
+
+    Float columns (the store's `UpdateColumns`) are stacked as they are; a list
+    of updates is converted value by value, which is fine for the hundreds a test or a young
+    position has and is why the window loads the columns instead.
+    """
+    if is_columnar(history):
+        return np.vstack([np.asarray(getattr(history, FIELDS[name]), dtype=float)
+                          for name in COLUMNS])
+    points = list(history)
+
     def col(name: str) -> np.ndarray:
         return np.array([as_float(getattr(p, name)) for p in points], dtype=float)
 
-    return np.vstack([np.array([_ts(p.at) for p in points], dtype=float), col("price"),
-                      col("stop_loss"), col("high_water_mark"), col("low_water_mark"),
-                      col("drawdown")])
+    return np.vstack([np.array([_ts(p.at) for p in points], dtype=float)]
+                     + [col(FIELDS[name]) for name in COLUMNS[1:]])
 
 
-def _steps(x: np.ndarray, y: np.ndarray, keep_all: bool) -> tuple[np.ndarray, np.ndarray]:
-    """A step line's corners only: a stop or water mark that holds for hours is one segment,
-    not thousands (drawn exactly the same, at a fraction of the cost)."""
-    if keep_all or len(y) < 3:
-        return x, y
-    changed = np.flatnonzero(y[1:] != y[:-1]) + 1
-    keep = np.concatenate(([0], changed, [len(y) - 1]))
-    return x[keep], y[keep]
+def _set_curve(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, per_pixel: float,
+               **opts: Any) -> None:
+    """`curve.setData(x, y)` unless only its last point moved along x by less than a pixel
+    (a step line running on to the newest sample): then its cached picture stays."""
+    old_x, old_y = curve.xData, curve.yData
+    if (old_x is not None and len(old_x) == len(x) and len(x)
+            and curve.opts["antialias"] == opts.get("antialias", curve.opts["antialias"])
+            and abs(old_x[-1] - x[-1]) < per_pixel and np.array_equal(old_x[:-1], x[:-1])
+            and np.array_equal(old_y, y, equal_nan=True)):
+        return
+    curve.setData(x, y, **opts)
+
+
+def _cache_picture(item: Any) -> None:
+    """Keep `item`'s rendering as a pixmap until it changes (Qt's device-coordinate cache).
+
+    A redraw for a new sample changes the price line's tail and a label or two; the axes,
+    grid, levels and step lines do not change, and replaying their paint every frame cost
+    more than the frame (measured: 20 ms for the whole chart, 6 ms with these caches).
+    """
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def _ts(at: datetime) -> float:
@@ -153,9 +204,12 @@ class PositionChart(QWidget):
         self.position: Position | None = None
         self.orders: dict[str, Order] = {}  # the charted position's orders (fill markers)
         self.marker_items: list[Any] = []
-        self.points: list[ChartPoint] = []
+        self.last_point: ChartPoint | None = None  # the newest sample, exact (value labels)
         self.series = Series()
         self.following = True
+        self._label_room = 0.0  # pixels kept right of the newest sample for the labels
+        self._labels_laid_out: tuple | None = None  # what `_layout_labels` last placed
+        self._line_style: tuple | None = None  # what `_style_lines` last drew
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -205,6 +259,8 @@ class PositionChart(QWidget):
             plot.getAxis("right").setStyle(showValues=False)
             plot.getAxis("right").setWidth(8)
             plot.vb.setLimits(minXRange=MIN_ZOOM_SECONDS)
+            for side in ("left", "bottom", "right"):
+                _cache_picture(plot.getAxis(side))  # with its grid: redrawn on a new range
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
         self.price_plot.vb.sigResized.connect(self._fit)  # label room is in pixels
         self.price_plot.vb.sigRangeChanged.connect(self._layout_labels)
@@ -212,12 +268,30 @@ class PositionChart(QWidget):
         self.dd_plot.invertY(True)  # a drawdown hangs down from zero
 
         self.price_curve = self.price_plot.plot(name="price")
-        self.stop_curve = self.price_plot.plot(name="stop", stepMode="left")
-        self.hwm_curve = self.price_plot.plot(name="hwm", stepMode="left")
-        self.lwm_curve = self.price_plot.plot(name="lwm", stepMode="left")
+        # "right": each value holds from its own time to the next one's (drawn from corners
+        # only, pyqtgraph's "left" would draw every new stop back to the previous corner)
+        self.stop_curve = self.price_plot.plot(name="stop", stepMode="right")
+        self.hwm_curve = self.price_plot.plot(name="hwm", stepMode="right")
+        self.lwm_curve = self.price_plot.plot(name="lwm", stepMode="right")
         self.drawdown_curve = self.dd_plot.plot(name="drawdown", fillLevel=0)
+        # a long history's newest part (`Series.split_envelope`): drawn anew on every tick
+        # while the curve above keeps its cached picture of everything before it
+        self.price_tail = self.price_plot.plot(name="price, newest")
+        self.drawdown_tail = self.dd_plot.plot(name="drawdown, newest", fillLevel=0)
+        self.tails = {"price": self.price_tail, "drawdown": self.drawdown_tail}
         self.curves = (self.price_curve, self.stop_curve, self.hwm_curve, self.lwm_curve,
-                       self.drawdown_curve)
+                       self.drawdown_curve, self.price_tail, self.drawdown_tail)
+        self.series_curves = {"price": self.price_curve, "stop": self.stop_curve,
+                              "hwm": self.hwm_curve, "lwm": self.lwm_curve,
+                              "drawdown": self.drawdown_curve}
+        self.stop_curve.setData([], [], connect="finite")  # no stop for a while: a gap
+        for curve in self.curves:
+            # `_draw_curves` hands them what is in view, already aggregated to the pixels;
+            # pyqtgraph's own clip and peak downsampling keep a pan between two of its calls
+            # just as cheap
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            _cache_picture(curve.curve)
         self._curves_drawn = 0  # a week of seconds: `_draw_curves` clips and decimates
         self.price_plot.vb.sigXRangeChanged.connect(self._draw_curves)
         self.candle_item = CandleItem()  # behind everything; toggled in the right-click menu
@@ -261,6 +335,8 @@ class PositionChart(QWidget):
                              self.hwm_label, self.lwm_label)
         for label in self.value_labels:
             self.price_plot.addItem(label, ignoreBounds=True)
+            _cache_picture(label)
+            _cache_picture(label.textItem)
             label.setZValue(20)
             label.on_click = self.recentre_on
             label.hide()
@@ -289,7 +365,8 @@ class PositionChart(QWidget):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(t.chart_grid))
                 axis.setTextPen(pg.mkPen(t.muted))
-        self.price_curve.setPen(pg.mkPen(t.chart_price, width=2))
+        for curve in (self.price_curve, self.price_tail):
+            curve.setPen(pg.mkPen(t.chart_price, width=2))
         self.last_marker.setPen(pg.mkPen(t.chart_bg, width=1.5))
         self.last_marker.setBrush(pg.mkBrush(t.chart_price))
         # solid pens: a dashed path of thousands of vertices costs several ms a paint; the
@@ -301,10 +378,12 @@ class PositionChart(QWidget):
         self.hwm_curve.setPen(marks)
         self.lwm_curve.setPen(marks)
         down = pg.mkColor(t.down)
-        self.drawdown_curve.setPen(pg.mkPen(down, width=1.5))
+        for curve in (self.drawdown_curve, self.drawdown_tail):
+            curve.setPen(pg.mkPen(down, width=1.5))
         fill = pg.mkColor(t.down)
         fill.setAlpha(60)
-        self.drawdown_curve.setBrush(pg.mkBrush(fill))
+        for curve in (self.drawdown_curve, self.drawdown_tail):
+            curve.setBrush(pg.mkBrush(fill))
         self.level_colours = {"entry": t.chart_entry, "target": t.chart_target,
                               "break_even": t.chart_break_even, "stop": t.chart_stop,
                               "trailing": t.chart_stop, "price": t.chart_price,
@@ -312,6 +391,7 @@ class PositionChart(QWidget):
         for name, line in self.level_lines.items():
             style = Qt.PenStyle.DotLine if name == "trailing" else Qt.PenStyle.DashLine
             line.setPen(pg.mkPen(self.level_colours[name], width=1.2, style=style))
+        self._line_style = None
         self._style_lines()
         backdrop = pg.mkColor(t.chart_bg)
         backdrop.setAlpha(220)  # labels stay readable where a curve runs under them
@@ -345,7 +425,7 @@ class PositionChart(QWidget):
         self._draw_markers()
         self.candle_item.set_candles([], 60)
         self.timeframe = self._candle_end = None
-        self.points = []
+        self.last_point = None
         self.series.clear()
         self.following = True
         self.title.setText(EMPTY_TITLE)
@@ -357,11 +437,13 @@ class PositionChart(QWidget):
         self._redraw()
         self.stack.setCurrentWidget(self.hint)
 
-    def set_position(self, position: Position, updates: Iterable[Any] = ()) -> None:
-        """Show `position` with its recorded history (`engine.position_updates(id)`).
+    def set_position(self, position: Position, updates: Iterable[Any] | Any = ()) -> None:
+        """Show `position` with its recorded history: `engine.position_update_columns(id)`
+        (float columns: a week of seconds, 600 000 samples, loads without an object per
+        sample) or `engine.position_updates(id)` (a list of updates).
 
-        The samples are kept as given (a week of seconds is 600 000 of them) and converted to
-        floats column by column; `point_near` builds a `ChartPoint` only for the one it needs.
+        Only floats are kept; `point_near` rebuilds a `ChartPoint` for the one sample it
+        needs, and the newest sample is kept exact (`last_point`) for the value labels.
         """
         if self.position is None or self.position.id != position.id:
             self.pending = self.applied = None
@@ -372,15 +454,20 @@ class PositionChart(QWidget):
             self.candle_item.set_candles([], 60)
             self.timeframe = self._candle_end = None
         self.position = position
-        self.points = list(updates)
-        if not self.points:
-            self.points = [ChartPoint.from_position(position)]
-        rows = _columns(self.points)
-        order = np.argsort(rows[0], kind="stable")
-        if np.any(order != np.arange(len(order))):  # the store sends them in time order
+        if not is_columnar(updates):
+            updates = list(updates)
+        rows = _columns(updates)
+        if not rows.shape[1]:
+            updates = [ChartPoint.from_position(position)]
+            rows = _columns(updates)
+        if np.any(rows[0, 1:] < rows[0, :-1]):  # the store sends them in time order
+            order = np.argsort(rows[0], kind="stable")
             rows = rows[:, order]
-            self.points = [self.points[i] for i in order]
+            if not is_columnar(updates):
+                updates = [updates[i] for i in order]
         self.series.load(rows)
+        self.last_point = (ChartPoint.of(updates[-1]) if not is_columnar(updates)
+                           else self._exact_last(position))
         self.following = True
         self._crosshair(False)
         self.stack.setCurrentWidget(self.graphics)
@@ -398,16 +485,25 @@ class PositionChart(QWidget):
         ts = _ts(point.at)
         if len(self.series) and ts <= self.series.last("at"):
             if ts == self.series.last("at"):
-                self.points[-1] = point
+                self.last_point = point
                 self.series.replace_last(point.row())
         else:
-            self.points.append(point)
+            self.last_point = point
             self.series.append(point.row())
         self._refresh_levels()
         self._redraw()
         span_grew = self.timeframe != self._timeframe_now()
         if self._candle_end is not None and (ts >= self._candle_end or span_grew):
             self.request_candles()  # a candle closed (or the life outgrew the timeframe)
+
+    def _exact_last(self, position: Position) -> ChartPoint:
+        """The newest sample of a float history, exact: the position's own snapshot when it is
+        that sample (it usually is), else the sample rebuilt from its floats."""
+        live = ChartPoint.from_position(position)
+        if abs(_ts(live.at) - self.series.last("at")) < 0.001 and \
+                float(live.price) == self.series.last("price"):
+            return live
+        return ChartPoint.from_row(self.series.row(len(self.series) - 1))
 
     def _timeframe_now(self) -> str:
         x = self.series.column("at")
@@ -526,9 +622,10 @@ class PositionChart(QWidget):
         stops = self.stops_text()
         if stops:
             state += f"   ·   {stops}"
-        self.title.setText(
-            f"{p.symbol}  {p.side.value.upper()}  {fmt_amount(p.amount)} @ "
-            f"{self._price(p.entry_price)}   ·   {state}")
+        title = (f"{p.symbol}  {p.side.value.upper()}  {fmt_amount(p.amount)} @ "
+                 f"{self._price(p.entry_price)}   ·   {state}")
+        if title != self.title.text():
+            self.title.setText(title)
         levels = self.levels()
         if self.applied is not None and levels.get(self.applied.kind) == self.applied.price:
             self.applied = None  # the engine's answer is here: it draws itself from now on
@@ -544,7 +641,8 @@ class PositionChart(QWidget):
                 line.setValue(float(level))
                 line.show()
         for kind in DRAGGABLE:
-            self.level_lines[kind].setMovable(p.is_open)
+            if self.level_lines[kind].movable != p.is_open:
+                self.level_lines[kind].setMovable(p.is_open)
         self._style_lines()
         self._refresh_labels()
 
@@ -579,9 +677,9 @@ class PositionChart(QWidget):
     def _level_texts(self) -> dict[str, tuple[Decimal | None, str]]:
         """Each value label's level and text."""
         p = self.position
-        if p is None or not self.points:
+        last = self.last_point
+        if p is None or last is None:
             return {}
-        last = ChartPoint.of(self.points[-1])
         levels = self.levels()
         out: dict[str, tuple[Decimal | None, str]] = {
             "price": (last.price, self._price(last.price)),
@@ -620,7 +718,7 @@ class PositionChart(QWidget):
             if dragging:
                 continue  # `_preview` writes it while the mouse moves
             value, text = texts.get(label.name, (None, ""))
-            label.setColor(pg.mkColor(self.level_colours[label.name]))
+            label.set_colour(pg.mkColor(self.level_colours[label.name]))
             label.set_level(None if value is None else float(value), text)
 
     def _redraw(self) -> None:
@@ -639,31 +737,41 @@ class PositionChart(QWidget):
         self._layout_labels()
 
     def _draw_curves(self, *_: object) -> None:
-        """What is in view, at most two points per pixel: a week of seconds costs a redraw
-        what an hour does. Called on every new sample and every pan or zoom."""
+        """What is in view, aggregated to the pixels (`Series.envelope` and `steps`, kept
+        between redraws): a week of seconds costs a redraw what an hour does. Called on every
+        new sample and every pan or zoom; a curve whose drawing would not change by a pixel
+        is left alone, so its cached picture stays valid."""
         self._curves_drawn += 1
-        n = len(self.series)
-        if n == 0:
-            return
         s = self.series
-        (x0, x1), _ = self.price_plot.vb.viewRange()
+        if not len(s):
+            return
+        vb = self.price_plot.vb
+        (x0, x1), _ = vb.viewRange()
         view = in_view(s.column("at"), x0, x1)
-        x = s.column("at")[view]
-        pixels = max(int(self.price_plot.vb.width()), 200)
+        pixels = max(int(vb.width()), 200)
+        per_pixel = (x1 - x0) / pixels
         # antialiasing a long path costs more than a frame; at a pixel per sample it adds
         # nothing a trader can see
-        smooth = len(x) < SMOOTH_UP_TO
-        self.price_curve.setData(*peaks(x, s.column("price")[view], pixels), antialias=smooth)
-        stops = s.column("stop")[view]
-        sx, sy = _steps(x, stops, smooth)
-        if np.all(np.isnan(sy)):
-            self.stop_curve.setData([], [])
-        else:
-            self.stop_curve.setData(sx, sy, connect="finite")
-        self.hwm_curve.setData(*_steps(x, s.column("hwm")[view], smooth))
-        self.lwm_curve.setData(*_steps(x, s.column("lwm")[view], smooth))
-        self.drawdown_curve.setData(*peaks(x, s.column("drawdown")[view], pixels),
-                                    antialias=smooth)
+        smooth = view.stop - view.start < SMOOTH_UP_TO
+        for name, curve in self.series_curves.items():
+            frozen = None  # all of it in `curve`
+            if smooth:
+                x, y = s.column("at")[view], s.column(name)[view]
+            elif name in STEP_COLUMNS:
+                x, y = s.steps(name, view, pixels)
+            else:
+                x, y, frozen = s.split_envelope(name, view, pixels)
+            if name == "stop" and np.all(np.isnan(y)):
+                x, y = x[:0], y[:0]
+            tail = self.tails.get(name)
+            if tail is not None:
+                start = 0 if frozen is None else max(frozen - 1, 0)  # joined at one point
+                end = len(x) if frozen is None else frozen
+                _set_curve(tail, x[start:] if frozen is not None else x[:0],
+                           y[start:] if frozen is not None else y[:0], per_pixel,
+                           antialias=smooth)
+                x, y = x[:end], y[:end]
+            _set_curve(curve, x, y, per_pixel, antialias=smooth)
 
     def fit_levels(self) -> tuple[float, float]:
         """The price range to show: all prices, the stop, the entry and the nearest level.
@@ -678,8 +786,8 @@ class PositionChart(QWidget):
         for name in ("stop", "entry"):
             if levels.get(name) is not None:
                 ys.append(float(levels[name]))
-        if self.points and not (self.position and self.position.is_open):
-            stop = self.points[-1].stop_loss
+        if self.last_point is not None and not (self.position and self.position.is_open):
+            stop = self.last_point.stop_loss
             if stop is not None:
                 ys.append(float(stop))
         wicks = self.candle_item.range() if self.show_candles else None
@@ -717,16 +825,25 @@ class PositionChart(QWidget):
             return
         x = self.series.column("at")
         x0, x1 = float(x[0]), float(x[-1])
-        x1 = max(x1, x0 + MIN_SPAN_SECONDS)
+        # the right end moves in steps of a few pixels (1/FOLLOW_STEPS of the span), not with
+        # every sample: a range that did not change keeps the axes', grid's and curves'
+        # cached pictures, which is most of what a frame costs
+        step = 2.0 ** math.floor(math.log2(max(x1 - x0, MIN_SPAN_SECONDS) / FOLLOW_STEPS))
+        x1 = max(math.ceil(x1 / step) * step, x0 + MIN_SPAN_SECONDS)
         # room on the right for the label column, as trading charts keep it
         left = x0 - 0.01 * (x1 - x0)
         width = self.price_plot.vb.width()
         # a level being placed writes a long text (distance, P&L if hit): it may cover the
         # curve for a moment rather than rescale the time axis under the trader's hand
         moving = set(self._held) | {m.kind for m in (self.pending,) if m is not None}
-        labels = max((item.textItem.boundingRect().width() for item in self.value_labels
+        needed = max((item.textItem.boundingRect().width() for item in self.value_labels
                       if item.value is not None and item.name not in moving),
                      default=0.0) + 12
+        # grown at once, shrunk only by a clear margin: a price that gains a digit for a
+        # moment does not rescale the time axis back and forth
+        if needed > self._label_room or needed < self._label_room - LABEL_ROOM_SLACK_PX:
+            self._label_room = needed
+        labels = self._label_room
         if width > 2 * labels:
             right = left + (x1 - left) * width / (width - labels)
         else:  # not laid out yet
@@ -746,6 +863,11 @@ class PositionChart(QWidget):
         height = vb.height()
         if not shown or height <= 0 or y1 <= y0:
             return
+        placed = (x1, y0, y1, height, tuple((lb.name, lb.value, lb.toPlainText())
+                                            for lb in shown))
+        if placed == self._labels_laid_out:
+            return  # nothing moved: every label is where it should be
+        self._labels_laid_out = placed
         row = max(label.textItem.boundingRect().height() for label in shown) + LABEL_PAD_PX
 
         def displaced(labels: list[ValueLabel]) -> dict[str, float]:
@@ -821,10 +943,11 @@ class PositionChart(QWidget):
                         if move.valid else f"{describe(self.position, move)} · not allowed")
         colour = self.level_colours["stop"] if not move.valid else self.level_colours[kind]
         invalid = pg.mkColor(theme.current().down)
-        label.setColor(invalid if not move.valid else pg.mkColor(colour))
+        label.set_colour(invalid if not move.valid else pg.mkColor(colour))
         line = self.level_lines[kind]
         line.setPen(pg.mkPen(invalid if not move.valid else colour, width=2.5,
                              style=Qt.PenStyle.DashLine))
+        self._line_style = None  # restyled when it is let go
         self._layout_labels()
         return move
 
@@ -923,6 +1046,10 @@ class PositionChart(QWidget):
         self._style_lines()
 
     def _style_lines(self) -> None:
+        style_key = (self.selected_level, frozenset(self._held))
+        if style_key == self._line_style:
+            return  # restyling every tick would repaint the lines for nothing
+        self._line_style = style_key
         for kind in DRAGGABLE:
             if kind in self._held:
                 continue
@@ -1009,7 +1136,7 @@ class PositionChart(QWidget):
         self.readout.setVisible(visible)  # hidden, it leaves the title the whole row
 
     def point_near(self, ts: float) -> ChartPoint | None:
-        if not self.points:
+        if not len(self.series):
             return None
         times = self.series.column("at")
         i = int(np.searchsorted(times, ts))
@@ -1017,7 +1144,9 @@ class PositionChart(QWidget):
             i = len(times) - 1
         elif i > 0 and ts - times[i - 1] < times[i] - ts:
             i -= 1
-        return ChartPoint.of(self.points[i])
+        if i == len(times) - 1 and self.last_point is not None:
+            return self.last_point
+        return ChartPoint.from_row(self.series.row(i))
 
     def readout_text(self, point: ChartPoint) -> str:
         parts = [fmt_time(point.at, with_date=True), f"price {self._price(point.price)}"]
@@ -1034,7 +1163,7 @@ class PositionChart(QWidget):
         for candidate in (self.price_plot, self.dd_plot):
             if candidate.sceneBoundingRect().contains(pos):
                 plot = candidate
-        if plot is None or not self.points:
+        if plot is None or not len(self.series):
             self._crosshair(False)
             return
         mouse = plot.vb.mapSceneToView(pos)
