@@ -95,8 +95,12 @@ def run(args: argparse.Namespace) -> int:
         if args.price_feed:
             check_price_feed(args.price_feed)
             settings.demo_price_feed = args.price_feed
+        connect = connect_target(args)
     except UserError as exc:
         return report_user_error(exc, dialog=dialog)
+    if connect is not None:  # a window on a server engine: no venue, no keys, no local store
+        return run_gui(data_dir / DB_FILENAME, exchange_id, sandbox, settings, args.quit_after,
+                       data_dir, connect=connect)
     db_path = data_dir / DB_FILENAME
     from .exchanges.factory import VenueRefused, check_venue
     from .exchanges.keys import KeyStoreError
@@ -116,8 +120,24 @@ def run(args: argparse.Namespace) -> int:
     return run_gui(db_path, exchange_id, sandbox, settings, args.quit_after, data_dir)
 
 
+def connect_target(args: argparse.Namespace) -> tuple[str, str] | None:
+    """`--connect URL [--account NAME]`: the server's database and the account (None: local)."""
+    target = getattr(args, "connect", None)
+    if target is None:
+        return None
+    if args.headless:
+        raise UserError("--connect opens the window on a server engine; --headless has none "
+                        "(run `moniqo-desktop serve` on the server instead)")
+    if "://" not in target:
+        raise UserError(f"--connect needs a PostgreSQL URL (postgresql://user@host/db), not "
+                        f"{target!r}")
+    return target, args.account
+
+
 def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
-            quit_after: float | None, data_dir: Path) -> int:
+            quit_after: float | None, data_dir: Path,
+            connect: tuple[str, str] | None = None) -> int:
+    """The window on a local engine, or with `connect` (URL, account) on a server's."""
     import qasync
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
@@ -126,6 +146,7 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
 
     from .compose import compose
     from .engine.events import EventBus, Progress
+    from .remote.session import connect as connect_to_server, server_label
     from .store import StoreError
     from .store.instance_lock import StoreInUse
     from .ui import single_instance
@@ -167,11 +188,16 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         from .ui.main_window import MainWindow
 
         bus = EventBus()
-        progress = StartupProgress(exchange_id)
+        progress = StartupProgress(exchange_id if connect is None
+                                   else f"the server at {server_label(connect[0])}")
         bus.subscribe(progress.on_event, Progress)
         try:
-            parts = await compose(db_path, exchange_id, sandbox=sandbox, settings=settings,
-                                  bus=bus)
+            if connect is None:
+                parts: Any = await compose(db_path, exchange_id, sandbox=sandbox,
+                                           settings=settings, bus=bus)
+            else:
+                parts = await connect_to_server(connect[0], account=connect[1],
+                                                settings=settings, bus=bus)
         except UserError as exc:
             progress.close()
             log.info("start-up refused: %s", exc)
@@ -202,7 +228,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         window = MainWindow(engine, settings, qsettings=layout,
                             settings_file=settings_path(data_dir if custom_dir else None))
         window.show()
-        single_instance.RaiseOnRequest(data_dir, window)
+        if connect is None:  # several windows may watch one server: none holds the data dir
+            single_instance.RaiseOnRequest(data_dir, window)
         if parts.note:
             window.show_notice(parts.note)
         parts.start(window.feed_status)

@@ -143,6 +143,9 @@ class RemoteEngine:
             engine.listener = listener
             engine.refresh_all()
             engine._ager = asyncio.get_running_loop().create_task(engine._age_heartbeat())
+            log.info("connected to the server engine of account %r in %s: %s, %s %s",
+                     account, location.label, engine.server_text, heartbeat.exchange,
+                     heartbeat.mode)
             return engine
         except BaseException:
             if listener is not None:

@@ -1,0 +1,61 @@
+"""`moniqo-desktop --connect URL [--account NAME]` as a user starts it (a real subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from server_harness import ServerHarness
+
+
+async def run_app(*args: str, server: ServerHarness | None = None) -> tuple[int, str]:
+    """Start the app; while it runs, the in-process server keeps polling (if given)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "moniqo_desktop", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    finished = asyncio.ensure_future(proc.communicate())
+    while not finished.done():
+        if server is not None:
+            await server.step()
+        await asyncio.wait({finished}, timeout=0.2)
+    _out, err = finished.result()
+    return proc.returncode or 0, err.decode()
+
+
+async def test_the_window_connects_to_a_running_server(pg_url, account, tmp_path: Path):
+    server = await ServerHarness(pg_url, account).start()
+    try:
+        code, err = await run_app("--connect", pg_url, "--account", account, "--data-dir",
+                                  str(tmp_path), "--quit-after", "3", server=server)
+    finally:
+        await server.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
+    log = (tmp_path / "logs" / "moniqo.log").read_text()
+    assert f"connected to the server engine of account '{account}'" in log
+    assert f"pid {os.getpid()}" in log  # the server's process, from its heartbeat
+    assert not (tmp_path / "moniqo.sqlite3").exists()  # no local store in a window on a server
+
+
+async def test_no_server_for_the_account_is_one_line_and_exit_2(pg_url, tmp_path: Path):
+    server = await ServerHarness(pg_url, "someone").start()  # the schema exists, the account not
+    try:
+        code, err = await run_app("--connect", pg_url, "--account", "nobody", "--data-dir",
+                                  str(tmp_path), "--quit-after", "3")
+    finally:
+        await server.stop()
+    assert code == 2
+    assert "no Moniqo server has run for the account 'nobody'" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+async def test_connect_wants_a_url_and_a_window(tmp_path: Path):
+    code, err = await run_app("--connect", "myserver", "--data-dir", str(tmp_path),
+                              "--quit-after", "1")
+    assert code == 2 and "needs a PostgreSQL URL" in err
+    code, err = await run_app("--connect", "postgresql://x@127.0.0.1:1/x", "--headless",
+                              "--data-dir", str(tmp_path), "--quit-after", "1")
+    assert code == 2 and "--headless has none" in err
