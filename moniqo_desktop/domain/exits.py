@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .money import HUNDRED, ONE, Number, parse_amount
+from .money import HUNDRED, ONE, Number, in_money_context, money_methods, parse_amount
 from .positions import ExitReason, Position, PositionStatus
 
 STOP_REASONS = (ExitReason.STOP_LOSS, ExitReason.TRAILING_STOP, ExitReason.BREAK_EVEN)
@@ -27,6 +27,7 @@ class ExitDecision:
     at: datetime | None = None
 
 
+@money_methods("to_dict", "from_dict")
 @dataclass(frozen=True)
 class ExitRecord:
     """Why an exit order exists, kept with the order so the audit survives restarts.
@@ -99,6 +100,7 @@ class ExitRecord:
                    datetime.fromisoformat(at) if at else None)
 
 
+@money_methods()
 @dataclass(frozen=True)
 class ExitEvaluation:
     stop_loss: Decimal | None
@@ -111,6 +113,7 @@ class ExitEvaluation:
         return self.stop_loss != position.stop_loss
 
 
+@in_money_context
 def break_even_price(position: Position) -> Decimal:
     """The exit price at which realized P&L is exactly zero.
 
@@ -123,19 +126,23 @@ def break_even_price(position: Position) -> Decimal:
     return (e * a + d * f) / (a * (ONE - d * rate))
 
 
+@in_money_context
 def trailing_stop_level(position: Position, distance_percent: Decimal) -> Decimal:
     return position.favourable_water_mark * (ONE - position.direction * distance_percent / HUNDRED)
 
 
+@in_money_context
 def _better(position: Position, candidate: Decimal, current: Decimal | None) -> bool:
     """Is `candidate` a stop more protective for the trader than `current`?"""
     return current is None or position.direction * (candidate - current) > 0
 
 
+@in_money_context
 def _crossed_stop(position: Position, price: Decimal, stop: Decimal) -> bool:
     return position.direction * (price - stop) <= 0
 
 
+@in_money_context
 def evaluate_exit(position: Position, price: Number, at: datetime | None = None) -> ExitEvaluation:
     """Decide what `price` means for `position` (whose water marks already include it).
 
@@ -181,6 +188,7 @@ def evaluate_exit(position: Position, price: Number, at: datetime | None = None)
     return ExitEvaluation(stop, source, armed, trailing_active, decision)
 
 
+@in_money_context
 def apply_evaluation(position: Position, evaluation: ExitEvaluation) -> bool:
     """Write the ratcheted stop back; returns True if the stop moved."""
     moved = evaluation.stop_moved(position)
@@ -190,6 +198,7 @@ def apply_evaluation(position: Position, evaluation: ExitEvaluation) -> bool:
     return moved
 
 
+@in_money_context
 def check_exits(position: Position, price: Number, at: datetime | None = None) -> ExitDecision | None:
     """Mark to market, ratchet the stop, and return the exit to act on (if any)."""
     position.update_price(price, at)

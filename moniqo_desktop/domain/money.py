@@ -6,9 +6,9 @@ safe sources of money are text (what a user typed, what an exchange sent) and ot
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
@@ -16,7 +16,9 @@ from decimal import (
     DivisionByZero,
     InvalidOperation,
     Overflow,
-    localcontext,
+    Underflow,
+    getcontext,
+    setcontext,
 )
 from functools import wraps
 from typing import ParamSpec, TypeVar
@@ -33,20 +35,81 @@ Underflow) cannot change a result."""
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_C = TypeVar("_C", bound=type)
+
+_working = MONEY_CONTEXT.copy()
+"""The live copy money code computes in (`money_context`). Being current means being inside
+money code, so nested calls cost one identity check, not a context copy."""
 
 
-def money_context() -> AbstractContextManager[Context]:
-    """`with money_context():` - compute money in `MONEY_CONTEXT`, whatever the thread's is."""
-    return localcontext(MONEY_CONTEXT)
+def _enter(saved: Context) -> None:
+    """Make the working money context current (`saved` is the thread's, restored after)."""
+    global _working
+    if _working.rounding != ROUND_HALF_EVEN or _working.prec != MONEY_CONTEXT.prec \
+            or _working.traps[Underflow]:
+        _working = MONEY_CONTEXT.copy()  # someone changed it in place: start afresh
+    setcontext(_working)
+
+
+class money_context:  # noqa: N801 - used like the function it replaces: `with money_context():`
+    """`with money_context():` - compute money in `MONEY_CONTEXT`, whatever the thread's
+    context is, and give the thread its own back afterwards. Synchronous blocks only: across
+    an `await` other tasks run, and one of them (ccxt) could change the context in use."""
+
+    __slots__ = ("_saved",)
+
+    def __enter__(self) -> Context:
+        saved = getcontext()
+        self._saved = None if saved is _working else saved
+        if self._saved is not None:
+            _enter(saved)
+        return _working
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            setcontext(self._saved)
 
 
 def in_money_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Decorator: run a (synchronous) function in `MONEY_CONTEXT`."""
+    """Decorator: run a synchronous function in `MONEY_CONTEXT` (one identity check when it
+    already is)."""
+    if inspect.iscoroutinefunction(func):
+        raise TypeError(f"{func.__qualname__} is async: compute money in a synchronous helper")
+
     @wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with localcontext(MONEY_CONTEXT):
+        saved = getcontext()
+        if saved is _working:  # nested money code: already in
             return func(*args, **kwargs)
+        _enter(saved)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            setcontext(saved)
     return wrapper
+
+
+def money_methods(*plain: str) -> Callable[[_C], _C]:
+    """Class decorator: every method and property written in the class body (and
+    `__post_init__`) computes in `MONEY_CONTEXT`, so a domain object gives the same figures
+    whoever calls it - the engine, the UI or a test - whatever the thread's context is.
+    `plain` names members that compute no Decimal (flags, names, status moves): left as they
+    are, so the many small reads a table makes stay cheap. Put it above `@dataclass`."""
+    def decorate(cls: _C) -> _C:
+        for name, attr in list(vars(cls).items()):
+            if name in plain:
+                continue
+            if isinstance(attr, property):
+                setattr(cls, name, property(
+                    attr.fget and in_money_context(attr.fget),
+                    attr.fset and in_money_context(attr.fset), attr.fdel, attr.__doc__))
+            elif isinstance(attr, (classmethod, staticmethod)):
+                setattr(cls, name, type(attr)(in_money_context(attr.__func__)))
+            elif inspect.isfunction(attr) and (not name.startswith("__")
+                                               or name == "__post_init__"):
+                setattr(cls, name, in_money_context(attr))
+        return cls
+    return decorate
 
 
 ZERO = Decimal(0)

@@ -17,7 +17,16 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from .errors import DomainError, InvalidTransition, as_enum
-from .money import ZERO, Number, optional_amount, parse_amount, split_symbol, to_decimal
+from .money import (
+    ZERO,
+    Number,
+    in_money_context,
+    money_methods,
+    optional_amount,
+    parse_amount,
+    split_symbol,
+    to_decimal,
+)
 from .protection import Protection
 
 if TYPE_CHECKING:  # exits needs positions, which needs orders: the type only, at check time
@@ -106,6 +115,7 @@ def new_client_order_id() -> str:
     return "mq" + uuid.uuid4().hex[:30]
 
 
+@money_methods()
 @dataclass(frozen=True)
 class Fill:
     """One execution (a trade) against an order, with every fee it was charged.
@@ -148,6 +158,7 @@ class Fill:
         return out
 
 
+@in_money_context
 def fee_value_in_quote(amount: Decimal, currency: str, fill_price: Decimal, base: str,
                        quote: str, prices: Mapping[str, Decimal] | None = None
                        ) -> Decimal | None:
@@ -162,6 +173,7 @@ def fee_value_in_quote(amount: Decimal, currency: str, fill_price: Decimal, base
     return None if last is None else amount * last
 
 
+@in_money_context
 def fill_terms(side: "OrderSide | str", fill: Fill, base: str, quote: str,
                prices: Mapping[str, Decimal] | None = None) -> tuple[Decimal, Decimal]:
     """(base the account gained or gave, all fees valued in quote) for one fill - the one
@@ -186,6 +198,9 @@ class StatusChange:
     at: datetime
 
 
+@money_methods("base", "quote", "update_status", "is_complete", "is_open", "has_fill",
+               "request_cancel", "link_exchange_order", "saved_state", "roll_back", "_note",
+               "finished_at")
 @dataclass(eq=False)
 class Order:
     """An order we sent (or will send) to an exchange, and everything we learned about it."""

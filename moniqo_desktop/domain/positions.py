@@ -20,7 +20,16 @@ from decimal import Decimal
 from enum import Enum
 
 from .errors import DomainError, as_enum
-from .money import HUNDRED, ZERO, Number, optional_amount, parse_amount, split_symbol
+from .money import (
+    HUNDRED,
+    ZERO,
+    Number,
+    in_money_context,
+    money_methods,
+    optional_amount,
+    parse_amount,
+    split_symbol,
+)
 from .orders import Fill, OrderSide, fill_terms, utcnow
 from .protection import Protection, check_levels
 
@@ -104,6 +113,9 @@ def _grade(value: Decimal, bounds: tuple[Decimal, Decimal, Decimal]) -> RiskLeve
 OPEN_STATUSES = frozenset({PositionStatus.OPENING, PositionStatus.OPEN, PositionStatus.CLOSING})
 
 
+@money_methods("direction", "base", "quote", "is_open", "favourable_water_mark", "time_held",
+               "_require_open", "saved_state", "roll_back", "owe_follow_up", "mark_open",
+               "mark_closing", "exit_failed", "_closed")
 @dataclass(eq=False)
 class Position:
     """The net exposure of one symbol (built by one or more fills), and its protection."""
@@ -462,6 +474,7 @@ class Position:
         return self.close(price=price, reason=ExitReason.LIQUIDATION, at=at)
 
 
+@in_money_context
 def check_protection(
     side: PositionSide,
     reference: Decimal,
@@ -473,6 +486,7 @@ def check_protection(
     check_levels(side.direction, reference, stop_loss, take_profit, trailing_stop_percent)
 
 
+@in_money_context
 def hold_text(position: "Position | None", base: str) -> str:
     """'0.01 BTC' held (or 'short 0.01 BTC'), for refusals that name what the account holds."""
     if position is None or not position.is_open:
@@ -481,6 +495,7 @@ def hold_text(position: "Position | None", base: str) -> str:
     return f"{amount:f} {base}" if position.side is PositionSide.LONG else f"short {amount:f} {base}"
 
 
+@in_money_context
 def check_netting(position: "Position | None", side: OrderSide | str, amount: Decimal,
                   base: str, *, allow_short: bool, pending: Decimal = ZERO) -> None:
     """Refuse an order that would flip the symbol's net position, or open a short where the
@@ -505,6 +520,7 @@ def check_netting(position: "Position | None", side: OrderSide | str, amount: De
                           f"{waiting} or close the position")
 
 
+@in_money_context
 def position_terms(side: OrderSide | str, amount: Decimal, price: Decimal, fee: Decimal,
                    fee_currency: str | None, base: str, quote: str,
                    fee_price: Decimal | None = None) -> tuple[Decimal, Decimal]:

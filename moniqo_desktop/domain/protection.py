@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import DomainError
-from .money import HUNDRED, ZERO, Number, optional_amount
+from .money import HUNDRED, ZERO, Number, in_money_context, money_methods, optional_amount
 
 
+@money_methods("is_empty")
 @dataclass(frozen=True)
 class Protection:
     stop_loss: Decimal | None = None
@@ -57,6 +58,7 @@ class Protection:
                      self.trailing_stop_percent)
 
 
+@in_money_context
 def check_levels(
     direction: int,
     reference: Decimal,

@@ -26,7 +26,14 @@ from ..domain import (
     Protection,
 )
 from ..domain.exits import apply_evaluation, evaluate_exit
-from ..domain.money import ZERO, Number, parse_amount, significant_decimals
+from ..domain.money import (
+    ZERO,
+    Number,
+    in_money_context,
+    money_context,
+    parse_amount,
+    significant_decimals,
+)
 from ..domain.orders import OrderIntent, parse_side
 from ..domain.positions import check_netting, hold_text
 from ..exchanges.base import (
@@ -393,6 +400,7 @@ class Engine:
         await self._refresh_balances(quiet=True)
         return order
 
+    @in_money_context
     def _check_netting(self, order: Order, position: Position | None) -> None:
         """No flips, and no shorts where the venue cannot hold one - counting what open orders
         on the same side will already take off the position."""
@@ -442,9 +450,12 @@ class Engine:
             raise DomainError("an exit order for this position is already on its way")
         part = closing_part(position, amount)
         price = await self.fresh_price(position.symbol)
-        dust = self.monitor.positions.dust_below(position.symbol, price) or ZERO
-        rest = position.amount - part if part is not None else ZERO
-        if part is not None and rest > 0 and rest >= dust:
+        with money_context():  # what would be left: the app's arithmetic, not the thread's
+            dust = self.monitor.positions.dust_below(position.symbol, price) or ZERO
+            rest = position.amount - part if part is not None else ZERO
+            partial = part is not None and rest > 0 and rest >= dust
+        if partial:
+            assert part is not None
             order = await self.tracker.reduce(position, part)
         else:
             order = await self.tracker.exit(position, ExitReason.MANUAL)
@@ -604,6 +615,7 @@ class Engine:
         self.ctx.price_times[symbol] = self.ctx.clock()
         return ticker.last
 
+    @in_money_context
     def _check_market(self, market: MarketInfo, order: Order, reference: Decimal) -> None:
         check_decimals(market, order)
         try:

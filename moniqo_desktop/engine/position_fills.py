@@ -26,7 +26,7 @@ from ..domain import (
     PositionStatus,
 )
 from ..domain.exits import apply_evaluation, evaluate_exit
-from ..domain.money import ZERO
+from ..domain.money import ZERO, money_methods
 from .context import EngineContext
 from .events import (
     EngineError,
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 
 
+@money_methods("emit", "flush_events", "discard_events")  # fills into positions: app's arithmetic
 class PositionFills:
     """Turns booked fills into position changes; publishes nothing until told to."""
 

@@ -23,9 +23,9 @@ from ..domain import (
     PositionStatus,
 )
 from ..domain.exits import ExitDecision, ExitRecord, apply_evaluation, evaluate_exit
-from ..domain.money import HUNDRED, ZERO, money_context
+from ..domain.money import HUNDRED, ZERO, in_money_context, money_context
 from ..exchanges.errors import ExchangeError
-from ..store import PositionUpdate
+from ..store import PositionUpdate, StoreError
 from .context import EngineContext
 from .events import (
     EngineError,
@@ -197,8 +197,15 @@ class PositionTracker:
                       amount=amount, intent=OrderIntent.EXIT, position_id=position.id,
                       created_at=ctx.clock(),
                       exit_decision=ExitRecord.of(position, reason, decision))
+        saved = position.saved_state()
         position.mark_closing(order.id, reason)
-        self.monitor.write(order, position)  # the decision is durable before anyone hears it
+        try:
+            self.monitor.write(order, position)  # the decision is durable before anyone hears it
+        except StoreError:
+            # Not written, so not sent: the position must stay guarded (OPEN), or no later
+            # pass would decide its exit again. The next pass retries once the store writes.
+            position.roll_back(saved)
+            raise
         if decision is not None:
             ctx.bus.publish(ExitTriggered(position, decision))
             ctx.bus.publish(UserMessage(
@@ -226,11 +233,16 @@ class PositionTracker:
         most the free coin, read from the venue now), a short buys back what it owes - grossed
         up for a coin fee the venue took on an earlier buy-back - both on the market's step.
         0 when that is below what an order may trade."""
+        free = await self._free(position.base) if position.side is PositionSide.LONG else None
+        return self._exit_size(position, free)
+
+    @in_money_context
+    def _exit_size(self, position: Position, free: Decimal | None) -> Decimal:
+        """`exit_amount` once the free coin is known (a long's cap; None: not known)."""
         ctx = self.ctx
         market = ctx.markets.get(position.symbol)
         amount = position.amount
         if position.side is PositionSide.LONG:
-            free = await self._free(position.base)
             if free is not None:
                 amount = min(amount, free)
             amount = market.round_amount(amount) if market else amount
@@ -263,6 +275,7 @@ class PositionTracker:
         held = balances.get(currency)
         return held.free if held is not None else ZERO
 
+    @in_money_context
     def _coin_fee_rate(self, position: Position) -> Decimal:
         """The share of a buy the venue kept as a fee in the coin, seen on this position's
         buy-backs (0 when they paid in quote)."""
@@ -277,13 +290,7 @@ class PositionTracker:
         """A partial close: a market order for `amount` of the position. The position stays
         open (and protected); its fill books that part's realized P&L."""
         ctx = self.ctx
-        market = ctx.markets.get(position.symbol)
-        part = market.round_amount(amount) if market else amount
-        if market is not None:
-            try:
-                market.check_order(part, ctx.prices.get(position.symbol))
-            except Exception as exc:
-                raise DomainError(str(exc)) from None
+        part = self._part_size(position, amount)
         if not await self.protective.release(position):
             return None
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
@@ -295,7 +302,21 @@ class PositionTracker:
             await self.protective.sync(position, force=True)
         return order
 
+    @in_money_context
+    def _part_size(self, position: Position, amount: Decimal) -> Decimal:
+        """A partial close's amount on the market's step, refused (DomainError) below what
+        an order may trade."""
+        market = self.ctx.markets.get(position.symbol)
+        part = market.round_amount(amount) if market else amount
+        if market is not None:
+            try:
+                market.check_order(part, self.ctx.prices.get(position.symbol))
+            except Exception as exc:
+                raise DomainError(str(exc)) from None
+        return part
+
     # -- position update log ---------------------------------------------------------------
+    @in_money_context
     def _log_update(self, position: Position, now: datetime, force: bool = False) -> None:
         """Keep a row when time or price moved enough (or the stop moved): charts need shape,
         not every tick."""
@@ -343,6 +364,7 @@ class PositionTracker:
         return self.ctx.store.prune_position_updates(self.ctx.clock() - timedelta(days=days))
 
 
+@in_money_context
 def update_row(position: Position, at: datetime) -> PositionUpdate:
     price = position.current_price or position.entry_price
     return PositionUpdate(

@@ -47,9 +47,6 @@ class PriceStream:
             try:
                 async for batch in stream:
                     prices = {s: t.last for s, t in batch.items() if t.last and t.last > 0}
-                    health = getattr(exchange, "health", None)
-                    if health is not None:  # a streamed batch is an answer too
-                        health.answered()
                     async with self.lock:
                         self.tracker.apply_prices(prices)
                         await evaluate_batch(self.tracker, prices)

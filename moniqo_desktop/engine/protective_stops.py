@@ -18,6 +18,7 @@ from decimal import Decimal
 from ..domain import DomainError, Order, OrderIntent, OrderStatus, OrderType, Position
 from ..domain.positions import PositionStatus
 from ..domain.exits import ExitRecord
+from ..domain.money import in_money_context
 from ..exchanges.errors import ExchangeError
 from .context import EngineContext
 from .events import EngineError
@@ -56,6 +57,7 @@ class ProtectiveStops:
         order = self.ctx.orders.get(self.ctx.protective.get(position.id, ""))
         return order if order is not None and order.is_open() else None
 
+    @in_money_context
     def _wanted(self, position: Position) -> tuple[Decimal, Decimal] | None:
         """(stop price, amount) the exchange should hold for this position, if any."""
         if position.status is not PositionStatus.OPEN or position.stop_loss is None \

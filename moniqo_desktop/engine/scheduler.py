@@ -35,17 +35,18 @@ async def call_with_retry(
 ) -> object:
     """Run `func`; on a retryable ExchangeError wait and try again, up to `retries` times."""
     delays = backoff_delays(retries, base_delay)
-    for attempt in range(retries + 1):
+    attempt = 0
+    while True:
         try:
             return await func()
         except ExchangeError as exc:
-            if not exc.retryable or attempt == retries:
+            if not exc.retryable or attempt >= retries:
                 raise
             delay = delays[attempt]
+            attempt += 1
             if on_retry:
-                on_retry(attempt + 1, delay, exc)
+                on_retry(attempt, delay, exc)
             await sleep(delay)
-    raise AssertionError("unreachable")
 
 
 @dataclass

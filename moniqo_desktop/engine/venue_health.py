@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+from decimal import localcontext
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from ..domain.money import MONEY_CONTEXT
+from ..exchanges.base import WATCH_ORDERS, WATCH_TICKERS
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable
 from .events import ConnectionState
 
@@ -110,10 +113,15 @@ def _answers(error: BaseException) -> bool:
 
 
 class AnsweredExchange:
-    """The exchange as the engine sees it: every coroutine call notes its answer in `health`.
+    """The exchange as the engine sees it: every coroutine call notes its answer in `health`,
+    and runs in a throw-away copy of the app's decimal context, so what the venue's library
+    does to the context (ccxt's precision helpers switch it to ROUND_HALF_UP and trap
+    Underflow) stays inside that call and never reaches the engine's arithmetic.
 
-    Everything else (attributes, sync methods, streams) passes through untouched, and setting an
-    attribute sets it on the real exchange, so the wrapper adds observation and nothing else.
+    Streams (`watch_tickers`, `watch_orders`) count each pushed item as an answer and take
+    each step in such a copy too. Everything else (attributes, sync methods) passes through
+    untouched, and setting an attribute sets it on the real exchange, so the wrapper adds
+    observation (and the context guard) and nothing else.
     """
 
     def __init__(self, inner: Any, health: VenueHealth) -> None:
@@ -123,6 +131,13 @@ class AnsweredExchange:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.inner, name)
+        if name in STREAMS and callable(attr):
+            health = self.health
+
+            @functools.wraps(attr)
+            def stream(*args: Any, **kwargs: Any) -> AnsweredStream:
+                return AnsweredStream(attr(*args, **kwargs), health)
+            return stream
         if not inspect.iscoroutinefunction(attr):
             return attr
         wrapped = self._wrapped.get(name)
@@ -132,7 +147,8 @@ class AnsweredExchange:
             @functools.wraps(attr)
             async def call(*args: Any, **kwargs: Any) -> Any:
                 try:
-                    result = await attr(*args, **kwargs)
+                    with localcontext(MONEY_CONTEXT):
+                        result = await attr(*args, **kwargs)
                 except BaseException as exc:
                     if _answers(exc):
                         health.answered()
@@ -149,6 +165,34 @@ class AnsweredExchange:
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self.inner, name, value)
+
+
+STREAMS = frozenset({WATCH_TICKERS, WATCH_ORDERS})
+
+
+class AnsweredStream:
+    """A venue stream as the engine sees it: every item pushed is an answer, and every step
+    runs in a throw-away copy of the app's decimal context (ccxt parses pushed messages with
+    its precision helpers, which change the context they run in)."""
+
+    def __init__(self, source: Any, health: VenueHealth) -> None:
+        self.source = source
+        self.health = health
+
+    def __aiter__(self) -> "AnsweredStream":
+        return self
+
+    async def __anext__(self) -> Any:
+        with localcontext(MONEY_CONTEXT):
+            item = await self.source.__anext__()
+        self.health.answered()
+        return item
+
+    async def aclose(self) -> None:
+        close = getattr(self.source, "aclose", None)
+        if close is not None:
+            with localcontext(MONEY_CONTEXT):
+                await close()
 
     def __repr__(self) -> str:
         return f"AnsweredExchange({self.inner!r})"

@@ -45,6 +45,24 @@ async def engine(db_path, demo, settings, clock):
     await eng.close()
 
 
+@pytest.fixture
+def venue(clock) -> DemoExchange:
+    """The paper venue told it is `always_on`, so stops rest on it (the paper exchange only
+    moves while the app runs, so by default the app watches stops itself)."""
+    exchange = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")},
+                            clock=clock)
+    exchange.always_on = True
+    return exchange
+
+
+@pytest.fixture
+async def eng(tmp_path, venue, settings, clock):
+    # its own store: the paper `engine` fixture may hold db_path (one writer per store)
+    engine = await Engine.open(tmp_path / "venue.sqlite3", venue, settings=settings, clock=clock)
+    yield engine
+    await engine.close()
+
+
 class Recorder:
     def __init__(self) -> None:
         self.events: list[Event] = []

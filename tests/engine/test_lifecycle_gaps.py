@@ -13,7 +13,6 @@ from decimal import Decimal
 from moniqo_desktop.domain import OrderStatus
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.events import StoreFailed, StoreRecovered
-from moniqo_desktop.exchanges import DemoExchange
 from moniqo_desktop.exchanges.errors import OrderNotFound
 
 D = Decimal

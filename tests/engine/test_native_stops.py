@@ -9,33 +9,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 
 from moniqo_desktop.domain import ExitReason, OrderIntent, OrderStatus, PositionStatus
 from moniqo_desktop.engine import Engine
-from moniqo_desktop.exchanges import DemoExchange
 
 D = Decimal
 
 
 def by_intent(engine, intent):
     return [o for o in engine.orders() if o.intent is intent]
-
-
-@pytest.fixture
-def venue(clock) -> DemoExchange:
-    exchange = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("100000")},
-                            clock=clock)
-    exchange.always_on = True
-    return exchange
-
-
-@pytest.fixture
-async def eng(tmp_path, venue, settings, clock):
-    # its own store: the paper `engine` fixture may hold db_path (one writer per store)
-    engine = await Engine.open(tmp_path / "venue.sqlite3", venue, settings=settings, clock=clock)
-    yield engine
-    await engine.close()
 
 
 async def test_stop_rests_on_the_exchange_and_its_fill_closes_the_position(eng, venue):

@@ -1,0 +1,67 @@
+"""The price stream comes back whatever ended it: the venue closing it, or a broken message."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+from moniqo_desktop.config import Settings
+from moniqo_desktop.domain import PositionStatus
+from moniqo_desktop.engine import Engine
+from moniqo_desktop.engine.events import EngineError
+from moniqo_desktop.exchanges import DemoExchange
+from moniqo_desktop.exchanges.base import Ticker
+
+D = Decimal
+
+
+class EndingStream(DemoExchange):
+    """Each subscription pushes what is queued for it and then ends (the venue closed the
+    socket), or breaks with a malformed message; the engine must subscribe again."""
+
+    features = frozenset({"watch_tickers"})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions: asyncio.Queue[list[object]] = asyncio.Queue()
+        self.subscriptions = 0
+
+    async def watch_tickers(self, symbols, *, poll_interval=5.0):
+        self.subscriptions += 1
+        for item in await self.sessions.get():
+            if isinstance(item, Exception):
+                raise item
+            symbol, price = item
+            self.set_price(symbol, price)
+            yield {symbol: Ticker(symbol, D(price))}
+
+
+async def wait_for(condition, timeout=5.0):
+    async def poll():
+        while not condition():
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def test_the_stream_is_opened_again_after_it_ends_or_breaks(tmp_path):
+    settings = Settings(order_poll_seconds=600, position_poll_seconds=0.05)
+    demo = EndingStream(prices={"BTC/USDT": D("50000")})
+    engine = await Engine.open(tmp_path / "s.sqlite3", demo, settings=settings)
+    errors: list[EngineError] = []
+    engine.events.subscribe(errors.append, EngineError)
+    try:
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
+                                 stop_loss="49000")
+        [position] = engine.positions()
+        answered = engine.health.last_answer
+        engine.start()
+        demo.sessions.put_nowait([("BTC/USDT", "50100")])  # one tick, then the venue hangs up
+        await wait_for(lambda: position.current_price == D("50100"))
+        assert engine.health.last_answer is not None and engine.health.last_answer >= answered
+        demo.sessions.put_nowait([KeyError("result")])  # a message ccxt cannot parse
+        await wait_for(lambda: any("Price stream stopped" in e.message for e in errors))
+        demo.sessions.put_nowait([("BTC/USDT", "48900")])  # and it is back: the stop exits
+        await wait_for(lambda: position.status is PositionStatus.CLOSED)
+        assert demo.subscriptions >= 3
+    finally:
+        await engine.close()
