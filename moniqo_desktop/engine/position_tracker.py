@@ -7,6 +7,7 @@ decide an exit. A second cycle, a retry or a restart finds it CLOSING and does n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -41,6 +42,12 @@ from .order_monitor import OrderMonitor
 from .protective_stops import ProtectiveStops
 
 log = logging.getLogger(__name__)
+
+STEP_POSITIONS = 20
+"""Positions marked per step before the event loop gets the thread back: a full evaluation of
+1 000 positions is 50 short steps (the window paints between them), not one long one."""
+WRITE_BATCH = 25
+"""Rows per store write of throttled marks and chart samples, the loop free between batches."""
 
 
 class ExitWaits(DomainError):
@@ -97,9 +104,13 @@ class PositionTracker:
         urgent: list[Position] = []
         decisions: list[tuple[Position, ExitDecision]] = []
         followups: list[Position] = []
-        for position in list(ctx.positions.values()):
+        # a streamed batch moves a few symbols: only their positions have anything to decide
+        book = [p for p in ctx.positions.values() if p.symbol in prices and p.is_open]
+        for n, position in enumerate(book):
+            if n and n % STEP_POSITIONS == 0:
+                await asyncio.sleep(0)  # the loop (and the window) gets the thread back
             price = prices.get(position.symbol)
-            if not position.is_open or price is None:
+            if not position.is_open or price is None:  # closed while we gave the loop back
                 continue
             try:
                 marks = (position.high_water_mark, position.low_water_mark)
@@ -129,10 +140,15 @@ class PositionTracker:
         if urgent:
             for position in urgent:
                 self._dirty.pop(position.id, None)
-            ctx.store.save(*urgent)
-        if changed and (self.save_marks(now) or urgent):
-            self.flush_updates()  # chart samples go with the marks: batched, not every tick
-            for position in changed:
+            await self._save_in_batches(urgent)
+        if changed:
+            if await self.save_marks_in_steps(now) or urgent:
+                # chart samples go with the marks: batched, not every tick
+                await self.flush_updates_in_steps()
+            # the screen hears every move; only the writes are throttled
+            for n, position in enumerate(changed):
+                if n and n % STEP_POSITIONS == 0:
+                    await asyncio.sleep(0)
                 ctx.bus.publish(PositionUpdated(position))
         for position in followups:
             try:
@@ -343,21 +359,51 @@ class PositionTracker:
         """Write the marks of positions that only moved with the market, at most once per
         `position_save_seconds` (a crash loses at most that much of P&L display history, never
         an order, a fill or a protection change). Returns how many were written."""
+        dirty = self._marks_due(now or self.ctx.clock(), force)
+        if dirty:
+            self.ctx.store.save(*dirty)
+        return len(dirty)
+
+    async def save_marks_in_steps(self, now: datetime) -> int:
+        """`save_marks` in batches of `WRITE_BATCH`, giving the loop back between them."""
+        dirty = self._marks_due(now, force=False)
+        await self._save_in_batches(dirty)
+        return len(dirty)
+
+    def _marks_due(self, now: datetime, force: bool) -> list[Position]:
+        """The dirty marks to write now (and forget as dirty), or none before their time."""
         if not self._dirty:
-            return 0
-        now = now or self.ctx.clock()
+            return []
         every = timedelta(seconds=self.ctx.settings.position_save_seconds)
         if not force and self._marks_saved_at is not None and now - self._marks_saved_at < every:
-            return 0
+            return []
         dirty, self._dirty = list(self._dirty.values()), {}
-        self.ctx.store.save(*dirty)
         self._marks_saved_at = now
-        return len(dirty)
+        return dirty
+
+    async def _save_in_batches(self, positions: list[Position]) -> None:
+        for start in range(0, len(positions), WRITE_BATCH):
+            if start:
+                await asyncio.sleep(0)
+            try:
+                self.ctx.store.save(*positions[start:start + WRITE_BATCH])
+            except Exception:  # not written: still dirty, for the next write
+                for position in positions[start:]:
+                    self._dirty.setdefault(position.id, position)
+                raise
 
     def flush_updates(self) -> None:
         if self._pending_updates:
             rows, self._pending_updates = self._pending_updates, []
             self.ctx.store.add_position_updates(rows)
+
+    async def flush_updates_in_steps(self) -> None:
+        """`flush_updates` in batches of `WRITE_BATCH` rows, the loop free between them."""
+        rows, self._pending_updates = self._pending_updates, []
+        for start in range(0, len(rows), WRITE_BATCH):
+            if start:
+                await asyncio.sleep(0)
+            self.ctx.store.add_position_updates(rows[start:start + WRITE_BATCH])
 
     def prune(self) -> int:
         days = self.ctx.settings.update_log_retention_days

@@ -139,6 +139,10 @@ class DemoExchange:
             cur: parse_amount(v, f"{cur} balance", allow_zero=True) for cur, v in source.items()
         }
         self._orders: dict[str, PaperOrder] = {}
+        # symbol -> orders that may still be open (see `_open_orders`), and the `_orders`
+        # dict it was built from (a restore replaces that dict: the index is then rebuilt)
+        self._working: dict[str, dict[str, PaperOrder]] = {}
+        self._working_of: dict[str, PaperOrder] | None = None
         self._by_client: dict[str, str] = {}
         self._retired_clients: dict[str, str] = {}  # client id -> id of an aged-out order
         self._next_order = 1
@@ -409,6 +413,7 @@ class DemoExchange:
         )
         self._next_order += 1
         self._orders[paper.id] = paper
+        self._working_orders().setdefault(paper.symbol, {})[paper.id] = paper
         self._books.order(paper.id)
         self._books.counters()
         if cid is not None:
@@ -550,11 +555,29 @@ class DemoExchange:
 
     # -- helpers -------------------------------------------------------------------------------
     def _open_orders(self, symbol: str | None = None) -> list[PaperOrder]:
-        return sorted(
-            (o for o in self._orders.values()
-             if o.is_open and (symbol is None or o.symbol == symbol)),
-            key=lambda o: o.seq,
-        )
+        """Open orders (of `symbol`), oldest first. Read from the index of working orders, so
+        a price move costs that symbol's working orders, not every order the account ever
+        had (1 000 filled orders made each move scan all of them). A finished order leaves
+        the index the first time it is seen finished; paper orders never reopen."""
+        working = self._working_orders()
+        groups = list(working.values()) if symbol is None else [working.get(symbol, {})]
+        found = []
+        for group in groups:
+            for order_id, order in list(group.items()):
+                if order.is_open and self._orders.get(order_id) is order:
+                    found.append(order)
+                else:
+                    del group[order_id]
+        return sorted(found, key=lambda o: o.seq)
+
+    def _working_orders(self) -> dict[str, dict[str, PaperOrder]]:
+        if self._working_of is not self._orders:  # first use, or the orders were restored
+            self._working = {}
+            for order in self._orders.values():
+                if order.is_open:
+                    self._working.setdefault(order.symbol, {})[order.id] = order
+            self._working_of = self._orders
+        return self._working
 
     def _used(self) -> dict[str, Decimal]:
         used: dict[str, Decimal] = {}

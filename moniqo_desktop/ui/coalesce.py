@@ -2,7 +2,8 @@
 
 A cycle over 1 000 positions publishes 1 000 updates; recomputing the account total or the row
 counts on each would be O(n²) on the Qt thread. Each event only marks the figure stale; one
-zero-delay timer recomputes it after the burst.
+zero-delay timer recomputes it after the burst. An aggregate that is itself a pass over every
+row can ask for `interval_ms`: then it runs at most that often however long the stream lasts.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from PySide6.QtCore import QObject, QTimer
 
 
 class Coalesced(QObject):
-    def __init__(self, callback: Callable[[], None], parent: QObject | None = None) -> None:
+    def __init__(self, callback: Callable[[], None], parent: QObject | None = None,
+                 interval_ms: int = 0) -> None:
         super().__init__(parent)
         self._callback = callback
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
+        self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(callback)
 
     def request(self, *_: object) -> None:

@@ -93,7 +93,7 @@ class EventPump(QObject):
     """Subscribe once to the engine's bus; deliver queued snapshots to `route(event)`."""
 
     def __init__(self, route: Callable[[Event], None], parent: QObject | None = None,
-                 slice_ms: float = 8.0) -> None:
+                 slice_ms: float = 5.0) -> None:
         super().__init__(parent)
         self._route = route
         self._queue: OrderedDict[object, Event] = OrderedDict()

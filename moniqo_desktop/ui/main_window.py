@@ -55,7 +55,6 @@ from .dialogs.protection_dialog import ProtectionDialog
 from .dialogs.settings_dialog import SettingsDialog
 from . import formatting
 from .formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_price
-from .models.positions import total_open_pnl
 from .notifier import Notifier, app_icon
 from .order_ticket import OrderTicket
 from .tasks import spawn
@@ -136,6 +135,9 @@ class MainWindow(QMainWindow):
         self.settings_path = settings_file
         self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
         self._open_pnl_refresh = Coalesced(self._compute_open_pnl, self)
+        # open position id -> its unrealized P&L: an update changes one entry, and the strip's
+        # total is a sum of these, never a pass over every position's P&L
+        self._open_pnl: dict[str, Decimal] = {}
         self.setObjectName("mainWindow")
         self.mode = venue_mode_of(engine)
         self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name} · {self.mode.label}")
@@ -318,9 +320,11 @@ class MainWindow(QMainWindow):
         orders = engine.orders()
         self.orders.model.reset(orders)
         self._order_status = {o.id: o.status for o in orders}
-        self.positions.model.reset(engine.positions())
+        positions = engine.positions()
+        self.positions.model.reset(positions)
         self._held_changed()
-        self._refresh_open_pnl()
+        for position in positions:
+            self._pnl_changed(position)
         self.log_panel.add(f"Connected to {engine.exchange_name}: "
                            f"{len(orders)} orders, {len(self.positions.model.objects())} positions")
         self.statusBar().showMessage(f"{engine.exchange_name} · {MODE_WORDS[self.mode]}")
@@ -390,11 +394,22 @@ class MainWindow(QMainWindow):
     def _held_changed(self) -> None:
         self.entry.set_positions([p for p in self.positions.model.objects() if p.is_open])
 
+    def _position_changed(self, position: Position) -> None:
+        """What one position's event changes besides its row: the form's holdings, the total."""
+        self.entry.position_changed(position)
+        self._pnl_changed(position)
+
+    def _pnl_changed(self, position: Position) -> None:
+        if position.is_open:
+            self._open_pnl[position.id] = position.unrealized_pnl
+        else:
+            self._open_pnl.pop(position.id, None)
+        self._refresh_open_pnl()
+
     def _on_position_opened(self, event: PositionOpened) -> None:
         p = event.position
         self.positions.model.upsert(p)
-        self._held_changed()
-        self._refresh_open_pnl()
+        self._position_changed(p)
         self.log_panel.add(f"Position opened: {p.side.value} {fmt_amount(p.amount)} {p.symbol} "
                            f"@ {fmt_price(p.entry_price, p.symbol)}", "success")
         if self.positions.view.current_id() is None:
@@ -402,17 +417,13 @@ class MainWindow(QMainWindow):
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         self.positions.model.upsert(event.position)
-        if self.entry.holding() is not None or event.position.symbol == \
-                self.entry.symbol.currentText():
-            self._held_changed()
+        self._position_changed(event.position)
         self.chart.update_position(event.position)
-        self._refresh_open_pnl()
 
     def _on_position_closed(self, event: PositionClosed) -> None:
         self.positions.model.upsert(event.position)
-        self._held_changed()
+        self._position_changed(event.position)
         self.chart.update_position(event.position)
-        self._refresh_open_pnl()
 
     def _on_exit_triggered(self, event: ExitTriggered) -> None:
         self.positions.model.upsert(event.position)
@@ -471,8 +482,7 @@ class MainWindow(QMainWindow):
         self._open_pnl_refresh.request()
 
     def _compute_open_pnl(self) -> None:
-        objects = self.positions.model.objects()
-        self.account.set_open_pnl(total_open_pnl(objects), sum(1 for p in objects if p.is_open))
+        self.account.set_open_pnl(sum(self._open_pnl.values(), Decimal(0)), len(self._open_pnl))
 
     def _watch_symbol(self, symbol: str) -> None:
         watch = getattr(self.engine, "watch", None)

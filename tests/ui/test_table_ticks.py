@@ -121,3 +121,42 @@ def test_a_new_row_lands_in_its_sorted_place_at_once(qtbot):
     panel.model.upsert(top)
     assert shown_symbols(panel)[0] == "NEW/USDT"
     assert pnl_order_is_right(panel)
+
+
+def test_a_tick_elsewhere_leaves_the_order_form_and_the_total_alone(run):
+    """The window rebuilt the order form's holdings and re-summed every open P&L of the book
+    on each position's update (O(n) per update, O(n^2) per tick). Now an update costs that
+    position: the form hears it (re-checked only for its own symbol) and the total is kept
+    per position."""
+    from moniqo_desktop.domain import Position
+    from moniqo_desktop.engine.events import PositionUpdated
+
+    from window_harness import until_idle
+
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+        await until_idle()
+        window.entry.symbol.setCurrentText("BTC/USDT")
+        assert window.entry.holding() is not None
+        eth = next(p for p in engine.positions() if p.symbol == "ETH/USDT")
+        checks: list[bool] = []
+        window.entry._on_side_changed = lambda: checks.append(True)
+        summed: list[str] = []
+        pnl = Position.unrealized_pnl
+        eth.update_price(D("3100"))
+        engine.events.publish(PositionUpdated(eth))
+        Position.unrealized_pnl = property(lambda p: (summed.append(p.id), pnl.fget(p))[1])
+        try:  # the window's handling of the update, without painting in between
+            window.flush_events()
+            window._open_pnl_refresh.flush()
+        finally:
+            Position.unrealized_pnl = pnl
+        assert checks == []  # BTC's form: nothing to re-check
+        assert window.entry._held["ETH/USDT"].current_price == D("3100")
+        assert set(summed) <= {eth.id}  # the moved position only, never the whole book
+        btc = next(p for p in engine.positions() if p.symbol == "BTC/USDT")
+        total = btc.unrealized_pnl + eth.unrealized_pnl
+        assert window.account.open_pnl.value.text().startswith(f"{total:+,.2f}")
+
+    run(scenario)

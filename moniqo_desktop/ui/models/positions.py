@@ -7,7 +7,6 @@ Positions are net per symbol, so an open one that was partly closed shows what t
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from ...domain import Position, PositionStatus
 from ...domain.orders import utcnow
@@ -110,6 +109,3 @@ POSITION_COLUMNS: tuple[Column, ...] = (
 def make_positions_model(parent=None) -> MonitorModel:
     return MonitorModel(POSITION_COLUMNS, parent=parent, dimmed=lambda p: not p.is_open)
 
-
-def total_open_pnl(positions) -> Decimal:
-    return sum((p.unrealized_pnl for p in positions if p.is_open), Decimal(0))

@@ -30,7 +30,8 @@ class MonitorPanel(QFrame):
         self.model = make_model(self)
         self._state_key = state_key
         self._is_open = is_open
-        self._count_refresh = Coalesced(self._compute_count, self)
+        # a pass over every row: at most a few times a second while prices stream
+        self._count_refresh = Coalesced(self._compute_count, self, interval_ms=250)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)

@@ -303,6 +303,17 @@ class OrderEntry(QFrame):
         self._held = {p.symbol: p for p in positions if p.is_open}
         self._on_side_changed()
 
+    def position_changed(self, position: Position) -> None:
+        """One position moved, opened or closed: O(1), where `set_positions` rebuilds the
+        whole map (a tick on 50 of 1 000 symbols must not rebuild it 50 times)."""
+        held = self._held.get(position.symbol)
+        if position.is_open:
+            self._held[position.symbol] = position
+        elif held is not None and held.id == position.id:
+            del self._held[position.symbol]
+        if position.symbol == self.symbol.currentText():
+            self._on_side_changed()
+
     def holding(self) -> Position | None:
         return self._held.get(self.symbol.currentText())
 

@@ -1,0 +1,141 @@
+"""A tick costs the engine what moved, in short steps, and still reaches the screen (#14).
+
+The lag benchmark's profile (1 000 positions) showed single engine steps holding the qasync
+loop - so the window - for hundreds of milliseconds: the periodic full evaluation marked every
+position in one go, then wrote every mark in one transaction. And a tick that did not write
+the marks was never announced, so the window showed stale P&L. These tests count (steps,
+batch sizes, events); none of them times anything.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+D = Decimal
+
+
+@pytest.fixture
+def settings():
+    from moniqo_desktop.config import Settings
+
+    return Settings(update_log_min_seconds=0, position_save_seconds=5)
+
+
+@pytest.fixture
+def demo():
+    from moniqo_desktop.exchanges import DemoExchange
+
+    return DemoExchange(prices={"BTC/USDT": D("50000")}, fee_rate=D("0.001"),
+                        balances={"USDT": D("10000000")})
+
+
+def stored(engine, position_id):
+    return engine.ctx.store.get_position(position_id)
+
+
+async def test_a_tick_between_mark_writes_still_reaches_the_screen(engine, demo, clock):
+    """Throttling the writes must not throttle the truth: every tick that moves a position
+    announces it (before: only ticks that also wrote the marks did, so P&L on screen could
+    stay stale for `position_save_seconds` or, for a symbol that then went quiet, longer)."""
+    from moniqo_desktop.engine.events import PositionUpdated
+
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    [position] = engine.positions()
+    await engine.run_cycle()  # the first tick writes
+    shown: list[Decimal] = []  # the price each announcement carried when it was made
+    engine.events.subscribe(lambda e: shown.append(e.position.current_price), PositionUpdated)
+    clock.advance(seconds=1)
+    demo.set_price("BTC/USDT", D("50500"))
+    await engine.run_cycle()  # throttled write
+    assert stored(engine, position.id).current_price != D("50500")
+    assert shown and shown[-1] == D("50500")
+
+
+async def many_positions(engine, demo, n: int) -> list:
+    for i in range(n):
+        symbol = f"C{i:04d}/USDT"
+        demo.set_price(symbol, D(100 + i))
+        await engine.place_order(symbol=symbol, side="buy", type="market", amount="1",
+                                 stop_loss=str(50 + i // 2))
+    return engine.positions(open_only=True)
+
+
+async def test_a_full_evaluation_gives_the_loop_back_between_steps(engine, demo, clock):
+    """Marking the whole book is split into steps of `STEP_POSITIONS`, with the event loop
+    free between them (the window paints), instead of one step over every position."""
+    import asyncio
+
+    from moniqo_desktop.engine.position_tracker import STEP_POSITIONS
+
+    n = 2 * STEP_POSITIONS + 1
+    await many_positions(engine, demo, n)
+    clock.advance(seconds=10)
+    for p in engine.positions(open_only=True):
+        demo.set_price(p.symbol, p.entry_price * D("1.01"))
+    await engine.tracker.refresh_prices()
+    turns = 0
+
+    async def other_work():
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.ensure_future(other_work())
+    await asyncio.sleep(0)
+    turns = 0
+    await engine.tracker.evaluate()
+    task.cancel()
+    assert turns >= 3  # at least once per step
+    assert all(p.current_price == p.entry_price * D("1.01")
+               for p in engine.positions(open_only=True))
+
+
+async def test_many_marks_are_written_in_batches(engine, demo, clock):
+    """A write of every mark in one transaction held the loop for its whole length; batches
+    of at most `WRITE_BATCH` rows, with the loop free between them, write the same rows."""
+    from moniqo_desktop.engine.position_tracker import WRITE_BATCH
+
+    n = 2 * WRITE_BATCH + 1
+    positions = await many_positions(engine, demo, n)
+    await engine.run_cycle()
+    clock.advance(seconds=10)
+    for p in positions:
+        demo.set_price(p.symbol, p.entry_price * D("1.02"))
+    sizes: list[int] = []
+    save = engine.ctx.store.save
+    engine.ctx.store.save = lambda *objs: (sizes.append(len(objs)), save(*objs))[1]
+    await engine.run_cycle()
+    assert sizes and max(sizes) <= WRITE_BATCH and sum(sizes) >= n
+    for p in positions:
+        assert stored(engine, p.id).current_price == p.entry_price * D("1.02")
+
+
+
+async def test_a_paper_price_move_looks_only_at_that_symbols_working_orders(monkeypatch):
+    """The paper venue matched a moved symbol by scanning every order the account ever had
+    (1 000 filled orders: 1 000 checks per symbol per tick). Now it looks at the working
+    orders of that symbol only; matching itself is unchanged."""
+    from moniqo_desktop.domain import Order
+    from moniqo_desktop.exchanges import DemoExchange
+    from moniqo_desktop.exchanges.demo_orders import PaperOrder
+
+    demo = DemoExchange(prices={f"C{i:03d}/USDT": D(100 + i) for i in range(200)},
+                        fee_rate=D("0.001"), balances={"USDT": D("10000000")})
+    for i in range(200):
+        await demo.create_order(Order(symbol=f"C{i:03d}/USDT", side="buy", type="market",
+                                      amount=D("1")))
+    resting = (await demo.create_order(Order(symbol="C007/USDT", side="sell", type="limit",
+                                             amount=D("0.5"), price=D("110")))).exchange_order_id
+    looked: list[str] = []
+    is_open = PaperOrder.is_open
+    monkeypatch.setattr(PaperOrder, "is_open",
+                        property(lambda o: (looked.append(o.id), is_open.fget(o))[1]))
+    demo.set_price("C100/USDT", D("201"))
+    assert len(looked) <= 1  # nothing works on C100 (at most the index's first build)
+    looked.clear()
+    demo.set_price("C007/USDT", D("111"))  # reaches the resting sell: it fills
+    assert resting in looked and set(looked) == {resting}
+    assert (await demo.fetch_order("C007/USDT", resting)).status.value == "filled"
