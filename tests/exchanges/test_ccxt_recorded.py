@@ -55,6 +55,9 @@ def _create(symbol: str, side: str, type_: str, amount: str, price: str | None =
         price=D(price) if price else None, client_order_id=OURS))
 
 
+KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_opened"),
+              kwargs={"password": "test-passphrase-55"})
+COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
 
 CASES: list[Case] = [
@@ -99,6 +102,43 @@ CASES: list[Case] = [
                    "total": D("3322.25896609")},
           "BTC": {"free": D("0.85581394"), "used": D("0"), "total": D("0.85581394")}},
          **BYBIT),
+    # -- KuCoin (classic, non-HF account: the endpoints ccxt's recordings used) ------------
+    Case("kucoin", "ticker", ("ccxt_ticker",), lambda ex: ex.fetch_ticker("BTC/USDT"),
+         {"last": D("67400"), "bid": D("67399.9"), "ask": D("67400")}, **KUCOIN),
+    Case("kucoin", "market_buy_lookup", ("ccxt_order_market_filled",),
+         _fetch("LTC/USDT", "65e371dd0ddaa40007cb437b"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
+          "amount": D("0.01"), "filled": D("0.01"), "average": D("91.937"),
+          "fees": {"USDT": D("0.00091937")},
+          "client_order_id": "6d92a4dc-7c44-40e9-afd8-a25cfb86384a"}, **KUCOIN),
+    Case("kucoin", "open_orders", ("ccxt_open_orders",),
+         lambda ex: ex.fetch_open_orders("LTC/USDT"),
+         [{"exchange_order_id": "6556088034d111000738f7b8", "status": OrderStatus.OPEN,
+           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("55"), "amount": D("0.1"),
+           "filled": D("0"), "client_order_id": "168ea0a0-0cf2-493d-be18-b606be913ce6"}],
+         **KUCOIN),
+    Case("kucoin", "my_trades", ("ccxt_fills",), lambda ex: ex.fetch_my_trades("LTC/USDT"),
+         [{"exchange_order_id": "65560a018b40f60007d5fe93", "side": OrderSide.BUY,
+           "fill": {"fill_id": "3607194733924353", "amount": D("0.010055"), "price": D("72.8"),
+                    "fee": D("0.000732004"), "fee_currency": "USDT"}}], **KUCOIN),
+    Case("kucoin", "balance", ("ccxt_accounts",), lambda ex: ex.fetch_balance(),
+         {"USDT": {"free": D("40.12618754"), "used": D("0"), "total": D("40.12618754")},
+          "LTC": {"free": D("0.171021"), "used": D("0"), "total": D("0.171021")}}, **KUCOIN),
+    # -- Coinbase Advanced -----------------------------------------------------------------
+    Case("coinbase", "ticker", ("ccxt_ticker_btc_usdc",), lambda ex: ex.fetch_ticker("BTC/USDC"),
+         {"last": D("66363.03"), "bid": D("66367.58"), "ask": D("66367.59")}, **COINBASE),
+    # a look-up by client id reads the open orders (none: constructed), then the filled ones
+    Case("coinbase", "fetch_by_client_id", ("orders_empty", "ccxt_closed_orders_ada"),
+         lambda ex: ex.fetch_order("ADA/USDT", client_order_id="a0f970a2-05fa-4e1f-9517-f6702c33cfd1"),
+         {"exchange_order_id": "01b6e467-b659-432f-9490-c7cefe949564", "status": OrderStatus.FILLED,
+          "side": OrderSide.SELL, "type": OrderType.MARKET, "amount": D("10"), "filled": D("10"),
+          "average": D("0.392"), "fees": {"USDT": D("0.03136")}}, **COINBASE),
+    Case("coinbase", "my_trades", ("ccxt_fills_ada",), lambda ex: ex.fetch_my_trades("ADA/USDT"),
+         [{"exchange_order_id": "01b6e467-b659-432f-9490-c7cefe949564", "side": OrderSide.SELL,
+           "fill": {"fill_id": "19fc7eee-f4b4-40a7-8104-033da1db5311", "amount": D("10"),
+                    "price": D("0.392"), "fee": D("0.03136"), "fee_currency": "USDT"}}], **COINBASE),
+    Case("coinbase", "balance", ("ccxt_accounts_v2",), lambda ex: ex.fetch_balance(),
+         {"ADA": {"free": D("5.04716"), "used": D("0"), "total": D("5.04716")}}, **COINBASE),
 ]
 
 
