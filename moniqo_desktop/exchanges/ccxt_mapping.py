@@ -38,9 +38,12 @@ RAW_ORDER_FIELDS: dict[str, dict[str, str]] = {
     },
 }
 # Gate: `amount` of a market buy is the quote money asked for; filled_total is what it spent.
+# Its avg_deal_price is the venue's own average: a body without filled_amount (before 2024)
+# leaves ccxt to derive `filled` as a float, and filled_total / that float is not the average.
 RAW_ORDER_FIELDS["gate"] = RAW_ORDER_FIELDS["gateio"] = {
     "filled": "filled_amount",
     "cost": "filled_total",
+    "average": "avg_deal_price",
 }
 # Bybit: an order body without cumFeeDetail (classic accounts, and every body before 2025) still
 # reports cumExecFee, which ccxt 4.5.90 drops; see `_spot_fee_currency` for its currency.
@@ -339,7 +342,9 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None =
     # cost / filled is only the last resort.
     raw_cost = dec(raw("cost"))
     average: Decimal | None = None
-    if filled > 0 and raw_cost:
+    if filled > 0 and positive(raw("average")):
+        average = positive(raw("average"))
+    elif filled > 0 and raw_cost:
         average = raw_cost / filled
     elif filled > 0:
         average = positive(data.get("average"))

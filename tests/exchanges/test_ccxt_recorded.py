@@ -58,6 +58,7 @@ def _create(symbol: str, side: str, type_: str, amount: str, price: str | None =
 KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_opened"),
               kwargs={"password": "test-passphrase-55"})
 COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
+GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("account_detail",))
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
 
 CASES: list[Case] = [
@@ -139,6 +140,26 @@ CASES: list[Case] = [
                     "price": D("0.392"), "fee": D("0.03136"), "fee_currency": "USDT"}}], **COINBASE),
     Case("coinbase", "balance", ("ccxt_accounts_v2",), lambda ex: ex.fetch_balance(),
          {"ADA": {"free": D("5.04716"), "used": D("0"), "total": D("5.04716")}}, **COINBASE),
+    # -- Gate ------------------------------------------------------------------------------
+    Case("gate", "ticker", ("ccxt_ticker",), lambda ex: ex.fetch_ticker("BTC/USDT"),
+         {"last": D("73373.9"), "bid": D("73364.1"), "ask": D("73364.2")}, **GATE),
+    Case("gate", "open_orders", ("ccxt_open_orders",), lambda ex: ex.fetch_open_orders("BTC/USDT"),
+         [{"exchange_order_id": "700604309511", "status": OrderStatus.OPEN, "type": OrderType.LIMIT,
+           "side": OrderSide.SELL, "price": D("69662.3"), "amount": D("0.00009"), "filled": D("0"),
+           "client_order_id": "web"}], **GATE),
+    # in time order, as ccxt sorts them (the body lists the later fill first)
+    Case("gate", "my_trades", ("ccxt_my_trades",), lambda ex: ex.fetch_my_trades("LTC/USDT"),
+         [{"exchange_order_id": "497245022561", "side": OrderSide.BUY,
+           "fill": {"fill_id": "7342180136", "amount": D("0.0485"), "price": D("68.01"),
+                    "fee": D("0.000097"), "fee_currency": "LTC"}},
+          {"exchange_order_id": "497245022561", "side": OrderSide.BUY,
+           "fill": {"fill_id": "7342180137", "amount": D("0.025"), "price": D("68.02"),
+                    "fee": D("0.000050"), "fee_currency": "LTC"}}], **GATE),
+    # a market buy sized at 5 USDT: the average is the venue's avg_deal_price, never 5 / filled
+    Case("gate", "market_buy_lookup", ("ccxt_order_market_buy_by_cost",),
+         _fetch("LTC/USDT", "497245022561"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
+          "average": D("68.02"), "fees": {"LTC": D("0.000147")}}, **GATE),
 ]
 
 
