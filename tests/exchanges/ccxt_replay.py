@@ -141,6 +141,13 @@ class Replay:
                 self._queues.setdefault(key, deque()).append(rec)
         return self
 
+    def answer_always(self, method: str, path: str, body: Any) -> "Replay":
+        """Answer every `method path` request with `body` (a test's own account-kind answer,
+        where no recording of that account kind exists)."""
+        rec = Recording(name=f"{method} {path}", method=method.upper(), path=path, body=body)
+        self._sticky[(rec.method, rec.path)] = rec
+        return self
+
     def fail(self, method: str, path: str, raises: str = "RequestTimeout", times: int = 1) -> "Replay":
         """Queue transport failures (no body at all) for a method + path."""
         for _ in range(times):

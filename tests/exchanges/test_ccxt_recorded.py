@@ -43,6 +43,7 @@ class Case:
     sticky: tuple[str, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     echo: bool = False  # answer the client id the create sent (as the venue would)
+    sent: dict[str, str] = field(default_factory=dict)  # params the last request carried
 
 
 def _fetch(symbol: str, order_id: str):
@@ -160,6 +161,14 @@ CASES: list[Case] = [
          _fetch("LTC/USDT", "497245022561"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "average": D("68.02"), "fees": {"LTC": D("0.000147")}}, **GATE),
+    # -- Kraken (the entry ccxt's own test runs) -------------------------------------------
+    Case("kraken", "market_buy_lookup", ("ccxt_static_closed_market_order",),
+         _fetch("LTC/USDT", "OGMZCL-KC6MC-ZRBGM6"),
+         {"status": OrderStatus.FILLED, "filled": D("0.1"), "average": D("71.05741"),
+          "fees": {"USDT": D("0.018475")}},
+         markets=("asset_pairs_with_ltc",),
+         kwargs={"secret": "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"},
+         sent={"txid": "OGMZCL-KC6MC-ZRBGM6"}),
 ]
 
 
@@ -195,6 +204,7 @@ async def test_recorded_body_maps_as_the_recording_says(case: Case):
     try:
         result = await case.call(exchange)
         _matches(result, case.expect, case.name)
+        assert {k: replay.last().params.get(k) for k in case.sent} == case.sent
         assert not replay.unmatched and not replay.pending(), replay.pending()
     finally:
         await exchange.close()

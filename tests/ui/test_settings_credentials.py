@@ -31,10 +31,17 @@ def shown(dialog: SettingsDialog) -> list[str]:
     return [name for name, edit in dialog.credential_edits.items() if form.isRowVisible(edit)]
 
 
+def _ccxt_requires(venue: str) -> list[str]:
+    import ccxt
+
+    return [name for name, needed in getattr(ccxt, venue)().requiredCredentials.items() if needed]
+
+
+# the eight ask for what ccxt's requiredCredentials names (no private key or wallet address)
 @pytest.mark.parametrize(("venue", "fields"), [
-    ("binance", ["apiKey", "secret"]), ("okx", ["apiKey", "secret", "password"]),
-    ("kucoin", ["apiKey", "secret", "password"]), ("bitget", ["apiKey", "secret", "password"]),
-    ("kraken", ["apiKey", "secret"]), ("demo", []),
+    *((venue, _ccxt_requires(venue)) for venue in
+      ("binance", "okx", "bybit", "coinbase", "kraken", "kucoin", "gate", "bitget")),
+    ("okx", ["apiKey", "secret", "password"]), ("kraken", ["apiKey", "secret"]), ("demo", []),
 ])
 def test_the_dialog_asks_for_exactly_the_venues_fields(qtbot, ring, venue, fields):
     dialog = SettingsDialog(Settings())
