@@ -228,8 +228,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         window = MainWindow(engine, settings, qsettings=layout,
                             settings_file=settings_path(data_dir if custom_dir else None))
         window.show()
-        if connect is None:  # several windows may watch one server: none holds the data dir
-            single_instance.RaiseOnRequest(data_dir, window)
+        # several windows may watch one server: none holds the data dir
+        beacon = single_instance.RaiseOnRequest(data_dir, window) if connect is None else None
         if parts.note:
             window.show_notice(parts.note)
         parts.start(window.feed_status)
@@ -238,6 +238,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         try:
             await stop.wait()
         finally:
+            if beacon is not None:
+                beacon.close()
             window.save_state()
             window.close()
             await parts.close()

@@ -3,12 +3,18 @@ orders, fills and positions with exact decimals."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import os
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
+from fake_clock import FakeClock
 from window_harness import until_idle
+
+from moniqo_desktop.engine import Engine
+from moniqo_desktop.exchanges import DemoExchange
 
 D = Decimal
 
@@ -48,6 +54,51 @@ def test_history_lists_closed_positions_and_exports_csv(run, tmp_path):
         fills = rows(fills_csv)
         assert len(fills) == 3 and {f["fee_currency"] for f in fills} == {"USDT"}
         assert sum(D(f["fee"]) for f in fills) == D("5") + D("5.1") + D("3")
+        dialog.close()
+
+    run(scenario)
+
+
+def test_history_reads_the_store_beyond_the_in_memory_window(run, tmp_path):
+    """Positions closed longer ago than `history_in_memory_days` leave the engine's memory at
+    start-up; the History view and its export still show them (read from the store)."""
+    async def trade_long_ago():
+        clock = FakeClock()  # January 2026: far older than the 7-day window
+        venue = DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")},
+                             clock=clock)
+        engine = await Engine.open(tmp_path / "moniqo.sqlite3", venue, clock=clock)
+        try:
+            for _ in range(3):
+                await engine.place_order(symbol="BTC/USDT", side="buy", type="market",
+                                         amount="0.1")
+                [position] = engine.positions(open_only=True)
+                venue.set_price("BTC/USDT", venue.prices["BTC/USDT"] + 1000)
+                await engine.close_position(position.id)
+                clock.advance(hours=2)
+        finally:
+            await engine.close()
+
+    asyncio.run(trade_long_ago())
+
+    async def scenario(window, engine, exchange):
+        assert not [p for p in engine.positions() if not p.is_open]  # none left in memory
+        await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+        [eth] = engine.positions(open_only=True)
+        await engine.close_position(eth.id)  # one closed today, in memory
+        await until_idle()
+        dialog = window.open_history()
+        assert dialog.model.rowCount() == 4
+        assert "4 closed" in dialog.summary.text()
+        closed = dialog.model.column_index("closed_at")
+        dates = {dialog.model.index(r, closed).data(Qt.ItemDataRole.DisplayRole)[:10]
+                 for r in range(4)}
+        assert "2026-01-05" in dates  # the old ones, dated (history spans months)
+        if os.environ.get("MONIQO_SHOTS"):  # a screenshot for the reviewer (directory)
+            dialog.grab().save(os.path.join(os.environ["MONIQO_SHOTS"], "history_window.png"))
+        orders_csv, fills_csv, positions_csv = dialog.export(tmp_path / "out")
+        assert len(rows(positions_csv)) == 4
+        assert len(rows(orders_csv)) == 8  # 4 entries, 4 exits
+        assert len(rows(fills_csv)) == 8
         dialog.close()
 
     run(scenario)

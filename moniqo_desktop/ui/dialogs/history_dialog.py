@@ -1,8 +1,11 @@
 """History: every closed position with its realized P&L, fees, reason and time held, and the
 CSV export of orders, fills and positions.
 
-A monitor table like the others (declared columns, sorting), over frozen copies of what the
-engine holds; Refresh re-reads, the export writes three files to a folder the trader picks.
+A monitor table like the others (declared columns, sorting), over frozen copies of the engine's
+*history* (`position_history()`, `order_history()`): the engine keeps only the last
+`history_in_memory_days` in memory, the store keeps everything, and a history view that read
+`positions()` would silently lose whatever is older than that window. Refresh re-reads; the export
+writes three files to a folder the trader picks.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
 from ...domain import Position
 from ...history_export import export_csv
 from ..event_pump import snapshot
-from ..formatting import fmt_decimal, fmt_enum
+from ..formatting import fmt_decimal, fmt_enum, fmt_time
 from ..models.monitor import CellKind, Column, MonitorModel
 from ..widgets.monitor_view import MonitorView
 
@@ -45,8 +48,11 @@ HISTORY_COLUMNS: tuple[Column, ...] = (
     Column("fees", "Fees", get=lambda p: p.entry_fees + p.exit_fees, kind=CellKind.DECIMAL,
            places=2, header_tip="Entry + exit fees, in the quote currency"),
     Column("close_reason", "Reason", get=_reason),
-    Column("opened_at", "Opened", kind=CellKind.TIME),
-    Column("closed_at", "Closed", kind=CellKind.TIME),
+    # with the date: history spans months (the store's, not just the in-memory window's)
+    Column("opened_at", "Opened", kind=CellKind.TIME,
+           display=lambda p: fmt_time(p.opened_at, with_date=True)),
+    Column("closed_at", "Closed", kind=CellKind.TIME,
+           display=lambda p: fmt_time(p.closed_at, with_date=True)),
     Column("held", "Held", get=lambda p: p.time_held(p.closed_at), kind=CellKind.DURATION),
 )
 
@@ -85,9 +91,11 @@ class HistoryDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        closed = [snapshot(p) for p in self.engine.positions() if not p.is_open]
+        closed = [snapshot(p) for p in self.engine.position_history() if not p.is_open]
         self.model.reset(closed)
         self.view.size_columns()
+        for key in ("opened_at", "closed_at"):  # dated cells are wider than the time sample
+            self.view.resizeColumnToContents(self.model.column_index(key))
         total = sum((p.realized_pnl for p in closed), start=type(closed[0].realized_pnl)(0)) \
             if closed else None
         quote = closed[0].quote if closed else ""
@@ -97,7 +105,8 @@ class HistoryDialog(QDialog):
 
     def export(self, directory: Path) -> list[Path]:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        paths = export_csv(directory, self.engine.orders(), self.engine.positions(), stamp)
+        paths = export_csv(directory, self.engine.order_history(), self.engine.position_history(),
+                           stamp)
         self.message.setText("Exported " + ", ".join(p.name for p in paths) + f" to {directory}")
         return paths
 
