@@ -7,14 +7,23 @@ process (RSS 68 -> 82 MB over 10 000 cycles).
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
+import random
+from collections import Counter, deque
+from datetime import timedelta
 from decimal import Decimal
 
 from fake_clock import FakeClock
+from faulty_venue import FaultyVenue, deposit
+from workload import PRICES, step
 
 from moniqo_desktop.config import Settings
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.history import in_memory
 from moniqo_desktop.exchanges import DemoExchange
+from moniqo_desktop.exchanges.demo_candles import TickCandles
 
 D = Decimal
 
@@ -52,3 +61,47 @@ async def test_closed_history_older_than_the_window_leaves_memory_not_the_store(
         assert again.exchange_order_id == "12"  # ids continue; nothing was reused
     finally:
         await engine.close()
+
+
+def live_objects() -> Counter[str]:
+    """Live objects by type: ours (moniqo_desktop classes), and the containers they are made of."""
+    gc.collect()
+    out: Counter[str] = Counter()
+    for obj in gc.get_objects():
+        kind = type(obj)
+        module = kind.__dict__.get("__module__")
+        if (isinstance(module, str) and module.startswith("moniqo_desktop")) or \
+                kind in (list, dict, deque, asyncio.Task, logging.LogRecord):
+            out[kind.__name__] += 1
+    return out
+
+
+async def test_live_objects_stay_flat_over_a_long_faulty_session(tmp_path):
+    """What the soak's RSS figure rests on, counted instead of sampled: past the windows (history
+    in memory, the venue's finished orders, its candles: one day each here), nothing the engine or
+    the paper venue holds grows with the cycles: no type of ours, no list, dict, task or log
+    record. A structure that grows per cycle (a history list, a subscriber, a task, a cache
+    keyed by order) adds hundreds over 450 cycles and fails this."""
+    clock = FakeClock()
+    venue = FaultyVenue(prices=PRICES, balances=deposit(), allow_short=False, clock=clock,
+                        rate=0.04, seed=12)
+    venue.keep_closed_for = timedelta(days=1)
+    venue.candles = TickCandles(keep_minutes=24 * 60)
+    settings = Settings(update_log_min_seconds=0, history_in_memory_days=1)
+    engine = await Engine.open(tmp_path / "flat.sqlite3", venue, settings=settings, clock=clock)
+    rng = random.Random(12)
+    samples = []
+    try:
+        for cycle in range(1, 901):  # 5 min each: 3 days; the windows fill by cycle 288
+            clock.advance(seconds=300)
+            await step(engine, venue, rng)
+            if cycle in (450, 900):
+                engine.forget_old_history()
+                samples.append(live_objects())
+    finally:
+        await engine.close()
+    first, last = samples
+    grown = {k: (first[k], last[k]) for k in last
+             if last[k] > first[k] * 1.25 + 40}  # open orders/positions vary with the workload
+    assert not grown, grown
+    assert first["Order"] > 50  # the session really traded
