@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..domain import DomainError, Order, OrderIntent, OrderStatus, Position
-from ..domain.orders import LATE_FILL_STATUSES
 from ..exchanges.base import ExchangeOrder
 from ..exchanges.errors import (
     AuthenticationFailed,
@@ -24,6 +23,7 @@ from ..exchanges.errors import (
 from .context import EngineContext
 from ..store import StoreError
 from .events import EngineError, MessageLevel, OrderChanged, StoreFailed, UserMessage
+from .late_fills import LateFills
 from .position_fills import PositionFills
 from .snapshot_fills import SnapshotFolder
 
@@ -45,16 +45,6 @@ class Misses:
     first_at: datetime
 
 
-@dataclass
-class LateWatch:
-    """When a finished order that may still gain a fill is next looked up, and the gap used:
-    every poll at first, then doubling (`Settings.late_fill_fast_seconds`, `..._max_gap_...`).
-    Kept in memory: after a restart each such order is looked up once at once, then again."""
-
-    next_at: datetime
-    gap: float
-
-
 class OrderLifecycle:
     """Sending, cancelling and syncing orders; what the venue says is folded in by `folder`."""
 
@@ -64,7 +54,7 @@ class OrderLifecycle:
         self.folder = folder
         self.positions = positions
         self._misses: dict[str, Misses] = {}
-        self._late: dict[str, LateWatch] = {}
+        self.late = LateFills(ctx)
 
     # -- sending --------------------------------------------------------------------------
     async def submit(self, order: Order, *extra_to_save: Position) -> Order:
@@ -189,7 +179,7 @@ class OrderLifecycle:
         that could still gain a fill - in step with the exchange: one batched call, then
         single look-ups only for orders not in the open list. Returns how many changed."""
         ctx = self.ctx
-        late = {o.id for o in ctx.orders.values() if self._late_due(o)}
+        late = {o.id for o in ctx.orders.values() if self.late.due(o)}
         todo = [o for o in ctx.orders.values()
                 if (o.is_open() or o.id in late) and o.id not in ctx.inflight]
         if not todo:
@@ -200,7 +190,7 @@ class OrderLifecycle:
         changed = 0
         for order in todo:
             if order.id in late:
-                self._late_looked_up(order)
+                self.late.looked_up(order)
             snap = by_eid.get(order.exchange_order_id or "")
             if snap is not None and snap.client_order_id and \
                     snap.client_order_id != order.client_order_id:
@@ -222,39 +212,6 @@ class OrderLifecycle:
                 self.positions.discard_events()
                 ctx.bus.publish(EngineError(f"Sync of order {order.symbol} failed: {exc}"))
         return changed
-
-    def _late_due(self, order: Order) -> bool:
-        """A finished order that may still fill, whose next look-up is due."""
-        if not self._may_fill_late(order):
-            self._late.pop(order.id, None)
-            return False
-        watch = self._late.get(order.id)
-        return watch is None or self.ctx.clock() >= watch.next_at
-
-    def _late_looked_up(self, order: Order) -> None:
-        """Schedule the next look-up: every poll while the order finished recently, then the
-        gap doubles (from the poll interval) up to the cap - late fills come early or rarely,
-        and one request per poll for 24 h per cancelled order is what venues rate-limit."""
-        s = self.ctx.settings
-        now = self.ctx.clock()
-        assert order.finished_at is not None
-        if (now - order.finished_at).total_seconds() < s.late_fill_fast_seconds:
-            gap = 0.0
-        else:
-            previous = self._late.get(order.id)
-            gap = min(s.late_fill_max_gap_seconds,
-                      max(s.order_poll_seconds, 2 * previous.gap if previous else 0.0))
-        self._late[order.id] = LateWatch(now + timedelta(seconds=gap), gap)
-
-    def _may_fill_late(self, order: Order) -> bool:
-        """Finished by our inference or by a cancel that may have lost a race, within the
-        late-fill window, and not fully filled: the venue may still report a fill."""
-        if order.status not in LATE_FILL_STATUSES and order.status is not OrderStatus.FAILED:
-            return False
-        if order.remaining_amount <= 0 or order.finished_at is None:
-            return False
-        window = timedelta(hours=self.ctx.settings.late_fill_hours)
-        return self.ctx.clock() - order.finished_at < window
 
     async def refresh(self, order: Order) -> bool:
         """Read one order from the exchange now and fold it in. Returns changed."""
@@ -291,7 +248,7 @@ class OrderLifecycle:
             order.update_status(OrderStatus.FAILED, NEVER_ARRIVED, now)
         else:
             # The venue acknowledged it, and now has no record: usually cancelled without a
-            # fill and aged out. A late fill still lands (see _may_fill_late).
+            # fill and aged out. A late fill still lands (see late_fills).
             order.update_status(OrderStatus.CANCELLED,
                                 f"no longer found on the exchange ({detail})", now)
         if order.intent is OrderIntent.EXIT:

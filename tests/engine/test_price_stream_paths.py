@@ -1,4 +1,5 @@
-"""The price stream comes back whatever ended it: the venue closing it, or a broken message."""
+"""The price stream comes back whatever ended it: the venue closing it, a dropped connection,
+or a message that cannot be read."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.events import EngineError
 from moniqo_desktop.exchanges import DemoExchange
 from moniqo_desktop.exchanges.base import Ticker
+from moniqo_desktop.exchanges.errors import ExchangeUnavailable
 
 D = Decimal
 
@@ -60,8 +62,10 @@ async def test_the_stream_is_opened_again_after_it_ends_or_breaks(tmp_path):
         assert engine.health.last_answer is not None and engine.health.last_answer >= answered
         demo.sessions.put_nowait([KeyError("result")])  # a message ccxt cannot parse
         await wait_for(lambda: any("Price stream stopped" in e.message for e in errors))
+        demo.sessions.put_nowait([ExchangeUnavailable("binance ws closed 1006")])
+        await wait_for(lambda: any("during price stream" in e.message for e in errors))
         demo.sessions.put_nowait([("BTC/USDT", "48900")])  # and it is back: the stop exits
         await wait_for(lambda: position.status is PositionStatus.CLOSED)
-        assert demo.subscriptions >= 3
+        assert demo.subscriptions >= 4
     finally:
         await engine.close()

@@ -9,7 +9,15 @@ import dataclasses
 from decimal import Decimal
 
 
-from moniqo_desktop.domain import ExitReason, OrderIntent, OrderStatus, PositionStatus
+import pytest
+
+from moniqo_desktop.domain import (
+    DomainError,
+    ExitReason,
+    OrderIntent,
+    OrderStatus,
+    PositionStatus,
+)
 from moniqo_desktop.engine.events import EngineError
 from moniqo_desktop.exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
 
@@ -96,3 +104,51 @@ async def test_a_market_that_cannot_hold_a_stop_is_named_in_the_order_form_note(
     note = eng.stop_note("BTC/USDT")
     assert note == ("Stops are watched by the app while it runs (stop orders are not offered "
                     "on this market).")
+
+
+async def test_a_resting_stop_the_store_refuses_is_placed_on_a_later_pass(
+        eng, venue, clock, tmp_path):
+    """The trail moves the stop; the old one comes off, but the store refuses to record the new
+    one (disk full): nothing unrecorded is sent, the trader is told, the app guards the
+    position meanwhile, and the next pass after the store recovers places the stop."""
+    import sqlite3
+
+    errors: list[EngineError] = []
+    eng.events.subscribe(errors.append, EngineError)
+    await eng.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
+                          trailing_stop_percent="2")
+    [position] = eng.positions()
+    [first] = stops(eng)
+    db = tmp_path / "venue.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TRIGGER broken_disk BEFORE INSERT ON orders "
+                     "WHEN NEW.intent = 'protect' BEGIN "
+                     "SELECT RAISE(ABORT, 'database or disk is full'); END")
+    venue.set_price("BTC/USDT", "51000")  # the trail moves the stop up to 49 980
+    clock.advance(minutes=5)
+    await eng.run_cycle()
+    assert first.status is OrderStatus.CANCELLED
+    assert stops(eng) == [first] and await venue_stops(venue) == []
+    assert any(e.message.startswith("Could not place the exchange stop for BTC/USDT")
+               for e in errors)
+    assert position.stop_loss == D("49980")  # the app still guards it
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER broken_disk")
+    clock.advance(seconds=5)
+    await eng.run_cycle()
+    [placed] = [s for s in stops(eng) if s.is_open()]
+    assert placed.stop_price == D("49980")
+    assert [s.client_order_id for s in await venue_stops(venue)] == [placed.client_order_id]
+
+
+async def test_a_partial_close_waits_while_the_resting_stop_cannot_come_off(eng, venue):
+    """Selling part of the position needs the coins the resting stop holds. The stop's cancel
+    goes unanswered: the partial close is refused (try again) and nothing is sold."""
+    await eng.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
+                          stop_loss="49000")
+    [position] = eng.positions()
+    venue.fail_next(1, only=["cancel_order"])
+    with pytest.raises(DomainError, match="could not be taken off yet"):
+        await eng.close_position(position.id, amount="0.05")
+    assert venue.calls["create_order"] == 2  # the entry and its stop, no sell
+    assert position.amount == D("0.1") and position.status is PositionStatus.OPEN

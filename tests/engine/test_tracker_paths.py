@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from moniqo_desktop.domain import DomainError, ExitReason, OrderIntent, PositionStatus
+from moniqo_desktop.domain import DomainError, ExitReason, OrderIntent, OrderStatus, PositionStatus
 from moniqo_desktop.engine.events import EngineError, StoreFailed
 
 D = Decimal
@@ -81,3 +81,28 @@ async def test_partial_close_below_the_market_minimum_is_refused(engine):
     with pytest.raises(DomainError, match="minimum"):
         await engine.close_position(position.id, amount="0.00001")
     assert exits(engine) == [] and position.amount == D("0.1")
+
+
+async def test_close_by_hand_after_our_own_sell_filled_sends_nothing(engine, demo):
+    """A resting sell of ours (placed by hand) filled on the venue a moment ago; the engine
+    has not synced yet when the trader presses Close. Taking the sell back is refused because
+    it filled - its fill closes the position - so no exit is sent and the trader is told."""
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    [position] = engine.positions()
+    sell = await engine.place_order(symbol="BTC/USDT", side="sell", type="limit",
+                                    amount="0.1", price="51000")
+    demo.set_price("BTC/USDT", "51000")  # the venue fills it; we have not asked yet
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        await engine.close_position(position.id)
+    assert sell.status is OrderStatus.FILLED
+    assert position.status is PositionStatus.CLOSED and position.exit_price == D("51000")
+    assert exits(engine) == [] and demo.calls["create_order"] == 2  # no exit of our own
+
+
+async def test_an_exit_asked_again_for_a_closed_position_sends_nothing(engine, demo):
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    [position] = engine.positions()
+    await engine.close_position(position.id)
+    assert position.status is PositionStatus.CLOSED
+    assert await engine.tracker.exit(position, ExitReason.STOP_LOSS) is None
+    assert demo.calls["create_order"] == 2
