@@ -165,3 +165,39 @@ def test_the_float_columns_from_the_store_chart_what_the_updates_chart(qtbot, tm
     assert columnar.readout_text(columnar.point_near(at)) == \
         listed.readout_text(listed.point_near(at))
     assert "price 49,800.25" in columnar.readout_text(columnar.point_near(at))
+
+
+def test_the_cached_pictures_paint_what_a_full_repaint_paints(qtbot):
+    """The chart keeps the axes and the long lines as pixmaps between ticks (Qt's item
+    cache). Reproduction of what that can break: a cached step line growing to the right was
+    painted with a gap. After live ticks, every pixel inside the plots must be what painting
+    everything from scratch gives (the frame's corner pixels may differ: they are the edge
+    of an axis's cached pixmap)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QGraphicsItem
+
+    chart = shown_chart(qtbot)
+    position = make_position(opened_at=T0)
+    position.set_protection(stop_loss=D("49000"), trailing_stop_percent=D("2"))
+    chart.set_position(position, history(position, ["50000"]))
+    n = 20_000
+    rows = week_rows(n, seed=5)
+    chart.series.load(rows)
+    chart.follow()
+    last = T0 + timedelta(seconds=n)
+    for i in range(120):
+        position.update_price(D(f"{rows[1, -1]:.2f}") + D((i % 7) - 3),
+                              last + timedelta(seconds=i))
+        chart.update_position(position)
+        chart.graphics.grab()
+    cached = chart.graphics.grab().toImage()
+    for item in chart.graphics.scene().items():
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    fresh = chart.graphics.grab().toImage()
+    view = chart.graphics
+    inside = [view.mapFromScene(plot.vb.sceneBoundingRect()).boundingRect().adjusted(2, 2, -2, -2)
+              for plot in (chart.price_plot, chart.dd_plot)]
+    differ = [(x, y) for y in range(cached.height()) for x in range(cached.width())
+              if cached.pixel(x, y) != fresh.pixel(x, y)
+              and any(r.contains(QPoint(x, y)) for r in inside)]
+    assert differ == []

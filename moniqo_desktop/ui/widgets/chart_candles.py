@@ -40,6 +40,7 @@ class CandleItem(pg.GraphicsObject):
         self.seconds = 60
         self._picture = QPicture()
         self._rect = QRectF()
+        self._range: tuple[float, float] | None = None
         self.colours = ("#26a69a", "#ef5350")
         self.setZValue(-20)  # behind the line, the levels and the markers
 
@@ -59,6 +60,7 @@ class CandleItem(pg.GraphicsObject):
         self._picture = QPicture()
         if not self.candles:
             self._rect = QRectF()
+            self._range = None
             return
         painter = QPainter(self._picture)
         width = self.seconds * 0.7
@@ -77,6 +79,7 @@ class CandleItem(pg.GraphicsObject):
         highs = [float(c.high) for c in self.candles]
         self._rect = QRectF(min(xs), min(lows), max(xs) + self.seconds - min(xs),
                             max(highs) - min(lows))
+        self._range = (min(lows), max(highs))
 
     def paint(self, painter: QPainter, *_: Any) -> None:
         painter.drawPicture(0, 0, self._picture)
@@ -85,8 +88,6 @@ class CandleItem(pg.GraphicsObject):
         return QRectF(self._rect)
 
     def range(self) -> tuple[float, float] | None:
-        """Lowest low and highest high (for the fit), or None without candles."""
-        if not self.candles:
-            return None
-        return (min(float(c.low) for c in self.candles),
-                max(float(c.high) for c in self.candles))
+        """Lowest low and highest high (for the fit, on every tick: worked out once, when the
+        candles arrive), or None without candles."""
+        return self._range

@@ -63,7 +63,7 @@ LABEL_PAD_PX = 2  # between two stacked value labels
 MARKER_ROOM_PX = 18  # kept above and below the fitted prices for the fill markers
 DRAGGABLE = ("stop", "target", "trailing")
 KEY_LEVELS = {Qt.Key.Key_S: "stop", Qt.Key.Key_T: "target", Qt.Key.Key_R: "trailing"}
-FOLLOW_STEPS = 256  # while following, the time axis extends in steps of 1/256 of the span
+FOLLOW_STEPS = 64  # while following, the time axis extends in steps of 1/64 of the span
 LABEL_ROOM_SLACK_PX = 24  # the label column shrinks only when this much too wide
 SMOOTH_UP_TO = 600  # samples in view drawn antialiased; more are drawn crisp (and fast)
 NEAREST_LEVEL_ROOM = 2.0  # the nearest level may at most double the fitted span
@@ -159,8 +159,8 @@ def _cache_picture(item: Any) -> None:
     """Keep `item`'s rendering as a pixmap until it changes (Qt's device-coordinate cache).
 
     A redraw for a new sample changes the price line's tail and a label or two; the axes,
-    grid, levels and step lines do not change, and replaying their paint every frame cost
-    more than the frame (measured: 20 ms for the whole chart, 6 ms with these caches).
+    grid and the long price and drawdown lines do not change, and replaying their paint every
+    frame cost more than the frame (measured: 20 ms for the whole chart, 6 ms with caches).
     """
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -291,6 +291,10 @@ class PositionChart(QWidget):
             # just as cheap
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
+        for curve in (self.price_curve, self.drawdown_curve):
+            # the long lines that change only every `FROZEN_CHUNK` buckets; the step lines
+            # (a few corners, cheaper to draw than to blit) and the tails (new every tick)
+            # are not cached: a cached step line growing to the right left a gap in it
             _cache_picture(curve.curve)
         self._curves_drawn = 0  # a week of seconds: `_draw_curves` clips and decimates
         self.price_plot.vb.sigXRangeChanged.connect(self._draw_curves)
@@ -335,8 +339,6 @@ class PositionChart(QWidget):
                              self.hwm_label, self.lwm_label)
         for label in self.value_labels:
             self.price_plot.addItem(label, ignoreBounds=True)
-            _cache_picture(label)
-            _cache_picture(label.textItem)
             label.setZValue(20)
             label.on_click = self.recentre_on
             label.hide()
@@ -825,9 +827,10 @@ class PositionChart(QWidget):
             return
         x = self.series.column("at")
         x0, x1 = float(x[0]), float(x[-1])
-        # the right end moves in steps of a few pixels (1/FOLLOW_STEPS of the span), not with
-        # every sample: a range that did not change keeps the axes', grid's and curves'
-        # cached pictures, which is most of what a frame costs
+        # the right end moves in steps (1/FOLLOW_STEPS of the span, ~13 px), not with every
+        # sample: a range that did not change keeps the axes', grid's and curves' cached
+        # pictures, which is most of what a frame costs (a rescale repaints them all: 3-4
+        # times a normal frame, so it should be rare; the time axis also stops creeping)
         step = 2.0 ** math.floor(math.log2(max(x1 - x0, MIN_SPAN_SECONDS) / FOLLOW_STEPS))
         x1 = max(math.ceil(x1 / step) * step, x0 + MIN_SPAN_SECONDS)
         # room on the right for the label column, as trading charts keep it
