@@ -20,7 +20,7 @@ from typing import Any
 
 from ..domain import DomainError
 from ..store import Store
-from ..store.commands import Command, get_command, submit_command
+from ..store.commands import Command, get_command, submit_command, withdraw_command
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,29 @@ class CommandClient:
             try:
                 return await asyncio.wait_for(asyncio.shield(future), self.answer_seconds)
             except asyncio.TimeoutError:
-                raise DomainError(
-                    f"the server has not answered within {self.answer_seconds:.0f} s; the "
-                    f"request stays queued and the server carries it out once when it is "
-                    f"back (command {command_id[:8]})") from None
+                pass
+            return await self._late(command_id, future)
         finally:
             self._waiting.pop(command_id, None)
+
+    async def _late(self, command_id: str, future: asyncio.Future[Command]) -> Command:
+        """No answer in time. A request no server has taken is withdrawn (the trader, told
+        nothing happened, may try again: it must never run later as well); one the server is
+        carrying out gets one more wait, then the trader is told to watch the tables."""
+        waited = f"{self.answer_seconds:g} s"
+        command = withdraw_command(self.writer, command_id,
+                                   f"withdrawn by the window: no server took it within {waited}")
+        if command.finished and command.error is not None and \
+                command.error.startswith("withdrawn by the window"):
+            raise DomainError(f"the server did not take the request within {waited}; nothing "
+                              "was done (is `moniqo-desktop serve` running?)")
+        if command.finished:
+            return command
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.answer_seconds)
+        except asyncio.TimeoutError:
+            raise DomainError(f"the server is still carrying out the request (command "
+                              f"{command_id[:8]}); its outcome will show in the tables") from None
 
     def finished(self, ids: Iterable[str] | None) -> None:
         """A 'command' notification: settle the waiting commands it names (all if none)."""

@@ -208,6 +208,26 @@ def finish_command(store: Store, command_id: str, *, result: dict[str, Any] | No
     return found
 
 
+def withdraw_command(store: Store, command_id: str, reason: str,
+                     at: datetime | None = None) -> Command:
+    """Refuse a command that no server has claimed yet (queued -> refused with `reason`), and
+    NOTIFY: a window that gave up waiting must not have its request run later behind the
+    trader's back. A command already claimed or finished is returned as it stands."""
+    with store._transaction("withdraw a command", write=True) as conn:
+        moved = conn.execute(update(commands).where(
+            commands.c.id == command_id, commands.c.status == CommandStatus.QUEUED.value
+        ).values(status=CommandStatus.REFUSED.value, error=reason,
+                 finished_at=at or utcnow()))
+        if moved.rowcount == 1:
+            row = conn.execute(select(commands.c.account)
+                               .where(commands.c.id == command_id)).scalar_one()
+            notify.send(conn, row, "command", [command_id])
+    found = get_command(store, command_id)
+    if found is None:
+        raise StoreError(f"no command {command_id}")
+    return found
+
+
 def _move_to_running(conn: Any, command_id: str, at: datetime | None) -> Command | None:
     moved = conn.execute(update(commands).where(
         commands.c.id == command_id, commands.c.status == CommandStatus.QUEUED.value
@@ -262,5 +282,5 @@ def read_heartbeat(store: Store, account: str) -> Heartbeat | None:
 __all__ = [
     "COMMAND_KINDS", "Command", "CommandStatus", "Heartbeat", "claim", "claim_next", "encode",
     "finish_command", "get_command", "mark_stopped", "read_heartbeat", "running_commands",
-    "submit_command", "write_heartbeat",
+    "submit_command", "withdraw_command", "write_heartbeat",
 ]

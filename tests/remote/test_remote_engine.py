@@ -149,3 +149,24 @@ async def test_the_badge_follows_the_heartbeat(server, pg_url, account):
         assert "stopped" in client.server_text
     finally:
         await client.close()
+
+
+async def test_a_request_no_server_takes_is_withdrawn_and_never_runs_later(server, pg_url,
+                                                                          account):
+    """Nothing done twice: a trader told "no answer" may try again, so the unanswered request
+    must not run later on its own."""
+    client = await RemoteEngine.open(pg_url, account=account)
+    client.commands.answer_seconds = 0.3  # the server is alive but does not poll meanwhile
+    try:
+        with pytest.raises(DomainError, match="nothing was done"):
+            await client.place_order(symbol="BTC/USDT", side="buy", type="market",
+                                     amount="0.01")
+        await server.step()  # the server polls again: the withdrawn request is not for it
+        assert server.executed == [] and server.engine.orders() == []
+        db = create_engine(pg_url)
+        with db.connect() as conn:
+            status, error = conn.execute(text("SELECT status, error FROM commands")).one()
+        db.dispose()
+        assert status == "refused" and "withdrawn" in error
+    finally:
+        await client.close()
