@@ -169,6 +169,32 @@ CASES: list[Case] = [
          markets=("asset_pairs_with_ltc",),
          kwargs={"secret": "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"},
          sent={"txid": "OGMZCL-KC6MC-ZRBGM6"}),
+    # -- Bitget (ccxt's own file was not transcribed: the venue's documented example) --------
+    Case("bitget", "market_buy_lookup", ("doc_order_market_filled",),
+         _fetch("BTC/USDT", "121211212122"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
+          "amount": D("0.0007"), "filled": D("0.0007"), "average": D("13000"),
+          "fees": {"BGB": D("0.0041")}},
+         markets=("symbols", "margin_currencies"), sticky=("uta_settings_classic",),
+         kwargs={"password": "test-passphrase-55"}),
+    # -- OKX (ccxt's own file was not transcribed: the venue's documented examples) -----------
+    Case("okx", "market_buy_lookup", ("doc_order_market_filled",),
+         _fetch("BTC/USDT", "680800019749904384"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
+          "amount": D("0.00192834"), "filled": D("0.00192834"), "average": D("51858"),
+          "fees": {"BTC": D("0.00000192834")}},
+         markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"}),
+    Case("okx", "open_orders", ("doc_orders_pending",), lambda ex: ex.fetch_open_orders("BTC/USDT"),
+         [{"exchange_order_id": "1752588852617379840", "status": OrderStatus.OPEN,
+           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("13013.5"),
+           "amount": D("0.001"), "filled": D("0")}],
+         markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"}),
+    # -- Binance (ccxt's own file was not transcribed: the venue's documented example) -------
+    Case("binance", "fetch_order_open_limit", ("doc_query_order_new",), _fetch("LTC/BTC", "1"),
+         {"exchange_order_id": "1", "client_order_id": "myOrder1", "status": OrderStatus.OPEN,
+          "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("0.1"), "amount": D("1.0"),
+          "filled": D("0"), "average": None},
+         markets=("exchange_info_more",), sent={"orderId": "1", "symbol": "LTCBTC"}),
 ]
 
 
@@ -214,7 +240,7 @@ def test_every_recorded_body_says_where_it_comes_from():
     from ccxt_replay import FIXTURES
     import json
 
-    for path in sorted(FIXTURES.glob("*/ccxt_*.json")):
+    for path in sorted([*FIXTURES.glob("*/ccxt_*.json"), *FIXTURES.glob("*/doc_*.json")]):
         source = json.loads(path.read_text())["source"]
         assert source.startswith(("verbatim ccxt recording: ccxt/ccxt ts/src/test/static/response/",
                                   "verbatim venue documentation example: ")), path
