@@ -50,10 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["keys"] and argv[1:2] and argv[1].endswith("-database"):
+        # `moniqo-desktop keys set-database|show-database|delete-database NAME`
+        from .server.database_url import main as database_main
+
+        return database_main(argv[1:])
     if argv[:1] == ["keys"]:  # `moniqo-desktop keys set|show|delete EXCHANGE [--sandbox]`
         from .exchanges.keys import main as keys_main
 
         return keys_main(argv[1:])
+    if argv[:1] == ["serve"]:  # `moniqo-desktop serve --database ... [--account NAME]`
+        from .server.service import main as serve_main
+
+        return serve_main(argv[1:])
     args = build_parser().parse_args(argv)
     from .app import run
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, redaction
-from .compose import FeedStatus, feed_prices  # noqa: F401  (the window's feed, re-exported)
+from .compose import FeedStatus, check_venue_ready, choose_venue, \
+    feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
-from .startup_checks import UserError, check_exchange_id, check_price_feed, usable_dir
+from .startup_checks import UserError, usable_dir
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -89,12 +90,8 @@ def run(args: argparse.Namespace) -> int:
         data_dir = usable_dir(args.data_dir or default_data_dir(), "data dir")
         setup_logging(data_dir, console=True)
         settings = Settings.load(settings_path(None if args.data_dir is None else data_dir))
-        exchange_id = args.exchange or settings.exchange
-        sandbox = args.sandbox or settings.sandbox
-        check_exchange_id(exchange_id)
-        if args.price_feed:
-            check_price_feed(args.price_feed)
-            settings.demo_price_feed = args.price_feed
+        exchange_id, sandbox = choose_venue(settings, args.exchange, args.sandbox,
+                                            args.price_feed)
         connect = connect_target(args)
     except UserError as exc:
         return report_user_error(exc, dialog=dialog)
@@ -102,16 +99,10 @@ def run(args: argparse.Namespace) -> int:
         return run_gui(data_dir / DB_FILENAME, exchange_id, sandbox, settings, args.quit_after,
                        data_dir, connect=connect)
     db_path = data_dir / DB_FILENAME
-    from .exchanges.factory import VenueRefused, check_venue
-    from .exchanges.keys import KeyStoreError
-
     try:  # missing keys for this mode or a venue lacking essentials: one clear line, exit 2
-        for notice in check_venue(exchange_id, sandbox):
-            log.warning("%s", notice)
-    except VenueRefused as exc:
-        return report_user_error(UserError(str(exc)), dialog=dialog)
-    except KeyStoreError:
-        pass  # no usable keyring: open_exchange runs on public data and says why
+        check_venue_ready(exchange_id, sandbox)
+    except UserError as exc:
+        return report_user_error(exc, dialog=dialog)
     if args.headless:
         from .headless import run_headless
 

@@ -27,7 +27,7 @@ from typing import Any
 from .config import Settings
 from .engine import Engine
 from .engine.events import EventBus
-from .startup_checks import open_exchange
+from .startup_checks import UserError, check_exchange_id, check_price_feed, open_exchange
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -67,6 +67,35 @@ async def feed_prices(exchange: object, stop: asyncio.Event,
             await asyncio.wait_for(stop.wait(), FEED_SECONDS)
         except asyncio.TimeoutError:
             pass
+
+
+def choose_venue(settings: Settings, exchange: str | None, sandbox: bool,
+                 price_feed: str | None) -> tuple[str, bool]:
+    """The venue a front end's flags ask for (over the settings), checked before anything is
+    built: an id ccxt does not know or a bad price feed raises UserError."""
+    exchange_id = exchange or settings.exchange
+    sandbox = sandbox or settings.sandbox
+    check_exchange_id(exchange_id)
+    if price_feed:
+        check_price_feed(price_feed)
+        settings.demo_price_feed = price_feed
+    return exchange_id, sandbox
+
+
+def check_venue_ready(exchange_id: str, sandbox: bool) -> None:
+    """Missing keys for this mode or a venue lacking essentials: UserError (one clear line);
+    what merely runs differently is logged. No usable keyring is not an error here: the venue
+    then runs on public data and `make_exchange` says why."""
+    from .exchanges.factory import VenueRefused, check_venue
+    from .exchanges.keys import KeyStoreError
+
+    try:
+        for notice in check_venue(exchange_id, sandbox):
+            log.warning("%s", notice)
+    except VenueRefused as exc:
+        raise UserError(str(exc)) from None
+    except KeyStoreError:
+        pass
 
 
 def make_exchange(exchange_id: str, *, sandbox: bool, settings: Settings,
@@ -138,4 +167,5 @@ async def compose(target: str | Path, exchange_id: str, *, sandbox: bool, settin
     return Composition(engine, exchange, note)
 
 
-__all__ = ["Composition", "FeedStatus", "compose", "feed_prices", "make_exchange"]
+__all__ = ["Composition", "FeedStatus", "check_venue_ready", "choose_venue", "compose",
+           "feed_prices", "make_exchange"]

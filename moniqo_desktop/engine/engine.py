@@ -99,6 +99,11 @@ def closing_part(position: Position, amount: Number | None) -> Decimal | None:
     return part
 
 
+def _client_id(client_order_id: str | None) -> dict[str, str]:
+    """Order(...) keyword for a caller's client order id (none: the order picks a fresh one)."""
+    return {} if client_order_id is None else {"client_order_id": client_order_id}
+
+
 @dataclass
 class CycleReport:
     orders_changed: int = 0
@@ -354,15 +359,18 @@ class Engine:
         trailing_stop_percent: Number | None = None,
         break_even_percent: Number | None = None,
         trailing_activation_percent: Number | None = None,
+        client_order_id: str | None = None,
     ) -> Order:
         """Validate, write as PENDING, send once. Bad input raises DomainError, stores nothing.
 
         An exchange refusal is not an exception: the order comes back REJECTED with the reason
-        in its history, as the trader should see it.
+        in its history, as the trader should see it. `client_order_id` (default: a fresh one)
+        lets a caller find the order again after a crash, e.g. a server command's id.
         """
         ctx = self.ctx
         order = Order(symbol=symbol, side=parse_side(side), type=type, amount=amount,
-                      price=price, stop_price=stop_price, created_at=ctx.clock())
+                      price=price, stop_price=stop_price, created_at=ctx.clock(),
+                      **_client_id(client_order_id))
         protection = Protection.build(stop_loss, take_profit, trailing_stop_percent,
                                       trailing_activation_percent, break_even_percent)
         market = await self._market(symbol)
@@ -437,11 +445,12 @@ class Engine:
         await self._refresh_balances(quiet=True)
         return order
 
-    async def close_position(self, position_id: str, amount: Number | None = None) -> Order:
+    async def close_position(self, position_id: str, amount: Number | None = None, *,
+                             client_order_id: str | None = None) -> Order:
         """Close by hand with a market order (reason "manual"): all of it, or `amount` of it.
 
         A partial close books that part's realized P&L and keeps the protection; an amount
-        that would leave only dust closes everything.
+        that would leave only dust closes everything. `client_order_id`: as in `place_order`.
         """
         position = self.position(position_id)
         if not position.is_open:
@@ -456,9 +465,10 @@ class Engine:
             partial = part is not None and rest > 0 and rest >= dust
         if partial:
             assert part is not None
-            order = await self.tracker.reduce(position, part)
+            order = await self.tracker.reduce(position, part, client_order_id=client_order_id)
         else:
-            order = await self.tracker.exit(position, ExitReason.MANUAL)
+            order = await self.tracker.exit(position, ExitReason.MANUAL,
+                                            client_order_id=client_order_id)
         if order is None:
             if not position.is_open:
                 raise DomainError(f"the position was closed meanwhile "

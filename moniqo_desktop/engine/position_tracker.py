@@ -177,8 +177,10 @@ class PositionTracker:
         return [d for _, d in decisions]
 
     async def exit(self, position: Position, reason: ExitReason,
-                   decision: ExitDecision | None = None, *, _depth: int = 0) -> Order | None:
-        """Send the one exit order for `position` (market), unless one is already on its way."""
+                   decision: ExitDecision | None = None, *, _depth: int = 0,
+                   client_order_id: str | None = None) -> Order | None:
+        """Send the one exit order for `position` (market), unless one is already on its way.
+        `client_order_id`: the caller's (a server command's), else a fresh one."""
         ctx = self.ctx
         if position.status not in (PositionStatus.OPEN, PositionStatus.OPENING):
             return None
@@ -212,7 +214,8 @@ class PositionTracker:
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
                       amount=amount, intent=OrderIntent.EXIT, position_id=position.id,
                       created_at=ctx.clock(),
-                      exit_decision=ExitRecord.of(position, reason, decision))
+                      exit_decision=ExitRecord.of(position, reason, decision),
+                      **({} if client_order_id is None else {"client_order_id": client_order_id}))
         saved = position.saved_state()
         position.mark_closing(order.id, reason)
         try:
@@ -302,7 +305,8 @@ class PositionTracker:
                 return coin / order.filled_amount
         return ZERO
 
-    async def reduce(self, position: Position, amount: Decimal) -> Order | None:
+    async def reduce(self, position: Position, amount: Decimal, *,
+                     client_order_id: str | None = None) -> Order | None:
         """A partial close: a market order for `amount` of the position. The position stays
         open (and protected); its fill books that part's realized P&L."""
         ctx = self.ctx
@@ -311,7 +315,8 @@ class PositionTracker:
             return None
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
                       amount=part, intent=OrderIntent.EXIT, position_id=position.id,
-                      created_at=ctx.clock())
+                      created_at=ctx.clock(),
+                      **({} if client_order_id is None else {"client_order_id": client_order_id}))
         self.monitor.write(order)
         await self.monitor.send(order)
         if position.is_open:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import socket
 from pathlib import Path
 
 import filelock
@@ -32,14 +34,17 @@ from .errors import StoreError
 log = logging.getLogger(__name__)
 
 APP_TAG = "moniqo-desktop"
+_HOLDER = re.compile(rf"^{APP_TAG} pid (?P<pid>\d+)(?: host (?P<host>\S+))?")
 
 
 class StoreInUse(StoreError):
-    """Another live process holds this store; `pid` is that process (None if unknown)."""
+    """Another live process holds this store; `pid` is that process (None if unknown), `host`
+    its machine when known (a server database)."""
 
-    def __init__(self, message: str, pid: int | None) -> None:
+    def __init__(self, message: str, pid: int | None, host: str | None = None) -> None:
         super().__init__(message)
         self.pid = pid
+        self.host = host
 
 
 def lock_path(db_path: Path) -> Path:
@@ -146,7 +151,8 @@ class InstanceLock:
     # -- PostgreSQL ----------------------------------------------------------------------------
     def _lock_postgres(self) -> None:
         url = self.location.url
-        name = f"{APP_TAG} pid {os.getpid()}"
+        # PostgreSQL keeps 63 bytes of it; the pid comes first so it always fits.
+        name = f"{APP_TAG} pid {os.getpid()} host {socket.gethostname()}"[:63]
         try:
             engine = create_engine(url, connect_args={"application_name": name})
             conn = engine.connect()
@@ -157,11 +163,13 @@ class InstanceLock:
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             conn.commit()
             if not got:
-                pid = self._postgres_holder(conn, key)
+                pid, host = self._postgres_holder(conn, key)
                 who = f"process {pid}" if pid is not None else "another process"
+                if host:
+                    who += f" on host {host}"
                 raise StoreInUse(
                     f"the account {self.account!r} in {self.location.label} is in use by "
-                    f"another Moniqo Desktop ({who}); close that one first", pid)
+                    f"another Moniqo Desktop ({who}); close that one first", pid, host)
         except BaseException:
             conn.close()
             engine.dispose()
@@ -169,8 +177,8 @@ class InstanceLock:
         self._pg = conn
 
     @staticmethod
-    def _postgres_holder(conn: Connection, key: int) -> int | None:
-        """The client pid from the holder session's application_name, when it is ours."""
+    def _postgres_holder(conn: Connection, key: int) -> tuple[int | None, str | None]:
+        """The client pid and host from the holder session's application_name, when ours."""
         classid, objid = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
         try:
             names = conn.execute(text(
@@ -178,8 +186,9 @@ class InstanceLock:
                 "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
                 "AND l.classid = :c AND l.objid = :o"), {"c": classid, "o": objid}).scalars()
             for app_name in names:
-                if app_name and app_name.startswith(APP_TAG + " pid "):
-                    return int(app_name.rsplit(" ", 1)[1])
-        except (SQLAlchemyError, ValueError):
-            return None
-        return None
+                found = _HOLDER.match(app_name or "")
+                if found:
+                    return int(found["pid"]), found["host"]
+        except SQLAlchemyError:
+            return None, None
+        return None, None

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 
+import pytest
 from sqlalchemy import create_engine, make_url, text
 
 BASE_URL = os.environ.get("MONIQO_TEST_POSTGRES_URL", "")
@@ -35,3 +37,21 @@ def drop_schema(url: str) -> None:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema's URL (skipped without MONIQO_TEST_POSTGRES_URL); dropped afterwards.
+    Import it into a conftest to use it."""
+    if not BASE_URL:
+        pytest.skip("MONIQO_TEST_POSTGRES_URL is not set")
+    pytest.importorskip("psycopg")
+    url = fresh_schema_url()
+    yield url
+    drop_schema(url)
+
+
+@pytest.fixture
+def account() -> str:
+    """Advisory locks and NOTIFY are per database, not per schema: a unique account each."""
+    return "t" + uuid.uuid4().hex[:10]
