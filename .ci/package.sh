@@ -41,6 +41,7 @@ fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 for f in /opt/$NAME/$NAME /usr/bin/$NAME /usr/share/applications/$NAME.desktop \
+         /usr/lib/systemd/system/$NAME-serve@.service \
          /usr/share/icons/hicolor/scalable/apps/$NAME.svg \
          /usr/share/icons/hicolor/{48x48,128x128,256x256}/apps/$NAME.png; do
     [ -e "$f" ] || fail "$f was not installed"
@@ -55,6 +56,12 @@ run_app() {
     env -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME \
         HOME="$TEST_HOME" QT_QPA_PLATFORM=offscreen /usr/bin/$NAME "$@"
 }
+# The server service ships disabled: nothing may be enabled by installing the package.
+if command -v systemctl >/dev/null 2>&1 && systemctl list-unit-files >/dev/null 2>&1; then
+    [ "$(systemctl is-enabled "$NAME-serve@default.service" 2>/dev/null || true)" != "enabled" ] \
+        || fail "$NAME-serve@default.service was enabled by the installation"
+fi
+run_app serve --help | grep -q -- "--account" || fail "serve --help does not offer --account"
 got=$(run_app --version)
 [ "$got" = "$NAME $VERSION" ] || fail "--version printed '$got'"
 run_app --quit-after 5 || fail "--quit-after 5 exited with $?"
@@ -70,6 +77,7 @@ done
 echo "== remove"
 $SUDO dpkg --purge "$NAME"
 for f in /opt/$NAME /usr/bin/$NAME /usr/share/applications/$NAME.desktop \
+         /usr/lib/systemd/system/$NAME-serve@.service \
          /usr/share/icons/hicolor/256x256/apps/$NAME.png; do
     [ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f is still there after purge"
 done

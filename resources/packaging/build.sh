@@ -83,6 +83,9 @@ cp -a "$BUNDLE" "$STAGE/opt/$NAME"
 # symlink is enough for PATH.
 ln -s "/opt/$NAME/$NAME" "$STAGE/usr/bin/$NAME"
 install -m 0644 "resources/$NAME.desktop" "$STAGE/usr/share/applications/$NAME.desktop"
+# The server service (disabled until the admin enables an instance; see the README).
+install -D -m 0644 "$PKG_DIR/systemd/$NAME-serve@.service" \
+    "$STAGE/usr/lib/systemd/system/$NAME-serve@.service"
 cp -r build/icons "$STAGE/usr/share/icons/hicolor"
 install -m 0755 "$PKG_DIR/debian/postinst" "$PKG_DIR/debian/postrm" "$STAGE/DEBIAN/"
 # dpkg wants 0755 dirs and no group/other write bits whatever the builder's umask was.
