@@ -33,6 +33,8 @@ def _checked(url_text: str) -> str:
                         "postgresql+psycopg://moniqo:PASSWORD@db.example:5432/moniqo)") from None
     if url.get_backend_name() != "postgresql":
         raise UserError(f"serve needs a PostgreSQL database, not {url.get_backend_name()!r}")
+    if url.drivername == "postgresql":  # SQLAlchemy would pick psycopg2; we ship psycopg 3
+        url = url.set(drivername="postgresql+psycopg")
     if url.password:
         register_secret(str(url.password))
     return url.render_as_string(hide_password=False)
