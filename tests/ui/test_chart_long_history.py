@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from pyqtgraph.graphicsItems.PlotCurveItem import PlotCurveItem
 
 from moniqo_desktop.ui.widgets.chart_series import COLUMNS
@@ -201,3 +202,36 @@ def test_the_cached_pictures_paint_what_a_full_repaint_paints(qtbot):
               if cached.pixel(x, y) != fresh.pixel(x, y)
               and any(r.contains(QPoint(x, y)) for r in inside)]
     assert differ == []
+
+
+def test_the_engine_hands_the_window_its_samples_as_columns(qloop, qtbot, tmp_path):
+    """`engine.position_update_columns` (what the window loads) holds what
+    `engine.position_updates` holds, and from `since` on when asked; the chart drawn from it
+    after a restart has the same samples and ends on the same price."""
+    from chart_session import ChartSession
+
+    s = ChartSession(qtbot, tmp_path)
+
+    async def main():
+        await s.open()
+        try:
+            position_id = await s.buy(stop_loss="49000")
+            for price in ("50100", "50300.5", "50200.25"):
+                await s.tick(price)
+            columns = s.engine.position_update_columns(position_id)
+            updates = s.engine.position_updates(position_id)
+            assert len(columns) == len(updates) >= 4
+            assert list(columns.price) == [float(u.price) for u in updates]
+            assert list(columns.stop_loss) == [float(u.stop_loss) for u in updates]
+            assert list(columns.at) == pytest.approx([u.at.timestamp() for u in updates],
+                                                     abs=5e-4)
+            since = updates[-2].at
+            assert list(s.engine.position_update_columns(position_id, since=since).price) == \
+                [float(u.price) for u in updates[-2:]]
+            await s.restart()
+            assert list(s.chart.series.column("price")) == list(columns.price)
+            assert s.chart.price_label.toPlainText() == "50,200.25"
+        finally:
+            await s.close()
+
+    qloop.run_until_complete(main())
