@@ -60,6 +60,7 @@ KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_op
               kwargs={"password": "test-passphrase-55"})
 COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
 GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("account_detail",))
+OKX = dict(markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"})
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
 
 CASES: list[Case] = [
@@ -183,12 +184,12 @@ CASES: list[Case] = [
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.00192834"), "filled": D("0.00192834"), "average": D("51858"),
           "fees": {"BTC": D("0.00000192834")}},
-         markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"}),
+         **OKX),
     Case("okx", "open_orders", ("doc_orders_pending",), lambda ex: ex.fetch_open_orders("BTC/USDT"),
          [{"exchange_order_id": "1752588852617379840", "status": OrderStatus.OPEN,
            "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("13013.5"),
            "amount": D("0.001"), "filled": D("0")}],
-         markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"}),
+         **OKX),
     # -- Binance (ccxt's own file was not transcribed: the venue's documented example) -------
     Case("binance", "fetch_order_open_limit", ("doc_query_order_new",), _fetch("LTC/BTC", "1"),
          {"exchange_order_id": "1", "client_order_id": "myOrder1", "status": OrderStatus.OPEN,
