@@ -39,10 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="quit cleanly after S seconds (smoke tests)")
     parser.add_argument("--headless", action="store_true",
                         help="run the engine without a window and print what it does")
-    parser.add_argument("--connect", default=None, metavar="URL",
+    parser.add_argument("--connect", default=None, metavar="URL|NAME",
                         help="open the window on an engine that runs on a server "
-                             "(`moniqo-desktop serve`): its PostgreSQL URL, "
-                             "postgresql://user@host/db")
+                             "(`moniqo-desktop serve`): its PostgreSQL URL "
+                             "(postgresql+psycopg://user@host/db), or the name of one stored "
+                             "with `moniqo-desktop keys set-database NAME`")
     parser.add_argument("--account", default="default", metavar="NAME",
                         help="with --connect: the server's account (default: default)")
     return parser

@@ -112,17 +112,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def connect_target(args: argparse.Namespace) -> tuple[str, str] | None:
-    """`--connect URL [--account NAME]`: the server's database and the account (None: local)."""
+    """`--connect URL|NAME [--account NAME]`: the server's database — a URL, or the name of one
+    kept in the OS keyring (`keys set-database NAME`), never the settings file — and the
+    account (None: local)."""
     target = getattr(args, "connect", None)
     if target is None:
         return None
     if args.headless:
         raise UserError("--connect opens the window on a server engine; --headless has none "
                         "(run `moniqo-desktop serve` on the server instead)")
-    if "://" not in target:
-        raise UserError(f"--connect needs a PostgreSQL URL (postgresql://user@host/db), not "
-                        f"{target!r}")
-    return target, args.account
+    from .server.database_url import resolve_url
+
+    return resolve_url(target, args.account), args.account
 
 
 def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -10,9 +11,22 @@ from pathlib import Path
 from server_harness import ServerHarness
 
 
-async def run_app(*args: str, server: ServerHarness | None = None) -> tuple[int, str]:
+SUPPORT = Path(__file__).resolve().parents[1] / "support"
+
+
+def keyring_env(tmp_path: Path, **entries: str) -> dict[str, str]:
+    """A test keyring (tests/support/file_keyring.py) holding `entries` (name -> value)."""
+    path = tmp_path / "keyring.json"
+    path.write_text(json.dumps({f"moniqo-desktop\n{k}": v for k, v in entries.items()}))
+    return {"PYTHON_KEYRING_BACKEND": "file_keyring.FileKeyring",
+            "MONIQO_TEST_KEYRING_FILE": str(path),
+            "PYTHONPATH": os.pathsep.join([os.environ.get("PYTHONPATH", ""), str(SUPPORT)])}
+
+
+async def run_app(*args: str, server: ServerHarness | None = None,
+                  env: dict[str, str] | None = None) -> tuple[int, str]:
     """Start the app; while it runs, the in-process server keeps polling (if given)."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "moniqo_desktop", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -52,10 +66,27 @@ async def test_no_server_for_the_account_is_one_line_and_exit_2(pg_url, tmp_path
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-async def test_connect_wants_a_url_and_a_window(tmp_path: Path):
+async def test_the_url_can_come_from_the_keyring_by_name(pg_url, account, tmp_path: Path):
+    server = await ServerHarness(pg_url, account).start()
+    try:
+        code, err = await run_app("--connect", "office", "--account", account, "--data-dir",
+                                  str(tmp_path), "--quit-after", "3", server=server,
+                                  env=keyring_env(tmp_path, **{"database:office": pg_url}))
+    finally:
+        await server.stop()
+    assert code == 0, err
+    log = (tmp_path / "logs" / "moniqo.log").read_text()
+    assert f"connected to the server engine of account '{account}'" in log
+
+
+async def test_connect_wants_a_url_or_a_stored_name_and_a_window(tmp_path: Path):
     code, err = await run_app("--connect", "myserver", "--data-dir", str(tmp_path),
-                              "--quit-after", "1")
-    assert code == 2 and "needs a PostgreSQL URL" in err
+                              "--quit-after", "1", env=keyring_env(tmp_path))
+    assert code == 2 and "no database URL stored as 'myserver'" in err
+    assert "keys set-database myserver" in err
+    code, err = await run_app("--connect", "sqlite:////tmp/x.sqlite3", "--data-dir",
+                              str(tmp_path), "--quit-after", "1")
+    assert code == 2 and "PostgreSQL" in err
     code, err = await run_app("--connect", "postgresql://x@127.0.0.1:1/x", "--headless",
                               "--data-dir", str(tmp_path), "--quit-after", "1")
     assert code == 2 and "--headless has none" in err
