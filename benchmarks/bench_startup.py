@@ -4,10 +4,17 @@ The floor is `shared/bench/startup_floor.py` (a bare PySide6 + pyqtgraph + qasyn
 10 000-row table, quitting after 0.1 s). The app starts on a store of N open positions (one per
 symbol: positions are net per symbol) with D days of hourly position updates each, the paper
 exchange, offscreen. Runs alternate (app, floor, app, floor, ...) so load on the machine hits both
-alike; wall time and peak RSS of each child process are reported as medians.
+alike; wall time, CPU time (user + system: what load on a shared machine inflates least) and
+peak RSS of each child process are reported as medians.
+
+Both run with compiled bytecode cached (in a temporary PYTHONPYCACHEPREFIX, warmed by a first
+run), as an installed app does: with PYTHONDONTWRITEBYTECODE set, the app would otherwise
+recompile its own hundred modules on every start while the floor has none.
 
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_startup.py [--positions 1000] [--days 7]
-     [--runs 5] [--floor PATH]
+     [--runs 5] [--floor PATH] [--store DIR]
+     --store DIR keeps the built store in DIR and reuses it on the next run (building it takes
+     minutes on a loaded machine).
 """
 
 from __future__ import annotations
@@ -65,16 +72,18 @@ async def build_store(data_dir: Path, positions: int, days: int) -> None:
     await engine.close()
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """Run `cmd` under a tiny wrapper that reports its own child's peak RSS."""
+def measure(cmd: list[str], pycache: Path) -> tuple[float, float, float]:
+    """Run `cmd` under a tiny wrapper that reports its own child's wall time, CPU time and
+    peak RSS."""
     wrapper = ("import resource,subprocess,sys,time;t=time.perf_counter();"
                "subprocess.run(sys.argv[1:],check=True,capture_output=True);"
-               "print(time.perf_counter()-t, "
-               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)")
+               "r=resource.getrusage(resource.RUSAGE_CHILDREN);"
+               "print(time.perf_counter()-t, r.ru_utime+r.ru_stime, r.ru_maxrss/1024)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPYCACHEPREFIX=str(pycache))
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], check=True,
-                         capture_output=True, text=True,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout.split()
-    return float(out[0]), float(out[1])
+                         capture_output=True, text=True, env=env).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 def main() -> None:
@@ -86,27 +95,38 @@ def main() -> None:
               for base in (ROOT.parent, ROOT.parent.parent)]  # a clone's or a worktree's
     parser.add_argument("--floor", type=Path,
                         default=next((f for f in floors if f.exists()), floors[0]))
+    parser.add_argument("--store", type=Path, default=None,
+                        help="build the store here once and reuse it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        t = time.perf_counter()
-        asyncio.run(build_store(data, args.positions, args.days))
-        print(f"store: {args.positions} open positions, {args.days} days of hourly updates "
-              f"({args.positions * args.days * 24} rows), built in {time.perf_counter() - t:.0f} s")
+        data = args.store or Path(tmp) / "store"
+        if not (data / "built").exists():
+            data.mkdir(parents=True, exist_ok=True)
+            t = time.perf_counter()
+            asyncio.run(build_store(data, args.positions, args.days))
+            (data / "built").write_text(f"{args.positions} {args.days}\n")
+            print(f"store built in {time.perf_counter() - t:.0f} s")
+        positions, days = (int(v) for v in (data / "built").read_text().split())
+        print(f"store: {positions} open positions, {days} days of hourly updates "
+              f"({positions * days * 24} rows)")
         app = [sys.executable, "-m", "moniqo_desktop", "--data-dir", str(data),
                "--quit-after", "0.1"]
         floor = [sys.executable, str(args.floor)]
-        measure(app)  # warm the page cache and the store's first open
-        results: dict[str, list[tuple[float, float]]] = {"app": [], "floor": []}
+        pycache = Path(tmp) / "pycache"
+        measure(app, pycache)  # compile and cache bytecode, warm the page cache
+        measure(floor, pycache)
+        results: dict[str, list[tuple[float, float, float]]] = {"app": [], "floor": []}
         for _ in range(args.runs):
-            results["app"].append(measure(app))
-            results["floor"].append(measure(floor))
-    med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v))
+            results["app"].append(measure(app, pycache))
+            results["floor"].append(measure(floor, pycache))
+    med = {k: tuple(statistics.median(run[i] for run in v) for i in range(3))
            for k, v in results.items()}
-    (aw, am), (fw, fm) = med["app"], med["floor"]
-    print(f"app   --quit-after 0.1: {aw:.2f} s wall, {am:.0f} MiB peak (median of {args.runs})")
-    print(f"floor startup_floor.py: {fw:.2f} s wall, {fm:.0f} MiB peak")
-    print(f"ratio: {aw / fw:.2f}x wall, {am / fm:.2f}x memory")
+    (aw, ac, am), (fw, fc, fm) = med["app"], med["floor"]
+    print(f"app   --quit-after 0.1: {aw:.2f} s wall, {ac:.2f} s CPU, {am:.0f} MiB peak "
+          f"(median of {args.runs})")
+    print(f"floor startup_floor.py: {fw:.2f} s wall, {fc:.2f} s CPU, {fm:.0f} MiB peak")
+    print(f"ratio: {aw / fw:.2f}x wall, {ac / fc:.2f}x CPU, {am / fm:.2f}x memory")
+    print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -138,7 +138,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
 
     from .compose import compose
     from .engine.events import EventBus, Progress
-    from .remote.session import connect as connect_to_server, server_label
+    if connect is not None:  # psycopg and the remote engine: only for a window on a server
+        from .remote.session import connect as connect_to_server, server_label
     from .store import StoreError
     from .store.instance_lock import StoreInUse
     from .ui import single_instance

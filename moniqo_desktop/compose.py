@@ -86,6 +86,8 @@ def check_venue_ready(exchange_id: str, sandbox: bool) -> None:
     """Missing keys for this mode or a venue lacking essentials: UserError (one clear line);
     what merely runs differently is logged. No usable keyring is not an error here: the venue
     then runs on public data and `make_exchange` says why."""
+    if exchange_id in ("demo", "paper", ""):  # paper trading: no keys (nor keyring) to look at
+        return
     from .exchanges.factory import VenueRefused, check_venue
     from .exchanges.keys import KeyStoreError
 

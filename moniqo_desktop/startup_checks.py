@@ -89,12 +89,11 @@ def open_exchange(exchange_id: str, *, sandbox: bool, settings: Any) -> tuple[An
     from .domain import DomainError
     from .exchanges.factory import build_exchange
     from .exchanges.errors import ExchangeError
-    from .exchanges.keys import KeyStoreError
 
     check_exchange_id(exchange_id)
     try:
         return build_exchange(exchange_id, sandbox=sandbox, settings=settings), None
-    except KeyStoreError as exc:
+    except _key_store_error() as exc:
         from .exchanges.ccxt_exchange import CcxtExchange
 
         log.warning("API keys unavailable for %s: %s", exchange_id, exc)
@@ -103,3 +102,11 @@ def open_exchange(exchange_id: str, *, sandbox: bool, settings: Any) -> tuple[An
                           f"markets work, trading needs keys")
     except (DomainError, ExchangeError) as exc:  # e.g. --sandbox where there is no testnet
         raise UserError(str(exc)) from None
+
+
+def _key_store_error() -> type[Exception]:
+    """The keyring's error class, imported only when an exception is being matched (an
+    `except` clause is evaluated then): a paper start never loads the keyring."""
+    from .exchanges.keys import KeyStoreError
+
+    return KeyStoreError

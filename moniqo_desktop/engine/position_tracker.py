@@ -132,14 +132,13 @@ class PositionTracker:
                     marks != (position.high_water_mark, position.low_water_mark)
                 if moved or trails:
                     urgent.append(position)  # protection moved: durable before we go on
-                else:
-                    self._dirty[position.id] = position
+                # pending until written, so a pass cancelled at a step (the app closing)
+                # still has `close` write what it changed
+                self._dirty[position.id] = position
             except Exception as exc:  # one broken position must not stop the others
                 log.exception("evaluating %s failed", position.id)
                 ctx.bus.publish(EngineError(f"Could not evaluate {position.symbol}: {exc}"))
         if urgent:
-            for position in urgent:
-                self._dirty.pop(position.id, None)
             await self._save_in_batches(urgent)
         if changed:
             if await self.save_marks_in_steps(now) or urgent:
@@ -367,6 +366,7 @@ class PositionTracker:
         dirty = self._marks_due(now or self.ctx.clock(), force)
         if dirty:
             self.ctx.store.save(*dirty)
+            self._written(dirty)
         return len(dirty)
 
     async def save_marks_in_steps(self, now: datetime) -> int:
@@ -376,26 +376,29 @@ class PositionTracker:
         return len(dirty)
 
     def _marks_due(self, now: datetime, force: bool) -> list[Position]:
-        """The dirty marks to write now (and forget as dirty), or none before their time."""
+        """The dirty marks to write now, or none before their time."""
         if not self._dirty:
             return []
         every = timedelta(seconds=self.ctx.settings.position_save_seconds)
         if not force and self._marks_saved_at is not None and now - self._marks_saved_at < every:
             return []
-        dirty, self._dirty = list(self._dirty.values()), {}
         self._marks_saved_at = now
-        return dirty
+        return list(self._dirty.values())
 
     async def _save_in_batches(self, positions: list[Position]) -> None:
+        """Write `positions` `WRITE_BATCH` at a time, the loop free between batches. Each stays
+        dirty until its own batch is written: a pass cancelled between batches (the app
+        closing) or a failed write leaves the rest to `close` or the next save."""
         for start in range(0, len(positions), WRITE_BATCH):
             if start:
                 await asyncio.sleep(0)
-            try:
-                self.ctx.store.save(*positions[start:start + WRITE_BATCH])
-            except Exception:  # not written: still dirty, for the next write
-                for position in positions[start:]:
-                    self._dirty.setdefault(position.id, position)
-                raise
+            batch = positions[start:start + WRITE_BATCH]
+            self.ctx.store.save(*batch)
+            self._written(batch)
+
+    def _written(self, positions: list[Position]) -> None:
+        for position in positions:
+            self._dirty.pop(position.id, None)
 
     def flush_updates(self) -> None:
         if self._pending_updates:

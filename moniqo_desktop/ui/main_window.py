@@ -52,7 +52,6 @@ from ..engine.events import (
 from ..engine.venue_health import VenueMode
 from . import theme
 from .dialogs.protection_dialog import ProtectionDialog
-from .dialogs.settings_dialog import SettingsDialog
 from . import formatting
 from .formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_price
 from .notifier import Notifier, app_icon
@@ -701,6 +700,10 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def open_settings(self) -> None:
+        # imported on first use: its credential fields bring in the OS keyring, which a
+        # start (and paper trading) does not need
+        from .dialogs.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted or dialog.result_settings is None:
             return

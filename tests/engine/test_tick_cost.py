@@ -139,3 +139,38 @@ async def test_a_paper_price_move_looks_only_at_that_symbols_working_orders(monk
     demo.set_price("C007/USDT", D("111"))  # reaches the resting sell: it fills
     assert resting in looked and set(looked) == {resting}
     assert (await demo.fetch_order("C007/USDT", resting)).status.value == "filled"
+
+
+async def test_an_evaluation_cancelled_between_steps_loses_no_protection_move(db_path, demo,
+                                                                                settings, clock):
+    """Closing the app cancels a running evaluation at one of its steps. A trailing stop it
+    already moved in memory must still reach the disk (close writes what is pending), as it
+    did when the whole evaluation was one step."""
+    import asyncio
+
+    from moniqo_desktop.engine import Engine
+    from moniqo_desktop.engine.position_tracker import STEP_POSITIONS
+    from moniqo_desktop.store import Store
+
+    engine = await Engine.open(db_path, demo, settings=settings, clock=clock)
+    n = 3 * STEP_POSITIONS
+    for i in range(n):
+        symbol = f"C{i:04d}/USDT"
+        demo.set_price(symbol, D(100 + i))
+        await engine.place_order(symbol=symbol, side="buy", type="market", amount="1",
+                                 trailing_stop_percent="5")
+    clock.advance(seconds=10)
+    prices = {p.symbol: p.entry_price * D("1.10") for p in engine.positions(open_only=True)}
+    engine.tracker.apply_prices(prices)
+    run = asyncio.ensure_future(engine.tracker.evaluate(prices))
+    for _ in range(2):  # into the second step: some stops moved, none written yet
+        await asyncio.sleep(0)
+    run.cancel()
+    await asyncio.gather(run, return_exceptions=True)
+    moved = {p.id: p.stop_loss for p in engine.positions(open_only=True)
+             if p.high_water_mark > p.entry_price}
+    assert 0 < len(moved) < n
+    await engine.close()
+    with Store.open(db_path) as store:
+        for position_id, stop in moved.items():
+            assert store.get_position(position_id).stop_loss == stop

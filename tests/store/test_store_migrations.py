@@ -62,3 +62,11 @@ def test_offline_sql_renders_without_sqlite_only_types(
     assert not re.search(r"\b(REAL|FLOAT|NUMERIC|DECIMAL|DOUBLE)\b", sql.upper())
     if url.startswith("postgresql"):
         assert "TIMESTAMP WITH TIME ZONE" in sql and "BIGSERIAL" in sql
+
+
+def test_the_head_read_from_the_revision_files_is_alembics():
+    """Opening a store at head skips Alembic on the strength of `shipped_head()`: it must
+    name the same head Alembic does, or a new migration would be skipped."""
+    from moniqo_desktop.store.migrate import shipped_head
+
+    assert shipped_head() == head_revision()

@@ -1,0 +1,33 @@
+"""Start-up does only what this start needs (#14, start-up time).
+
+`python -X importtime` lists every module a run imported, so these check what a paper start on
+an up-to-date store pulls in, without timing anything: no Alembic (the store is at head: one
+version read decides that), no keyring (paper trading has no keys), no ccxt (no real venue),
+no psycopg or remote engine (no server).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def imported_by_a_start(data_dir: Path) -> set[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "moniqo_desktop", "--data-dir",
+         str(data_dir), "--quit-after", "0.1"],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_a_paper_start_on_an_up_to_date_store_imports_only_what_it_uses(tmp_path):
+    first = imported_by_a_start(tmp_path)  # creates the store: the migrations need Alembic
+    assert "alembic" in first
+    again = imported_by_a_start(tmp_path)
+    for package in ("alembic", "keyring", "ccxt", "psycopg", "moniqo_desktop.remote"):
+        assert not {m for m in again if m == package or m.startswith(package + ".")}, package
