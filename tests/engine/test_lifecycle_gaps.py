@@ -190,3 +190,27 @@ async def test_store_recovered_once_the_store_writes_again(engine, demo, db_path
     assert recovered[0].at >= failed[-1].at
     await cycles(engine, clock, 2)
     assert len(recovered) == 1  # said once
+
+
+# -- one unreadable answer ---------------------------------------------------------------------
+async def test_an_unreadable_answer_for_one_order_does_not_stop_the_others(engine, demo, clock,
+                                                                           events):
+    """Two resting buys fill on the venue; the look-up of the first comes back as a body the
+    exchange library cannot parse (KeyError inside ccxt). That order is reported and tried
+    again next sync; the second is synced on the same pass, and the first on the next."""
+    from moniqo_desktop.engine.events import EngineError
+
+    first = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                     amount="0.1", price="49000")
+    second = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
+                                      amount="1", price="2900")
+    demo.set_price("BTC/USDT", "48900")
+    demo.set_price("ETH/USDT", "2890")
+    demo.fail_next(1, KeyError("status"), only=["fetch_order"])
+    await cycles(engine, clock, 1)
+    assert any(e.message.startswith("Sync of order BTC/USDT failed") for e in
+               events.of(EngineError))
+    assert first.status is OrderStatus.OPEN and second.status is OrderStatus.FILLED
+    await cycles(engine, clock, 1)
+    assert first.status is OrderStatus.FILLED
+    assert sorted(p.symbol for p in engine.positions()) == ["BTC/USDT", "ETH/USDT"]
