@@ -148,3 +148,17 @@ def test_the_chart_reads_the_same_samples_as_float_columns(store: Store, two_pos
     assert assert_columns_match_updates(store, a, since=T0 + timedelta(minutes=4)) == 3
     assert list(store.position_update_columns(b).price) == [7.0]
     assert len(store.position_update_columns("unknown")) == 0
+
+
+def test_a_sample_that_is_not_a_number_is_named_not_half_read(store: Store, two_positions,
+                                                               db_path) -> None:
+    import sqlite3
+
+    from moniqo_desktop.store import StoreError
+
+    a, _ = two_positions
+    store.add_position_updates(sample(a, m) for m in range(3))
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("UPDATE position_updates SET price = 'n/a' WHERE id = 2")
+    with pytest.raises(StoreError, match="table position_updates, row id=2, column price"):
+        store.position_update_columns(a)
