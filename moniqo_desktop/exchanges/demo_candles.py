@@ -2,7 +2,10 @@
 
 Every price the paper venue moves to lands in a one-minute candle; longer timeframes are built
 from those minutes when asked. Bounded: the last `KEEP_MINUTES` minutes per symbol (a week),
-so a long-running paper session does not grow without end. No volume: paper ticks trade none.
+so a long-running paper session does not grow without end — by time, not only by count: with
+ticks further apart than a minute, `KEEP_MINUTES` candles would span weeks (five at one tick per
+5 minutes) and memory kept growing long after the week was full. No volume: paper ticks trade
+none.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class TickCandles:
             candle[4] = price
         elif not minutes or minutes[-1][0] < start:
             minutes.append([start, price, price, price, price])
+            oldest = start - (self._keep - 1) * MINUTE  # the window's first minute
+            while minutes[0][0] < oldest:
+                minutes.popleft()
         # a tick older than the newest minute (a clock step back) is ignored
 
     def ohlcv(self, symbol: str, timeframe: str = "1m", since: datetime | None = None,
