@@ -61,6 +61,7 @@ KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_op
 COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
 GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("account_detail",))
 OKX = dict(markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"})
+BINANCE = dict(markets=("exchange_info_recorded",))
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
 
 CASES: list[Case] = [
@@ -190,7 +191,38 @@ CASES: list[Case] = [
            "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("13013.5"),
            "amount": D("0.001"), "filled": D("0")}],
          **OKX),
-    # -- Binance (ccxt's own file was not transcribed: the venue's documented example) -------
+    # -- Binance (spot entries of ccxt's file; market rules for LTCUSDT/SOLUSDT constructed) --
+    Case("binance", "ticker", ("ccxt_ticker_btcusdt",), lambda ex: ex.fetch_ticker("BTC/USDT"),
+         {"last": D("73369.84"), "bid": D("73369.83"), "ask": D("73369.84")}, **BINANCE),
+    Case("binance", "limit_buy", ("ccxt_create_limit_sol",),
+         _create("SOL/USDT", "buy", "limit", "0.05", "241"),
+         {"exchange_order_id": "9780331417", "client_order_id": OURS,
+          "status": OrderStatus.OPEN, "amount": D("0.05"), "price": D("241"), "filled": D("0")},
+         echo=True, sent={"symbol": "SOLUSDT", "type": "LIMIT", "side": "BUY",
+                          "quantity": "0.05", "price": "241", "newClientOrderId": OURS},
+         **BINANCE),
+    # a filled market sell: the average is the venue's filled cost / filled (9.08 / 0.1)
+    Case("binance", "fetch_order_filled_sell", ("ccxt_order_market_sell_filled",),
+         _fetch("LTC/USDT", "3397148653"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.SELL, "type": OrderType.MARKET,
+          "amount": D("0.1"), "filled": D("0.1"), "average": D("90.8"),
+          "client_order_id": "x-R4BD3S825806ed40c861260428a48c"},
+         sent={"orderId": "3397148653", "symbol": "LTCUSDT"}, **BINANCE),
+    # LIMIT_MAKER (post-only) is a limit order resting on the book
+    Case("binance", "open_orders", ("ccxt_open_orders_ltc",),
+         lambda ex: ex.fetch_open_orders("LTC/USDT"),
+         [{"exchange_order_id": "3811057334", "status": OrderStatus.OPEN, "type": OrderType.LIMIT,
+           "side": OrderSide.BUY, "price": D("50"), "amount": D("0.2"), "filled": D("0"),
+           "client_order_id": "x-R4BD3S82102a551f8c1642bba06728"}], **BINANCE),
+    Case("binance", "my_trades", ("ccxt_my_trades_ltc",), lambda ex: ex.fetch_my_trades("LTC/USDT"),
+         [{"exchange_order_id": "3784695242", "side": OrderSide.SELL,
+           "fill": {"fill_id": "309520010", "amount": D("0.2"), "price": D("69.63"),
+                    "fee": D("0.013926"), "fee_currency": "USDT"}}], **BINANCE),
+    Case("binance", "balance", ("ccxt_account_spot",), lambda ex: ex.fetch_balance(),
+         {"LTC": {"free": D("0.919741"), "used": D("0"), "total": D("0.919741")},
+          "ETH": {"free": D("0.02229833"), "used": D("0"), "total": D("0.02229833")}},
+         **BINANCE),
+    # -- Binance (the venue's documented example) ------------------------------------------
     Case("binance", "fetch_order_open_limit", ("doc_query_order_new",), _fetch("LTC/BTC", "1"),
          {"exchange_order_id": "1", "client_order_id": "myOrder1", "status": OrderStatus.OPEN,
           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("0.1"), "amount": D("1.0"),
