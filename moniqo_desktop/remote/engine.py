@@ -55,7 +55,7 @@ from ..engine.context import risk_thresholds
 from ..engine.engine import check_decimals, closing_part
 from ..engine.venue_health import VenueHealth, VenueMode, age_text
 from ..exchanges.base import Candle, MarketInfo
-from ..store import PositionUpdate, Store, StoreError
+from ..store import PositionUpdate, Store, StoreError, UpdateColumns
 from ..store.commands import Command, Heartbeat, read_heartbeat
 from ..store.database import Location, resolve
 from ..store.mapping import order_row, position_row
@@ -235,6 +235,11 @@ class RemoteEngine:
 
     def position_updates(self, position_id: str) -> list[PositionUpdate]:
         return self.reader.position_updates(position_id)
+
+    def position_update_columns(self, position_id: str,
+                                since: datetime | None = None) -> UpdateColumns:
+        """The same samples as float columns: what the window's chart loads (#15)."""
+        return self.reader.position_update_columns(position_id, since)
 
     def order_history(self) -> list[Order]:
         return self.reader.load_orders()

@@ -68,6 +68,10 @@ async def test_a_command_from_one_client_runs_once_and_both_clients_see_it(serve
         assert "OrderChanged" in heard and "PositionOpened" in heard
         assert b.orders()[0].status is OrderStatus.FILLED
         await until(lambda: b.balances()["BTC"][1] > 0, timeout=2.0)
+        held = b.positions(open_only=True)[0].id  # the chart's read path, from the server
+        samples = b.position_updates(held)
+        assert samples and list(b.position_update_columns(held).price) == \
+            [float(u.price) for u in samples]
         await server.step()  # a cycle prices the position: the price fact reaches both
         await until(lambda: b.last_prices().get("BTC/USDT") == Decimal("50000"), timeout=2.0)
     finally:
