@@ -186,6 +186,12 @@ CASES: list[Case] = [
           "amount": D("0.00192834"), "filled": D("0.00192834"), "average": D("51858"),
           "fees": {"BTC": D("0.00000192834")}},
          **OKX),
+    # OKX reports the fee as a negative number (what the account paid); it is a 0.0001 LTC fee
+    Case("okx", "my_trades", ("ccxt_fills_spot_ltc",), lambda ex: ex.fetch_my_trades("LTC/USDT"),
+         [{"exchange_order_id": "639895991331667968", "side": OrderSide.BUY,
+           "fill": {"fill_id": "56181695", "amount": D("0.1"), "price": D("67.84"),
+                    "fee": D("0.0001"), "fee_currency": "LTC"}}],
+         sent={"instId": "LTC-USDT"}, **{**OKX, "markets": ("instruments_spot_ltc",)}),
     Case("okx", "open_orders", ("doc_orders_pending",), lambda ex: ex.fetch_open_orders("BTC/USDT"),
          [{"exchange_order_id": "1752588852617379840", "status": OrderStatus.OPEN,
            "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("13013.5"),
