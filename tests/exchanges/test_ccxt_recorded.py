@@ -61,6 +61,7 @@ KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_op
 COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
 GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("account_detail",))
 OKX = dict(markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"})
+OKX_LTC = {**OKX, "markets": ("instruments_spot_ltc",)}
 BINANCE = dict(markets=("exchange_info_recorded",))
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
 
@@ -186,12 +187,21 @@ CASES: list[Case] = [
           "amount": D("0.00192834"), "filled": D("0.00192834"), "average": D("51858"),
           "fees": {"BTC": D("0.00000192834")}},
          **OKX),
+    Case("okx", "ticker", ("ccxt_ticker_btcusdt",), lambda ex: ex.fetch_ticker("BTC/USDT"),
+         {"last": D("73384.8"), "bid": D("73384.7"), "ask": D("73384.8")},
+         sent={"instId": "BTC-USDT"}, **OKX),
+    Case("okx", "fetch_order_market_buy", ("ccxt_order_market_buy_ltc",),
+         _fetch("LTC/USDT", "1339107111507525632"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
+          "amount": D("0.1"), "filled": D("0.1"), "average": D("101.58"),
+          "fees": {"LTC": D("0.0001")}, "client_order_id": "e847386590ce4dBC6f7ae74854f6a617"},
+         sent={"ordId": "1339107111507525632", "instId": "LTC-USDT"}, **OKX_LTC),
     # OKX reports the fee as a negative number (what the account paid); it is a 0.0001 LTC fee
     Case("okx", "my_trades", ("ccxt_fills_spot_ltc",), lambda ex: ex.fetch_my_trades("LTC/USDT"),
          [{"exchange_order_id": "639895991331667968", "side": OrderSide.BUY,
            "fill": {"fill_id": "56181695", "amount": D("0.1"), "price": D("67.84"),
                     "fee": D("0.0001"), "fee_currency": "LTC"}}],
-         sent={"instId": "LTC-USDT"}, **{**OKX, "markets": ("instruments_spot_ltc",)}),
+         sent={"instId": "LTC-USDT"}, **OKX_LTC),
     Case("okx", "open_orders", ("doc_orders_pending",), lambda ex: ex.fetch_open_orders("BTC/USDT"),
          [{"exchange_order_id": "1752588852617379840", "status": OrderStatus.OPEN,
            "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("13013.5"),
