@@ -61,6 +61,8 @@ KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_op
 COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
 GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("account_detail",))
 OKX = dict(markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"})
+BITGET = dict(markets=("symbols", "margin_currencies"), sticky=("uta_settings_classic",),
+              kwargs={"password": "test-passphrase-55"})
 OKX_LTC = {**OKX, "markets": ("instruments_spot_ltc",)}
 BINANCE = dict(markets=("exchange_info_recorded",))
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
@@ -172,14 +174,21 @@ CASES: list[Case] = [
          markets=("asset_pairs_with_ltc",),
          kwargs={"secret": "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"},
          sent={"txid": "OGMZCL-KC6MC-ZRBGM6"}),
-    # -- Bitget (ccxt's own file was not transcribed: the venue's documented example) --------
+    # -- Bitget (classic account; market rules for LTCUSDT constructed) ----------------------
+    Case("bitget", "limit_buy", ("ccxt_create_spot_limit_ltc",),
+         _create("LTC/USDT", "buy", "limit", "0.11", "50"),
+         {"exchange_order_id": "1136353550487961603", "client_order_id": OURS,
+          "status": OrderStatus.SUBMITTED, "amount": D("0.11"), "price": D("50"), "filled": D("0")},
+         echo=True, sent={"symbol": "LTCUSDT", "side": "buy", "orderType": "limit", "size": "0.11",
+                          "price": "50", "clientOid": OURS},
+         **{**BITGET, "markets": ("symbols_ltc", "margin_currencies")}),
+    # -- Bitget (the venue's documented example) -------------------------------------------
     Case("bitget", "market_buy_lookup", ("doc_order_market_filled",),
          _fetch("BTC/USDT", "121211212122"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.0007"), "filled": D("0.0007"), "average": D("13000"),
           "fees": {"BGB": D("0.0041")}},
-         markets=("symbols", "margin_currencies"), sticky=("uta_settings_classic",),
-         kwargs={"password": "test-passphrase-55"}),
+         **BITGET),
     # -- OKX (ccxt's own file was not transcribed: the venue's documented examples) -----------
     Case("okx", "market_buy_lookup", ("doc_order_market_filled",),
          _fetch("BTC/USDT", "680800019749904384"),
