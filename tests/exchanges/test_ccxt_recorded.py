@@ -63,6 +63,7 @@ GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("a
 OKX = dict(markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"})
 BITGET = dict(markets=("symbols", "margin_currencies"), sticky=("uta_settings_classic",),
               kwargs={"password": "test-passphrase-55"})
+BITGET_LTC = {**BITGET, "markets": ("symbols_ltc", "margin_currencies")}
 OKX_LTC = {**OKX, "markets": ("instruments_spot_ltc",)}
 BINANCE = dict(markets=("exchange_info_recorded",))
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
@@ -181,7 +182,15 @@ CASES: list[Case] = [
           "status": OrderStatus.SUBMITTED, "amount": D("0.11"), "price": D("50"), "filled": D("0")},
          echo=True, sent={"symbol": "LTCUSDT", "side": "buy", "orderType": "limit", "size": "0.11",
                           "price": "50", "clientOid": OURS},
-         **{**BITGET, "markets": ("symbols_ltc", "margin_currencies")}),
+         **BITGET_LTC),
+    # a market buy sized at 5.5 USDT: the amount is what it bought, the average the venue's
+    Case("bitget", "market_buy_lookup", ("ccxt_order_market_buy_by_cost_ltc",),
+         _fetch("LTC/USDT", "1109431644367261698"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
+          "amount": D("0.0794"), "filled": D("0.0794"), "average": D("69.265"),
+          "fees": {"LTC": D("0.0000794")},
+          "client_order_id": "b7381448-70ba-423f-96ad-4e836d01f668"},
+         sent={"orderId": "1109431644367261698"}, **BITGET_LTC),
     # -- Bitget (the venue's documented example) -------------------------------------------
     Case("bitget", "market_buy_lookup", ("doc_order_market_filled",),
          _fetch("BTC/USDT", "121211212122"),
