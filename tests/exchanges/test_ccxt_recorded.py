@@ -191,6 +191,11 @@ CASES: list[Case] = [
           "fees": {"LTC": D("0.0000794")},
           "client_order_id": "b7381448-70ba-423f-96ad-4e836d01f668"},
          sent={"orderId": "1109431644367261698"}, **BITGET_LTC),
+    Case("bitget", "my_trades", ("ccxt_fills_spot_ltc",), lambda ex: ex.fetch_my_trades("LTC/USDT"),
+         [{"exchange_order_id": "1109431644367261698", "side": OrderSide.BUY,
+           "fill": {"fill_id": "1109431644504666114", "amount": D("0.0794"), "price": D("69.265"),
+                    "fee": D("0.0000794"), "fee_currency": "LTC"}}],
+         sent={"symbol": "LTCUSDT"}, **BITGET_LTC),
     # -- Bitget (the venue's documented example) -------------------------------------------
     Case("bitget", "market_buy_lookup", ("doc_order_market_filled",),
          _fetch("BTC/USDT", "121211212122"),
