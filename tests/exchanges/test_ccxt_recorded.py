@@ -67,6 +67,8 @@ BITGET_LTC = {**BITGET, "markets": ("symbols_ltc", "margin_currencies")}
 OKX_LTC = {**OKX, "markets": ("instruments_spot_ltc",)}
 BINANCE = dict(markets=("exchange_info_recorded",))
 BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
+KRAKEN = dict(markets=("asset_pairs_with_ltc",),
+              kwargs={"secret": "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"})
 
 CASES: list[Case] = [
     # -- Bybit (unified trading account, as ccxt's recordings are) ---------------------------
@@ -172,9 +174,28 @@ CASES: list[Case] = [
          _fetch("LTC/USDT", "OGMZCL-KC6MC-ZRBGM6"),
          {"status": OrderStatus.FILLED, "filled": D("0.1"), "average": D("71.05741"),
           "fees": {"USDT": D("0.018475")}},
-         markets=("asset_pairs_with_ltc",),
-         kwargs={"secret": "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"},
-         sent={"txid": "OGMZCL-KC6MC-ZRBGM6"}),
+         sent={"txid": "OGMZCL-KC6MC-ZRBGM6"}, **KRAKEN),
+    Case("kraken", "ticker", ("ccxt_ticker_btcusdt",), lambda ex: ex.fetch_ticker("BTC/USDT"),
+         {"last": D("73380.60000"), "bid": D("73380.60000"), "ask": D("73380.70000")},
+         sent={"pair": "XBTUSDT"}, **KRAKEN),
+    # a post-only limit buy resting on the book; Kraken's userref "0" is what ccxt calls its id
+    Case("kraken", "fetch_order_open_limit", ("ccxt_order_open_limit_ltc",),
+         _fetch("LTC/USDT", "OR6EGN-KQSEG-AMI6CL"),
+         {"exchange_order_id": "OR6EGN-KQSEG-AMI6CL", "status": OrderStatus.OPEN,
+          "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("50"), "amount": D("0.1"),
+          "filled": D("0"), "average": None},
+         sent={"txid": "OR6EGN-KQSEG-AMI6CL"}, **KRAKEN),
+    # a resting stop-loss-limit sell: stop at 55, limit at 54
+    Case("kraken", "open_orders_stop_loss_limit", ("ccxt_open_orders_stop_loss_limit",),
+         lambda ex: ex.fetch_open_orders("LTC/USDT"),
+         [{"exchange_order_id": "OIIQBL-6PV3A-7M2AJJ", "status": OrderStatus.OPEN,
+           "type": OrderType.STOP_LIMIT, "side": OrderSide.SELL, "stop_price": D("55"),
+           "price": D("54"), "amount": D("0.1"), "filled": D("0")}], **KRAKEN),
+    Case("kraken", "market_buy", ("ccxt_create_market_buy_ltc",),
+         _create("LTC/USDT", "buy", "market", "0.1"),
+         {"exchange_order_id": "OL7LNO-R4SAD-6UINEU", "client_order_id": OURS,
+          "status": OrderStatus.SUBMITTED, "amount": D("0.1"), "filled": D("0")},
+         sent={"pair": "LTCUSDT", "type": "buy", "ordertype": "market", "volume": "0.1"}, **KRAKEN),
     # -- Bitget (classic account; market rules for LTCUSDT constructed) ----------------------
     Case("bitget", "limit_buy", ("ccxt_create_spot_limit_ltc",),
          _create("LTC/USDT", "buy", "limit", "0.11", "50"),
