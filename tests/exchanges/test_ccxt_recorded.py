@@ -217,6 +217,17 @@ CASES: list[Case] = [
            "fill": {"fill_id": "1109431644504666114", "amount": D("0.0794"), "price": D("69.265"),
                     "fee": D("0.0000794"), "fee_currency": "LTC"}}],
          sent={"symbol": "LTCUSDT"}, **BITGET_LTC),
+    Case("bitget", "open_orders", ("ccxt_open_orders_spot_ltc",),
+         lambda ex: ex.fetch_open_orders("LTC/USDT"),
+         [{"exchange_order_id": "1136353550487961603", "status": OrderStatus.OPEN,
+           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("50"), "amount": D("0.11"),
+           "filled": D("0"), "client_order_id": "a0fa8867-b90c-4c1c-ab32-45469dcdb53d"}],
+         sent={"symbol": "LTCUSDT"}, **BITGET_LTC),
+    # 5.5 USDT held by an open order is "frozen": used, not free
+    Case("bitget", "balance", ("ccxt_balance_spot",), lambda ex: ex.fetch_balance(),
+         {"USDT": {"free": D("17.85159289"), "used": D("5.50000000"), "total": D("23.35159289")},
+          "LTC": {"free": D("0.22326160"), "used": D("0"), "total": D("0.22326160")},
+          "BGB": {"free": D("1.15"), "used": D("0"), "total": D("1.15")}}, **BITGET),
     # -- Bitget (the venue's documented example) -------------------------------------------
     Case("bitget", "market_buy_lookup", ("doc_order_market_filled",),
          _fetch("BTC/USDT", "121211212122"),
