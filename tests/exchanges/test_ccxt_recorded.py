@@ -260,6 +260,12 @@ CASES: list[Case] = [
            "fill": {"fill_id": "56181695", "amount": D("0.1"), "price": D("67.84"),
                     "fee": D("0.0001"), "fee_currency": "LTC"}}],
          sent={"instId": "LTC-USDT"}, **OKX_LTC),
+    # the trading account: total is eq, free availEq; held by orders (or borrowed) is the rest
+    Case("okx", "balance", ("ccxt_balance_trading",), lambda ex: ex.fetch_balance(),
+         {"LTC": {"free": D("10.19979"), "used": D("0.1"), "total": D("10.29979")},
+          "USDT": {"free": D("0"), "used": D("0.000258796"), "total": D("0.000258796")},
+          "BTC": {"free": D("0.6612664522199999"), "used": D("0.4000000000000001"),
+                  "total": D("1.06126645222")}}, **OKX),
     Case("okx", "open_orders", ("doc_orders_pending",), lambda ex: ex.fetch_open_orders("BTC/USDT"),
          [{"exchange_order_id": "1752588852617379840", "status": OrderStatus.OPEN,
            "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("13013.5"),
