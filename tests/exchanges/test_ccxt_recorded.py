@@ -191,6 +191,28 @@ CASES: list[Case] = [
          [{"exchange_order_id": "OIIQBL-6PV3A-7M2AJJ", "status": OrderStatus.OPEN,
            "type": OrderType.STOP_LIMIT, "side": OrderSide.SELL, "stop_price": D("55"),
            "price": D("54"), "amount": D("0.1"), "filled": D("0")}], **KRAKEN),
+    # an open order placed with a client id: Kraken reports it as cl_ord_id
+    Case("kraken", "open_orders_client_id", ("ccxt_open_orders_cl_ord_id",),
+         lambda ex: ex.fetch_open_orders("LTC/USDT"),
+         [{"exchange_order_id": "O2F2HY-QIPHF-4UCMSW", "status": OrderStatus.OPEN,
+           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("50"), "amount": D("0.2"),
+           "filled": D("0"), "client_order_id": "123"}], **KRAKEN),
+    # Kraken acknowledges a cancel with a count only: the order is then read back (that
+    # QueryOrders body is constructed, query_limit_cancelled)
+    Case("kraken", "cancel", ("ccxt_cancel_order", "query_limit_cancelled"),
+         lambda ex: ex.cancel_order("OR6EGN-KQSEG-AMI6CL", "BTC/USDT"),
+         {"exchange_order_id": "OR6EGN-KQSEG-AMI6CL", "status": OrderStatus.CANCELLED},
+         sent={"txid": "OR6EGN-KQSEG-AMI6CL"}, **KRAKEN),
+    # a stop-limit goes out as Kraken's stop-loss-limit (stop in price, limit in price2), never
+    # as a plain market or limit order
+    Case("kraken", "stop_limit_buy", ("ccxt_create_stop_loss_limit_ltc",),
+         lambda ex: ex.create_order(Order(
+             symbol="LTC/USDT", side="buy", type="stop_limit", amount=D("0.1"), price=D("30"),
+             stop_price=D("29"), client_order_id=OURS)),
+         {"exchange_order_id": "OJZ42L-YACUJ-YCYN4C", "status": OrderStatus.SUBMITTED,
+          "type": OrderType.STOP_LIMIT, "stop_price": D("29"), "price": D("30")},
+         sent={"pair": "LTCUSDT", "type": "buy", "ordertype": "stop-loss-limit",
+               "volume": "0.1", "price": "29", "price2": "30"}, **KRAKEN),
     Case("kraken", "market_buy", ("ccxt_create_market_buy_ltc",),
          _create("LTC/USDT", "buy", "market", "0.1"),
          {"exchange_order_id": "OL7LNO-R4SAD-6UINEU", "client_order_id": OURS,
