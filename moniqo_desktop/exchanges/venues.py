@@ -70,6 +70,8 @@ class ClientIdRule:
     style: ClientIdStyle = ClientIdStyle.AS_IS
     venue_prefix: str = ""  # what the venue puts in front when it reports it back (Gate "t-")
     lookup_param: str = "clientOrderId"  # the ccxt param for a look-up by client id
+    # what the venue reports for "no client id" (ccxt passes Kraken's userref 0 on as "0")
+    none_values: tuple[str, ...] = ()
 
     def to_venue(self, ours: str) -> str:
         """Our id as the venue will accept it. Raises ValueError when it cannot fit."""
@@ -89,7 +91,7 @@ class ClientIdRule:
 
     def from_venue(self, venue: str | None) -> str | None:
         """The venue's client id back in our form (unchanged when it is not one of ours)."""
-        if not venue:
+        if not venue or str(venue) in self.none_values:
             return None
         text = str(venue)
         if self.venue_prefix and text.startswith(self.venue_prefix):
@@ -217,7 +219,8 @@ PROFILES: dict[str, VenueProfile] = {
         VenueProfile(
             id="kraken", name="Kraken",
             client_id=ClientIdRule(param="clientOrderId", max_length=32, charset=r"[0-9a-f]",
-                                   style=ClientIdStyle.HEX32, lookup_param="cl_ord_id"),
+                                   style=ClientIdStyle.HEX32, lookup_param="cl_ord_id",
+                                   none_values=("0",)),
             # ccxt's Kraken code reads stopLossPrice (ordertype stop-loss); triggerPrice is
             # ignored and the order would go out as a plain market order
             stop_style=StopStyle.STOP_LOSS_PRICE,

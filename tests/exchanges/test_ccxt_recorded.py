@@ -178,19 +178,21 @@ CASES: list[Case] = [
     Case("kraken", "ticker", ("ccxt_ticker_btcusdt",), lambda ex: ex.fetch_ticker("BTC/USDT"),
          {"last": D("73380.60000"), "bid": D("73380.60000"), "ask": D("73380.70000")},
          sent={"pair": "XBTUSDT"}, **KRAKEN),
-    # a post-only limit buy resting on the book; Kraken's userref "0" is what ccxt calls its id
+    # a post-only limit buy resting on the book, placed without a client id: ccxt reports
+    # Kraken's userref 0 ("none") as clientOrderId "0"; it has no client id
     Case("kraken", "fetch_order_open_limit", ("ccxt_order_open_limit_ltc",),
          _fetch("LTC/USDT", "OR6EGN-KQSEG-AMI6CL"),
          {"exchange_order_id": "OR6EGN-KQSEG-AMI6CL", "status": OrderStatus.OPEN,
           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("50"), "amount": D("0.1"),
-          "filled": D("0"), "average": None},
+          "filled": D("0"), "average": None, "client_order_id": None},
          sent={"txid": "OR6EGN-KQSEG-AMI6CL"}, **KRAKEN),
     # a resting stop-loss-limit sell: stop at 55, limit at 54
     Case("kraken", "open_orders_stop_loss_limit", ("ccxt_open_orders_stop_loss_limit",),
          lambda ex: ex.fetch_open_orders("LTC/USDT"),
          [{"exchange_order_id": "OIIQBL-6PV3A-7M2AJJ", "status": OrderStatus.OPEN,
            "type": OrderType.STOP_LIMIT, "side": OrderSide.SELL, "stop_price": D("55"),
-           "price": D("54"), "amount": D("0.1"), "filled": D("0")}], **KRAKEN),
+           "price": D("54"), "amount": D("0.1"), "filled": D("0"), "client_order_id": None}],
+         **KRAKEN),
     # an open order placed with a client id: Kraken reports it as cl_ord_id
     Case("kraken", "open_orders_client_id", ("ccxt_open_orders_cl_ord_id",),
          lambda ex: ex.fetch_open_orders("LTC/USDT"),
