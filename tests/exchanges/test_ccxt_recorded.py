@@ -15,84 +15,38 @@ handling and parsing are ccxt's own.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+import json
 
 import pytest
-from ccxt_replay import Replay, SleepRecorder, replayed
+from ccxt_replay import FIXTURES
+from recorded_cases import (BINANCE, BITGET, BITGET_LTC, BYBIT, COINBASE, D, GATE, KRAKEN,
+                            KUCOIN, OKX, OKX_LTC, OURS, Case, create_call, fetch_call, run_case)
 
 from moniqo_desktop.domain import Order, OrderSide, OrderStatus, OrderType
-from moniqo_desktop.exchanges.ccxt_exchange import CcxtExchange
-
-D = Decimal
-OURS = "mq" + f"{7:030x}"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One recorded body, the call that asks for it, and what the recording says."""
-
-    venue: str
-    name: str
-    fixtures: tuple[str, ...]
-    call: Callable[[CcxtExchange], Awaitable[Any]]
-    expect: dict[str, Any]
-    markets: tuple[str, ...] = ()
-    sticky: tuple[str, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    echo: bool = False  # answer the client id the create sent (as the venue would)
-    sent: dict[str, str] = field(default_factory=dict)  # params the last request carried
-
-
-def _fetch(symbol: str, order_id: str):
-    return lambda ex: ex.fetch_order(symbol, exchange_order_id=order_id)
-
-
-def _create(symbol: str, side: str, type_: str, amount: str, price: str | None = None):
-    return lambda ex: ex.create_order(Order(
-        symbol=symbol, side=side, type=type_, amount=D(amount),
-        price=D(price) if price else None, client_order_id=OURS))
-
-
-KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_opened"),
-              kwargs={"password": "test-passphrase-55"})
-COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
-GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("account_detail",))
-OKX = dict(markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"})
-BITGET = dict(markets=("symbols", "margin_currencies"), sticky=("uta_settings_classic",),
-              kwargs={"password": "test-passphrase-55"})
-BITGET_LTC = {**BITGET, "markets": ("symbols_ltc", "margin_currencies")}
-OKX_LTC = {**OKX, "markets": ("instruments_spot_ltc",)}
-BINANCE = dict(markets=("exchange_info_recorded",))
-BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
-KRAKEN = dict(markets=("asset_pairs_with_ltc",),
-              kwargs={"secret": "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"})
 
 CASES: list[Case] = [
     # -- Bybit (unified trading account, as ccxt's recordings are) ---------------------------
     Case("bybit", "ticker", ("ccxt_ticker_swap",), lambda ex: ex.fetch_ticker("BTC/USDT"),
          {"last": D("51444.40"), "bid": D("51444.30"), "ask": D("51444.40")}, **BYBIT),
     Case("bybit", "limit_buy", ("ccxt_create_spot_limit",),
-         _create("LTC/USDT", "buy", "limit", "0.1", "60"),
+         create_call("LTC/USDT", "buy", "limit", "0.1", "60"),
          {"exchange_order_id": "1609920528435648000", "client_order_id": OURS,
           "status": OrderStatus.SUBMITTED, "amount": D("0.1"), "price": D("60"), "filled": D("0")},
          echo=True, **BYBIT),
     Case("bybit", "fetch_order_filled_sell", ("ccxt_fetch_order_spot_sell_filled",),
-         _fetch("XRP/USDT", "1609604284784580096"),
+         fetch_call("XRP/USDT", "1609604284784580096"),
          {"status": OrderStatus.FILLED, "side": OrderSide.SELL, "type": OrderType.MARKET,
           "amount": D("123"), "filled": D("123"), "average": D("0.5351"),
           "fees": {"USDT": D("0.0658173")}, "client_order_id": "1609604284784580097"}, **BYBIT),
     # a market buy sized in USDT (50) that bought 0.001614 BTC: the amount is what it bought
     Case("bybit", "fetch_order_buy_by_cost", ("ccxt_fetch_order_spot_buy_by_cost",),
-         _fetch("BTC/USDT", "1609602210852247040"),
+         fetch_call("BTC/USDT", "1609602210852247040"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "amount": D("0.001614"),
           "filled": D("0.001614"), "average": D("30966.41"), "fees": {"BTC": D("0.000001614")}},
          **BYBIT),
     # not among the open orders (an empty list: constructed), then the finished ones
     Case("bybit", "market_buy_lookup", ("realtime_empty", "ccxt_closed_order_swap"),
-         _fetch("BTC/USDT", "aee7453a-a100-465f-857a-3db780e9329a"),
+         fetch_call("BTC/USDT", "aee7453a-a100-465f-857a-3db780e9329a"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.001"), "filled": D("0.001"), "average": D("123498"),
           "fees": {"USDT": D("0.0679239")}}, **BYBIT),
@@ -116,7 +70,7 @@ CASES: list[Case] = [
     Case("kucoin", "ticker", ("ccxt_ticker",), lambda ex: ex.fetch_ticker("BTC/USDT"),
          {"last": D("67400"), "bid": D("67399.9"), "ask": D("67400")}, **KUCOIN),
     Case("kucoin", "market_buy_lookup", ("ccxt_order_market_filled",),
-         _fetch("LTC/USDT", "65e371dd0ddaa40007cb437b"),
+         fetch_call("LTC/USDT", "65e371dd0ddaa40007cb437b"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.01"), "filled": D("0.01"), "average": D("91.937"),
           "fees": {"USDT": D("0.00091937")},
@@ -166,12 +120,12 @@ CASES: list[Case] = [
                     "fee": D("0.000050"), "fee_currency": "LTC"}}], **GATE),
     # a market buy sized at 5 USDT: the average is the venue's avg_deal_price, never 5 / filled
     Case("gate", "market_buy_lookup", ("ccxt_order_market_buy_by_cost",),
-         _fetch("LTC/USDT", "497245022561"),
+         fetch_call("LTC/USDT", "497245022561"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "average": D("68.02"), "fees": {"LTC": D("0.000147")}}, **GATE),
     # -- Kraken (the entry ccxt's own test runs) -------------------------------------------
     Case("kraken", "market_buy_lookup", ("ccxt_static_closed_market_order",),
-         _fetch("LTC/USDT", "OGMZCL-KC6MC-ZRBGM6"),
+         fetch_call("LTC/USDT", "OGMZCL-KC6MC-ZRBGM6"),
          {"status": OrderStatus.FILLED, "filled": D("0.1"), "average": D("71.05741"),
           "fees": {"USDT": D("0.018475")}},
          sent={"txid": "OGMZCL-KC6MC-ZRBGM6"}, **KRAKEN),
@@ -181,7 +135,7 @@ CASES: list[Case] = [
     # a post-only limit buy resting on the book, placed without a client id: ccxt reports
     # Kraken's userref 0 ("none") as clientOrderId "0"; it has no client id
     Case("kraken", "fetch_order_open_limit", ("ccxt_order_open_limit_ltc",),
-         _fetch("LTC/USDT", "OR6EGN-KQSEG-AMI6CL"),
+         fetch_call("LTC/USDT", "OR6EGN-KQSEG-AMI6CL"),
          {"exchange_order_id": "OR6EGN-KQSEG-AMI6CL", "status": OrderStatus.OPEN,
           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("50"), "amount": D("0.1"),
           "filled": D("0"), "average": None, "client_order_id": None},
@@ -216,13 +170,13 @@ CASES: list[Case] = [
          sent={"pair": "LTCUSDT", "type": "buy", "ordertype": "stop-loss-limit",
                "volume": "0.1", "price": "29", "price2": "30"}, **KRAKEN),
     Case("kraken", "market_buy", ("ccxt_create_market_buy_ltc",),
-         _create("LTC/USDT", "buy", "market", "0.1"),
+         create_call("LTC/USDT", "buy", "market", "0.1"),
          {"exchange_order_id": "OL7LNO-R4SAD-6UINEU", "client_order_id": OURS,
           "status": OrderStatus.SUBMITTED, "amount": D("0.1"), "filled": D("0")},
          sent={"pair": "LTCUSDT", "type": "buy", "ordertype": "market", "volume": "0.1"}, **KRAKEN),
     # -- Bitget (classic account; market rules for LTCUSDT constructed) ----------------------
     Case("bitget", "limit_buy", ("ccxt_create_spot_limit_ltc",),
-         _create("LTC/USDT", "buy", "limit", "0.11", "50"),
+         create_call("LTC/USDT", "buy", "limit", "0.11", "50"),
          {"exchange_order_id": "1136353550487961603", "client_order_id": OURS,
           "status": OrderStatus.SUBMITTED, "amount": D("0.11"), "price": D("50"), "filled": D("0")},
          echo=True, sent={"symbol": "LTCUSDT", "side": "buy", "orderType": "limit", "size": "0.11",
@@ -230,7 +184,7 @@ CASES: list[Case] = [
          **BITGET_LTC),
     # a market buy sized at 5.5 USDT: the amount is what it bought, the average the venue's
     Case("bitget", "market_buy_lookup", ("ccxt_order_market_buy_by_cost_ltc",),
-         _fetch("LTC/USDT", "1109431644367261698"),
+         fetch_call("LTC/USDT", "1109431644367261698"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.0794"), "filled": D("0.0794"), "average": D("69.265"),
           "fees": {"LTC": D("0.0000794")},
@@ -257,14 +211,14 @@ CASES: list[Case] = [
           "BGB": {"free": D("1.15"), "used": D("0"), "total": D("1.15")}}, **BITGET),
     # -- Bitget (the venue's documented example) -------------------------------------------
     Case("bitget", "market_buy_lookup", ("doc_order_market_filled",),
-         _fetch("BTC/USDT", "121211212122"),
+         fetch_call("BTC/USDT", "121211212122"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.0007"), "filled": D("0.0007"), "average": D("13000"),
           "fees": {"BGB": D("0.0041")}},
          **BITGET),
     # -- OKX (ccxt's own file was not transcribed: the venue's documented examples) -----------
     Case("okx", "market_buy_lookup", ("doc_order_market_filled",),
-         _fetch("BTC/USDT", "680800019749904384"),
+         fetch_call("BTC/USDT", "680800019749904384"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.00192834"), "filled": D("0.00192834"), "average": D("51858"),
           "fees": {"BTC": D("0.00000192834")}},
@@ -273,7 +227,7 @@ CASES: list[Case] = [
          {"last": D("73384.8"), "bid": D("73384.7"), "ask": D("73384.8")},
          sent={"instId": "BTC-USDT"}, **OKX),
     Case("okx", "fetch_order_market_buy", ("ccxt_order_market_buy_ltc",),
-         _fetch("LTC/USDT", "1339107111507525632"),
+         fetch_call("LTC/USDT", "1339107111507525632"),
          {"status": OrderStatus.FILLED, "side": OrderSide.BUY, "type": OrderType.MARKET,
           "amount": D("0.1"), "filled": D("0.1"), "average": D("101.58"),
           "fees": {"LTC": D("0.0001")}, "client_order_id": "e847386590ce4dBC6f7ae74854f6a617"},
@@ -299,7 +253,7 @@ CASES: list[Case] = [
     Case("binance", "ticker", ("ccxt_ticker_btcusdt",), lambda ex: ex.fetch_ticker("BTC/USDT"),
          {"last": D("73369.84"), "bid": D("73369.83"), "ask": D("73369.84")}, **BINANCE),
     Case("binance", "limit_buy", ("ccxt_create_limit_sol",),
-         _create("SOL/USDT", "buy", "limit", "0.05", "241"),
+         create_call("SOL/USDT", "buy", "limit", "0.05", "241"),
          {"exchange_order_id": "9780331417", "client_order_id": OURS,
           "status": OrderStatus.OPEN, "amount": D("0.05"), "price": D("241"), "filled": D("0")},
          echo=True, sent={"symbol": "SOLUSDT", "type": "LIMIT", "side": "BUY",
@@ -307,7 +261,7 @@ CASES: list[Case] = [
          **BINANCE),
     # a filled market sell: the average is the venue's filled cost / filled (9.08 / 0.1)
     Case("binance", "fetch_order_filled_sell", ("ccxt_order_market_sell_filled",),
-         _fetch("LTC/USDT", "3397148653"),
+         fetch_call("LTC/USDT", "3397148653"),
          {"status": OrderStatus.FILLED, "side": OrderSide.SELL, "type": OrderType.MARKET,
           "amount": D("0.1"), "filled": D("0.1"), "average": D("90.8"),
           "client_order_id": "x-R4BD3S825806ed40c861260428a48c"},
@@ -327,7 +281,7 @@ CASES: list[Case] = [
           "ETH": {"free": D("0.02229833"), "used": D("0"), "total": D("0.02229833")}},
          **BINANCE),
     # -- Binance (the venue's documented example) ------------------------------------------
-    Case("binance", "fetch_order_open_limit", ("doc_query_order_new",), _fetch("LTC/BTC", "1"),
+    Case("binance", "fetch_order_open_limit", ("doc_query_order_new",), fetch_call("LTC/BTC", "1"),
          {"exchange_order_id": "1", "client_order_id": "myOrder1", "status": OrderStatus.OPEN,
           "type": OrderType.LIMIT, "side": OrderSide.BUY, "price": D("0.1"), "amount": D("1.0"),
           "filled": D("0"), "average": None},
@@ -335,48 +289,13 @@ CASES: list[Case] = [
 ]
 
 
-def _matches(actual: Any, expected: Any, where: str) -> None:
-    """`expected` is a partial picture: a dict names the fields (of an object) or the keys (of
-    a mapping of objects) that must agree; anything else must be equal, Decimals as Decimals."""
-    if isinstance(expected, list):
-        assert len(actual) == len(expected), f"{where}: {len(actual)} items, expected {len(expected)}"
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            _matches(a, e, f"{where}[{i}]")
-        return
-    if isinstance(expected, dict) and not isinstance(actual, dict):
-        for name, want in expected.items():
-            _matches(getattr(actual, name), want, f"{where}.{name}")
-        return
-    if isinstance(expected, dict) and any(isinstance(v, dict) for v in expected.values()):
-        for key, want in expected.items():
-            _matches(actual[key], want, f"{where}[{key!r}]")
-        return
-    assert actual == expected, f"{where}: {actual!r} != {expected!r}"
-    if isinstance(expected, Decimal):
-        assert isinstance(actual, Decimal), f"{where}: {actual!r} is not a Decimal"
-
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.venue}-{c.name}" for c in CASES])
 async def test_recorded_body_maps_as_the_recording_says(case: Case):
-    replay = Replay(case.venue, echo_client_ids=case.echo)
-    exchange = replayed(case.venue, replay, SleepRecorder(), **case.kwargs)
-    replay.add(*case.sticky, sticky=True)
-    replay.add(*case.markets)
-    await exchange.load_markets()
-    replay.add(*case.fixtures)
-    try:
-        result = await case.call(exchange)
-        _matches(result, case.expect, case.name)
-        assert {k: replay.last().params.get(k) for k in case.sent} == case.sent
-        assert not replay.unmatched and not replay.pending(), replay.pending()
-    finally:
-        await exchange.close()
+    await run_case(case)
 
 
 def test_every_recorded_body_says_where_it_comes_from():
-    from ccxt_replay import FIXTURES
-    import json
-
     for path in sorted([*FIXTURES.glob("*/ccxt_*.json"), *FIXTURES.glob("*/doc_*.json")]):
         source = json.loads(path.read_text())["source"]
         assert source.startswith(("verbatim ccxt recording: ccxt/ccxt ts/src/test/static/response/",

@@ -1,0 +1,101 @@
+"""Recorded-body cases: a venue's body, the call that asks for it, what the recording says.
+
+Shared by the suites that replay recorded bodies (ccxt's own recordings under
+ts/src/test/static/, or the venue's API documentation examples) through `CcxtExchange` and real
+ccxt. Only ccxt's HTTP fetch is replaced (ccxt_replay.py); request building, error handling and
+parsing are ccxt's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ccxt_replay import Replay, SleepRecorder, replayed
+
+from moniqo_desktop.domain import Order
+from moniqo_desktop.exchanges.ccxt_exchange import CcxtExchange
+
+D = Decimal
+OURS = "mq" + f"{7:030x}"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One recorded body, the call that asks for it, and what the recording says."""
+
+    venue: str
+    name: str
+    fixtures: tuple[str, ...]
+    call: Callable[[CcxtExchange], Awaitable[Any]]
+    expect: dict[str, Any]
+    markets: tuple[str, ...] = ()
+    sticky: tuple[str, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    echo: bool = False  # answer the client id the create sent (as the venue would)
+    sent: dict[str, str] = field(default_factory=dict)  # params the last request carried
+
+
+def fetch_call(symbol: str, order_id: str):
+    return lambda ex: ex.fetch_order(symbol, exchange_order_id=order_id)
+
+
+def create_call(symbol: str, side: str, type_: str, amount: str, price: str | None = None):
+    return lambda ex: ex.create_order(Order(
+        symbol=symbol, side=side, type=type_, amount=D(amount),
+        price=D(price) if price else None, client_order_id=OURS))
+
+
+KUCOIN = dict(markets=("symbols_more",), sticky=("account_mode", "hf_accounts_opened"),
+              kwargs={"password": "test-passphrase-55"})
+COINBASE = dict(markets=("products_more", "products_future"), sticky=("transaction_summary",))
+GATE = dict(markets=("margin_currency_pairs", "currency_pairs_more"), sticky=("account_detail",))
+OKX = dict(markets=("instruments_spot",), kwargs={"password": "test-passphrase-55"})
+BITGET = dict(markets=("symbols", "margin_currencies"), sticky=("uta_settings_classic",),
+              kwargs={"password": "test-passphrase-55"})
+BITGET_LTC = {**BITGET, "markets": ("symbols_ltc", "margin_currencies")}
+OKX_LTC = {**OKX, "markets": ("instruments_spot_ltc",)}
+BINANCE = dict(markets=("exchange_info_recorded",))
+BYBIT = dict(markets=("instruments_spot_more",), sticky=("query_api", "account_info"))
+KRAKEN = dict(markets=("asset_pairs_with_ltc",),
+              kwargs={"secret": "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"})
+
+
+def matches(actual: Any, expected: Any, where: str) -> None:
+    """`expected` is a partial picture: a dict names the fields (of an object) or the keys (of
+    a mapping of objects) that must agree; anything else must be equal, Decimals as Decimals."""
+    if isinstance(expected, list):
+        assert len(actual) == len(expected), f"{where}: {len(actual)} items, expected {len(expected)}"
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            matches(a, e, f"{where}[{i}]")
+        return
+    if isinstance(expected, dict) and not isinstance(actual, dict):
+        for name, want in expected.items():
+            matches(getattr(actual, name), want, f"{where}.{name}")
+        return
+    if isinstance(expected, dict) and any(isinstance(v, dict) for v in expected.values()):
+        for key, want in expected.items():
+            matches(actual[key], want, f"{where}[{key!r}]")
+        return
+    assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+    if isinstance(expected, Decimal):
+        assert isinstance(actual, Decimal), f"{where}: {actual!r} is not a Decimal"
+
+
+async def run_case(case: Case) -> None:
+    """Replay `case`'s bodies through real ccxt and check the result against the recording."""
+    replay = Replay(case.venue, echo_client_ids=case.echo)
+    exchange = replayed(case.venue, replay, SleepRecorder(), **case.kwargs)
+    replay.add(*case.sticky, sticky=True)
+    replay.add(*case.markets)
+    await exchange.load_markets()
+    replay.add(*case.fixtures)
+    try:
+        result = await case.call(exchange)
+        matches(result, case.expect, case.name)
+        assert {k: replay.last().params.get(k) for k in case.sent} == case.sent
+        assert not replay.unmatched and not replay.pending(), replay.pending()
+    finally:
+        await exchange.close()
