@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from ccxt_replay import Replay, SleepRecorder, replayed
 
 from moniqo_desktop.domain import Order
@@ -36,6 +37,8 @@ class Case:
     kwargs: dict[str, Any] = field(default_factory=dict)
     echo: bool = False  # answer the client id the create sent (as the venue would)
     sent: dict[str, str] = field(default_factory=dict)  # params the last request carried
+    # an error body: the exception our adapter must raise (`expect` then names its attributes)
+    raises: type[BaseException] | None = None
 
 
 def fetch_call(symbol: str, order_id: str):
@@ -93,8 +96,12 @@ async def run_case(case: Case) -> None:
     await exchange.load_markets()
     replay.add(*case.fixtures)
     try:
-        result = await case.call(exchange)
-        matches(result, case.expect, case.name)
+        if case.raises is not None:
+            with pytest.raises(case.raises) as caught:
+                await case.call(exchange)
+            matches(caught.value, case.expect, case.name)
+        else:
+            matches(await case.call(exchange), case.expect, case.name)
         assert {k: replay.last().params.get(k) for k in case.sent} == case.sent
         assert not replay.unmatched and not replay.pending(), replay.pending()
     finally:
