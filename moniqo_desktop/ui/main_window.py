@@ -113,6 +113,22 @@ def _order_summary(order: Order) -> str:
             f"{order.type.value.replace('_', ' ')}{price}")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _connected_line(engine: Any, orders: int, positions: int) -> str:
+    """The log's first line says what the window is connected to: the venue itself, or (a
+    window on `--connect`) the server engine that holds the venue, which it must not pass off
+    as its own "Connected to Paper exchange"."""
+    held = f"{_count(orders, 'order')}, {_count(positions, 'position')}"
+    server = getattr(engine, "server", None)
+    if server is None:
+        return f"Connected to {engine.exchange_name}: {held}"
+    return (f"Connected to the server engine on {server.host} (pid {server.pid}), account "
+            f"{engine.account}: it trades on {engine.exchange_name}; {held}")
+
+
 class MainWindow(QMainWindow):
     """`MainWindow(engine, settings)`; call `show()`. The engine must already be open."""
 
@@ -137,6 +153,8 @@ class MainWindow(QMainWindow):
         # open position id -> its unrealized P&L: an update changes one entry, and the strip's
         # total is a sum of these, never a pass over every position's P&L
         self._open_pnl: dict[str, Decimal] = {}
+        # the order the form's message speaks of, and the line it shows (see _form_follows)
+        self._form_order: tuple[str, str] | None = None
         self.setObjectName("mainWindow")
         self.mode = venue_mode_of(engine)
         self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name} · {self.mode.label}")
@@ -324,8 +342,8 @@ class MainWindow(QMainWindow):
         self._held_changed()
         for position in positions:
             self._pnl_changed(position)
-        self.log_panel.add(f"Connected to {engine.exchange_name}: "
-                           f"{len(orders)} orders, {len(self.positions.model.objects())} positions")
+        self.log_panel.add(_connected_line(engine, len(orders),
+                                           len(self.positions.model.objects())))
         self.statusBar().showMessage(f"{engine.exchange_name} · {MODE_WORDS[self.mode]}")
 
     def _subscribe(self) -> None:
@@ -378,6 +396,7 @@ class MainWindow(QMainWindow):
         order = event.order
         self.orders.model.upsert(order)
         self.chart.order_changed(order)
+        self._form_follows(order)
         previous = self._order_status.get(order.id)
         if previous is not order.status:
             self._order_status[order.id] = order.status
@@ -389,6 +408,29 @@ class MainWindow(QMainWindow):
     def _on_fill(self, event: FillReceived) -> None:
         self.orders.model.upsert(event.order)
         self.chart.order_changed(event.order)
+        self._form_follows(event.order)
+
+    def _form_follows(self, order: Order) -> None:
+        """The form's "BUY 0.1 BTC/USDT market — pending" is the status when place_order
+        answered; an order that fills later (a store that refused the fill, a resting limit)
+        must not stay "pending" there while the orders table says Filled. Only while the form
+        still shows that order's line: anything the trader did since (Esc, a new error) stays."""
+        if self._form_order is None or self._form_order[0] != order.id:
+            return
+        if self.entry.message.text() != self._form_order[1] or not self.entry.message.isVisible():
+            self._form_order = None
+            return
+        self._announce_in_form(order)
+
+    def _announce_in_form(self, order: Order) -> None:
+        line = f"{_order_summary(order)} — {fmt_enum(order.status).lower()}"
+        if order.status in (OrderStatus.REJECTED, OrderStatus.FAILED):
+            reason = order.history[-1].reason if order.history else ""
+            self.entry.show_error(line + (f": {reason}" if reason else ""))
+            self._form_order = None
+            return
+        self.entry.show_info(line)
+        self._form_order = (order.id, line)
 
     def _held_changed(self) -> None:
         self.entry.set_positions([p for p in self.positions.model.objects() if p.is_open])
@@ -556,7 +598,7 @@ class MainWindow(QMainWindow):
             self.entry.show_error(f"Rejected by the exchange: {reason}")
             return
         self.entry.order_accepted()
-        self.entry.show_info(f"{_order_summary(order)} — {fmt_enum(order.status).lower()}")
+        self._announce_in_form(order)
 
     def _action_failed(self, what: str, exc: BaseException, entry: OrderEntry | None = None
                        ) -> None:

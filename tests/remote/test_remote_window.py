@@ -66,6 +66,13 @@ async def idle() -> None:
         await asyncio.sleep(0.01)
 
 
+async def shut(window: MainWindow, engine: RemoteEngine, server: ServerHarness) -> None:
+    await idle()
+    window.close()
+    await engine.close()
+    await server.stop()
+
+
 async def serve(server: ServerHarness, every: float = 0.05) -> None:
     while True:
         await server.step()
@@ -125,6 +132,28 @@ def test_two_windows_one_server(qloop, qtbot, pg_url, account, tmp_path, no_keys
     qloop.run_until_complete(main())
 
 
+def test_the_first_log_line_names_the_server_not_the_paper_exchange(qloop, qtbot, pg_url,
+                                                                    account, tmp_path):
+    """Issue #14: a window on a server logged "Connected to Paper exchange" as its first line,
+    as if it held the venue itself; it is connected to a server, which holds the venue."""
+    async def main():
+        server = await ServerHarness(pg_url, account).start()
+        await server.step()
+        engine = await RemoteEngine.open(pg_url, account=account)
+        window = window_on(engine, tmp_path, "w", qtbot)
+        try:
+            first = window.log_panel.texts()[0]
+            beat = engine.server
+            assert first.startswith(f"Connected to the server engine on {beat.host} "
+                                    f"(pid {beat.pid}), account {account}"), first
+            assert "Paper exchange" in first  # the venue the server trades on, said as such
+            assert not first.startswith("Connected to Paper exchange")
+        finally:
+            await shut(window, engine, server)
+
+    qloop.run_until_complete(main())
+
+
 def test_a_stale_heartbeat_turns_the_badge_offline(qloop, qtbot, pg_url, account, tmp_path):
     async def main():
         server = await ServerHarness(pg_url, account).start()
@@ -143,9 +172,6 @@ def test_a_stale_heartbeat_turns_the_badge_offline(qloop, qtbot, pg_url, account
             assert "last heartbeat" in window.account.engine.value.text()
             window.grab().save(str(SHOTS / "remote_window_offline.png"))
         finally:
-            await idle()
-            window.close()
-            await engine.close()
-            await server.stop()
+            await shut(window, engine, server)
 
     qloop.run_until_complete(main())

@@ -335,3 +335,53 @@ def test_store_failure_shows_a_banner_not_an_order_failure(run, qtbot, tmp_path)
         assert window.grab().save(str(tmp_path / "store_banner_cleared.png"))
 
     run(scenario)
+
+
+def test_the_form_follows_its_order_to_filled_after_a_store_failure(run, qtbot, tmp_path):
+    """Issue #14 (seen in the store-banner screenshot): the store refused the order's fill, so
+    place_order answered with the order still pending; the venue had filled it, and once the
+    store wrote again the orders table said Filled while the form kept "... — pending"."""
+    import sqlite3
+
+    async def scenario(window, engine, exchange):
+        db = tmp_path / "moniqo.sqlite3"
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TRIGGER broken_disk BEFORE INSERT ON order_fills BEGIN "
+                         "SELECT RAISE(ABORT, 'database or disk is full'); END")
+        await buy_market(qtbot, window, "0.1")
+        await until(lambda: window.store_banner.isVisible())
+        await until(lambda: window.entry.message.isVisible())
+        said = window.entry.message.text()
+        assert said.startswith("BUY 0.1 BTC/USDT market — ") and not said.endswith("filled")
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TRIGGER broken_disk")
+        await engine.run_cycle()
+        await until(lambda: window.store_banner.isHidden())
+        assert cell(window.orders.model, 0, "status") == "Filled"
+        assert window.entry.message.text() == "BUY 0.1 BTC/USDT market — filled"
+
+    run(scenario)
+
+
+def test_the_form_keeps_what_the_trader_typed_since(run, qtbot):
+    """The form follows its last order only while it still shows that order's line: a message
+    the trader has moved on from (a new error, Esc) is never overwritten by a late status."""
+    async def scenario(window, engine, exchange):
+        window.entry.symbol.setCurrentText("BTC/USDT")
+        qtbot.keyClicks(window.entry.amount, "0.1")
+        window.entry.order_type.setCurrentIndex(1)  # limit
+        qtbot.keyClicks(window.entry.price, "40000")
+        qtbot.mouseClick(window.entry.submit_button, Qt.MouseButton.LeftButton)
+        await until(lambda: window.orders.model.rowCount() == 1)
+        assert window.entry.message.text().endswith("— open")
+        window.activateWindow()
+        window.entry.amount.setFocus()
+        await until(window.entry.amount.hasFocus)
+        qtbot.keyClick(window.entry.amount, Qt.Key.Key_Escape)
+        assert not window.entry.message.isVisible()
+        order = engine.orders()[0]
+        await engine.cancel_order(order.id)
+        await until_idle()
+        assert not window.entry.message.isVisible()
+
+    run(scenario)
