@@ -246,6 +246,9 @@ PROFILES: dict[str, VenueProfile] = {
             market_buy_by_cost=True,
             stop_note="Gate " + _SEPARATE_BOOK,
             ccxt_options={**_SPOT_ONLY, "createMarketBuyOrderRequiresPrice": True},
+            # ccxt calls Gate's "this parameter of the order is refused" a bare BadRequest;
+            # on a create it is a refusal (REJECTED), never an outcome to wonder about
+            invalid_order_errors=('"INVALID_PARAM_VALUE"',),
         ),
         VenueProfile(
             id="bitget", name="Bitget", credentials=("apiKey", "secret", "password"),
