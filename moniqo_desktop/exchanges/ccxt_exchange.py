@@ -330,7 +330,8 @@ class CcxtExchange:
     def _order(self, raw: Mapping, fallback: mapping.SentOrder | None = None) -> ExchangeOrder:
         """A ccxt order as ours, its client id written back in our form."""
         result = mapping.exchange_order(self.id, raw, fallback=fallback)
-        ours = self.profile.client_id.from_venue(raw.get("clientOrderId"))
+        rule = self.profile.client_id
+        ours = rule.from_venue(rule.reported(raw))
         if ours is None and fallback is not None:
             ours = fallback.client_order_id
         self._order_symbols.add(result.symbol)

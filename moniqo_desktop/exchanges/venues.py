@@ -72,6 +72,10 @@ class ClientIdRule:
     lookup_param: str = "clientOrderId"  # the ccxt param for a look-up by client id
     # what the venue reports for "no client id" (ccxt passes Kraken's userref 0 on as "0")
     none_values: tuple[str, ...] = ()
+    # the raw field holding the order's own client id where the answer's clientOrderId names
+    # something else: Binance answers a cancel with the cancel's own id in clientOrderId and
+    # the order's in origClientOrderId (ccxt reports the former)
+    original_field: str = ""
 
     def to_venue(self, ours: str) -> str:
         """Our id as the venue will accept it. Raises ValueError when it cannot fit."""
@@ -88,6 +92,13 @@ class ClientIdRule:
                 f"(at most {self.max_length} characters of {self.charset})"
             )
         return venue
+
+    def reported(self, raw: Mapping[str, Any]) -> str | None:
+        """The client id a ccxt order reports for the order itself (not for a cancel)."""
+        info = raw.get("info")
+        if self.original_field and isinstance(info, Mapping) and info.get(self.original_field):
+            return str(info[self.original_field])
+        return raw.get("clientOrderId")
 
     def from_venue(self, venue: str | None) -> str | None:
         """The venue's client id back in our form (unchanged when it is not one of ours)."""
@@ -171,7 +182,8 @@ PROFILES: dict[str, VenueProfile] = {
     for p in (
         VenueProfile(
             id="binance", name="Binance",
-            client_id=ClientIdRule(param="clientOrderId", max_length=36, charset=r"[.A-Za-z0-9:/_-]"),
+            client_id=ClientIdRule(param="clientOrderId", max_length=36, charset=r"[.A-Za-z0-9:/_-]",
+                                   original_field="origClientOrderId"),
             stop_style=StopStyle.TRIGGER_PRICE,
             stop_note="STOP_LOSS orders where the symbol lists them (checked per market)",
             ccxt_options={
@@ -322,12 +334,15 @@ def _derived(exchange_id: str, client: Any) -> VenueProfile:
     elif not has.get("fetchOrder"):
         client_lookup = ClientIdLookup.SCAN_OPEN_AND_CLOSED
     options: dict[str, Any] = {}
-    if exchange_id in _BINANCE_FAMILY:
+    client_id = ClientIdRule()
+    if exchange_id in _BINANCE_FAMILY:  # Binance's dialect: its warning, its cancel answers
         options = dict(_BINANCE_WARNINGS)
+        client_id = ClientIdRule(original_field="origClientOrderId")
     return VenueProfile(
         id=exchange_id,
         name=getattr(client, "name", None) or exchange_id,
         credentials=credentials or ("apiKey", "secret"),
+        client_id=client_id,
         stop_note=f"{exchange_id} is not verified for resting stops; stops are watched by Moniqo",
         lookup=lookup,
         client_id_lookup=client_lookup,
