@@ -1,12 +1,15 @@
 """The schema: one table per thing the app must remember across restarts.
 
-These classes are the source of truth for the schema that `migrations/` builds; a test compares the
-two so they cannot drift. The repository reads and writes through their tables with Core
-statements (bulk, no per-row ORM objects), then builds pure domain objects — so nothing outside
-`store` ever sees a row.
+These tables are the source of truth for the schema that `migrations/` builds; a test compares the
+two so they cannot drift. The repository reads and writes them with Core statements (bulk, no
+per-row ORM objects), then builds pure domain objects — so nothing outside `store` ever sees a row.
+
+They are SQLAlchemy Core `Table`s, not declarative ORM classes: nothing here maps rows to
+objects (the domain's dataclasses are built by `mapping`), and importing `sqlalchemy.orm` only to
+declare tables cost about a third of a second on every start.
 
 Portability: only generic types (strings, TEXT, booleans, integers, DateTime) and our
-`TypeDecorator`s, so the same models run on SQLite and PostgreSQL. Money is TEXT (see `types`).
+`TypeDecorator`s, so the same tables run on SQLite and PostgreSQL. Money is TEXT (see `types`).
 
 Orders and positions point at each other by id *without* foreign keys on purpose: the engine saves
 an exit order and its position in either order (or in one `save`), and a FK cycle between the two
@@ -16,13 +19,12 @@ history, price updates) do have cascading foreign keys to their parent.
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from typing import cast
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     ForeignKey,
     Index,
     Integer,
@@ -31,7 +33,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..domain import (
     ExitReason,
@@ -53,167 +54,161 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+"""Every table of the store (Alembic's `target_metadata`)."""
+
 ID = String(64)  # our own ids (uuid4 hex today)
 EXTERNAL_ID = String(128)  # ids chosen by exchanges or by other clients
 SYMBOL = String(64)
 CURRENCY = String(32)
+MONEY = DecimalText()
+WHEN = UTCDateTime()
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key for the
 # high-volume update log.
 AUTO_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
-        Decimal: DecimalText(),
-        datetime: UTCDateTime(),
-    }
+def required(name: str, type_: Any, *args: Any, **kwargs: Any) -> Column[Any]:
+    """A NOT NULL column."""
+    return Column(name, type_, *args, nullable=False, **kwargs)
 
 
-class OrderRow(Base):
-    """One `domain.Order` without its lists (fills and history have their own tables)."""
+def optional(name: str, type_: Any, *args: Any, **kwargs: Any) -> Column[Any]:
+    """A column that may hold NULL."""
+    return Column(name, type_, *args, nullable=True, **kwargs)
 
 
-    __tablename__ = "orders"
+def key(name: str, type_: Any, *args: Any, **kwargs: Any) -> Column[Any]:
+    """(Part of) the primary key."""
+    return Column(name, type_, *args, primary_key=True, **kwargs)
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    client_order_id: Mapped[str] = mapped_column(EXTERNAL_ID, unique=True)
-    exchange_order_id: Mapped[str | None] = mapped_column(EXTERNAL_ID, index=True)
-    intent: Mapped[OrderIntent] = mapped_column(EnumText(OrderIntent))
-    position_id: Mapped[str | None] = mapped_column(ID, index=True)
-    symbol: Mapped[str] = mapped_column(SYMBOL)
-    side: Mapped[OrderSide] = mapped_column(EnumText(OrderSide))
-    type: Mapped[OrderType] = mapped_column(EnumText(OrderType))
-    amount: Mapped[Decimal]
-    price: Mapped[Decimal | None]
-    stop_price: Mapped[Decimal | None]
-    status: Mapped[OrderStatus] = mapped_column(EnumText(OrderStatus), index=True)
-    created_at: Mapped[datetime]
+
+def _parent(table: str) -> ForeignKey:
+    return ForeignKey(f"{table}.id", ondelete="CASCADE")
+
+
+def _trade() -> list[Column[Any]]:
+    """What a fill records, ours and the paper venue's alike (fresh columns for each table)."""
+    return [
+        required("amount", MONEY),
+        required("price", MONEY),
+        required("fee", MONEY),
+        optional("fee_currency", CURRENCY),
+        optional("at", WHEN),
+    ]
+
+
+orders = Table(
+    # One `domain.Order` without its lists (fills and history have their own tables).
+    "orders", metadata,
+    key("id", ID),
+    required("client_order_id", EXTERNAL_ID, unique=True),
+    optional("exchange_order_id", EXTERNAL_ID, index=True),
+    required("intent", EnumText(OrderIntent)),
+    optional("position_id", ID, index=True),
+    required("symbol", SYMBOL),
+    required("side", EnumText(OrderSide)),
+    required("type", EnumText(OrderType)),
+    required("amount", MONEY),
+    optional("price", MONEY),
+    optional("stop_price", MONEY),
+    required("status", EnumText(OrderStatus), index=True),
+    required("created_at", WHEN),
     # `Order.protection`: what the position this entry opens must get. Kept across a restart
     # between placing the entry and its fill, or the position would open unprotected.
     # `has_protection` tells None from a Protection whose levels are all None.
-    has_protection: Mapped[bool] = mapped_column(Boolean)
-    protection_stop_loss: Mapped[Decimal | None]
-    protection_take_profit: Mapped[Decimal | None]
-    protection_trailing_stop_percent: Mapped[Decimal | None]
-    protection_trailing_activation_percent: Mapped[Decimal | None]
-    protection_break_even_percent: Mapped[Decimal | None]
+    required("has_protection", Boolean),
+    optional("protection_stop_loss", MONEY),
+    optional("protection_take_profit", MONEY),
+    optional("protection_trailing_stop_percent", MONEY),
+    optional("protection_trailing_activation_percent", MONEY),
+    optional("protection_break_even_percent", MONEY),
     # `Order.exit_decision` as JSON text (exact Decimal strings): why an exit order was sent
-    exit_decision: Mapped[str | None] = mapped_column(Text)
+    optional("exit_decision", Text),
+)
 
+order_fills = Table(
+    # One `domain.Fill`: `seq` keeps the list order, the (order_id, fill_id) key idempotence.
+    "order_fills", metadata,
+    key("order_id", ID, _parent("orders")),
+    key("fill_id", EXTERNAL_ID),
+    required("seq", Integer),
+    *_trade(),
+    required("other_fees", FeeList(), server_default="[]"),
+)
 
-class FillRow(Base):
-    """One `domain.Fill`: `seq` keeps the list order, the (order_id, fill_id) key idempotence."""
+order_status_history = Table(
+    # One `domain.StatusChange`; the history is append-only, `sequence` is its list index.
+    "order_status_history", metadata,
+    key("order_id", ID, _parent("orders")),
+    key("sequence", Integer, autoincrement=False),
+    required("status", EnumText(OrderStatus)),
+    required("reason", Text),
+    required("at", WHEN),
+)
 
-    __tablename__ = "order_fills"
-
-    order_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
-    )
-    fill_id: Mapped[str] = mapped_column(EXTERNAL_ID, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    amount: Mapped[Decimal]
-    price: Mapped[Decimal]
-    fee: Mapped[Decimal]
-    fee_currency: Mapped[str | None] = mapped_column(CURRENCY)
-    at: Mapped[datetime | None]
-    other_fees: Mapped[tuple] = mapped_column(FeeList(), server_default="[]")
-
-
-class OrderStatusRow(Base):
-    """One `domain.StatusChange`; the history is append-only, `sequence` is its list index."""
-
-    __tablename__ = "order_status_history"
-
-    order_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
-    )
-    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    status: Mapped[OrderStatus] = mapped_column(EnumText(OrderStatus))
-    reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime]
-
-
-class PositionRow(Base):
-    """Every persisted field of `domain.Position` (risk thresholds are settings, not state)."""
-
-    __tablename__ = "positions"
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    symbol: Mapped[str] = mapped_column(SYMBOL)
-    side: Mapped[PositionSide] = mapped_column(EnumText(PositionSide))
-    status: Mapped[PositionStatus] = mapped_column(EnumText(PositionStatus), index=True)
-    amount: Mapped[Decimal]
-    entry_price: Mapped[Decimal]
-    entry_fees: Mapped[Decimal]
-    opened_at: Mapped[datetime]
-    entry_order_id: Mapped[str | None] = mapped_column(ID, index=True)
-    current_price: Mapped[Decimal | None]
-    high_water_mark: Mapped[Decimal | None]
-    low_water_mark: Mapped[Decimal | None]
-    max_drawdown: Mapped[Decimal]
-    updated_at: Mapped[datetime | None]
+positions = Table(
+    # Every persisted field of `domain.Position` (risk thresholds are settings, not state).
+    "positions", metadata,
+    key("id", ID),
+    required("symbol", SYMBOL),
+    required("side", EnumText(PositionSide)),
+    required("status", EnumText(PositionStatus), index=True),
+    required("amount", MONEY),
+    required("entry_price", MONEY),
+    required("entry_fees", MONEY),
+    required("opened_at", WHEN),
+    optional("entry_order_id", ID, index=True),
+    optional("current_price", MONEY),
+    optional("high_water_mark", MONEY),
+    optional("low_water_mark", MONEY),
+    required("max_drawdown", MONEY),
+    optional("updated_at", WHEN),
     # protection
-    stop_loss: Mapped[Decimal | None]
-    take_profit: Mapped[Decimal | None]
-    trailing_stop_percent: Mapped[Decimal | None]
-    trailing_activation_percent: Mapped[Decimal | None]
-    break_even_percent: Mapped[Decimal | None]
-    liquidation_price: Mapped[Decimal | None]
-    stop_source: Mapped[ExitReason] = mapped_column(EnumText(ExitReason))
-    break_even_armed: Mapped[bool] = mapped_column(Boolean)
-    typed_stop_loss: Mapped[Decimal | None]
+    optional("stop_loss", MONEY),
+    optional("take_profit", MONEY),
+    optional("trailing_stop_percent", MONEY),
+    optional("trailing_activation_percent", MONEY),
+    optional("break_even_percent", MONEY),
+    optional("liquidation_price", MONEY),
+    required("stop_source", EnumText(ExitReason)),
+    required("break_even_armed", Boolean),
+    optional("typed_stop_loss", MONEY),
     # exit
-    exit_order_id: Mapped[str | None] = mapped_column(ID)
-    pending_exit_reason: Mapped[ExitReason | None] = mapped_column(EnumText(ExitReason))
-    exit_price: Mapped[Decimal | None]
-    exit_fees: Mapped[Decimal]
-    realized_pnl: Mapped[Decimal]
-    close_reason: Mapped[ExitReason | None] = mapped_column(EnumText(ExitReason))
-    closed_at: Mapped[datetime | None]
-    dust: Mapped[Decimal] = mapped_column(server_default="0")
+    optional("exit_order_id", ID),
+    optional("pending_exit_reason", EnumText(ExitReason)),
+    optional("exit_price", MONEY),
+    required("exit_fees", MONEY),
+    required("realized_pnl", MONEY),
+    optional("close_reason", EnumText(ExitReason)),
+    optional("closed_at", WHEN),
+    required("dust", MONEY, server_default="0"),
+)
 
+position_updates = Table(
+    # A sampled mark-to-market of one position (the chart's data), pruned by age.
+    "position_updates", metadata,
+    key("id", AUTO_ID, autoincrement=True),
+    required("position_id", ID, _parent("positions")),
+    required("at", WHEN),
+    required("price", MONEY),
+    required("unrealized_pnl", MONEY),
+    required("drawdown", MONEY),
+    optional("stop_loss", MONEY),
+    required("high_water_mark", MONEY),
+    required("low_water_mark", MONEY),
+    Index("ix_position_updates_position_id_at", "position_id", "at"),
+    Index("ix_position_updates_at", "at"),
+)
 
-class PositionUpdateRow(Base):
-    """A sampled mark-to-market of one position (the chart's data), pruned by age."""
-
-    __tablename__ = "position_updates"
-    __table_args__ = (
-        Index("ix_position_updates_position_id_at", "position_id", "at"),
-        Index("ix_position_updates_at", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(AUTO_ID, primary_key=True, autoincrement=True)
-    position_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("positions.id", ondelete="CASCADE")
-    )
-    at: Mapped[datetime]
-    price: Mapped[Decimal]
-    unrealized_pnl: Mapped[Decimal]
-    drawdown: Mapped[Decimal]
-    stop_loss: Mapped[Decimal | None]
-    high_water_mark: Mapped[Decimal]
-    low_water_mark: Mapped[Decimal]
-
-
-class AppStateRow(Base):
-    """Small named JSON documents (e.g. the paper exchange's account) kept between runs."""
-
-    __tablename__ = "app_state"
-
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime]
-
-
-# The Core tables the repository's bulk statements use.
-orders = cast(Table, OrderRow.__table__)
-order_fills = cast(Table, FillRow.__table__)
-order_status_history = cast(Table, OrderStatusRow.__table__)
-positions = cast(Table, PositionRow.__table__)
-position_updates = cast(Table, PositionUpdateRow.__table__)
-app_state = cast(Table, AppStateRow.__table__)
+app_state = Table(
+    # Small named JSON documents (e.g. the paper exchange's account) kept between runs.
+    "app_state", metadata,
+    key("key", String(128)),
+    required("value", Text),
+    required("updated_at", WHEN),
+)
 
 
 # -- the paper venue's own books (see store/paper_journal.py) ------------------------------------
@@ -221,64 +216,46 @@ app_state = cast(Table, AppStateRow.__table__)
 # written by the venue itself, change by change, before it answers a call. `venue` is the paper
 # exchange's id, so one store could keep several paper accounts apart.
 
+paper_orders = Table(
+    # One order on the paper venue's side; `body` holds the rest of the venue's record (JSON).
+    "paper_orders", metadata,
+    key("venue", String(32)),
+    key("id", EXTERNAL_ID),
+    optional("client_order_id", EXTERNAL_ID),
+    required("symbol", SYMBOL),
+    required("status", EnumText(OrderStatus), index=True),
+    required("seq", Integer),
+    required("created_at", WHEN),
+    optional("closed_at", WHEN),
+    required("body", Text),
+    Index("ix_paper_orders_venue_client_order_id", "venue", "client_order_id"),
+)
 
-class PaperOrderRow(Base):
-    """One order on the paper venue's side; `body` holds the rest of the venue's record (JSON)."""
+paper_fills = Table(
+    # One trade of the paper venue (append-only).
+    "paper_fills", metadata,
+    key("venue", String(32)),
+    key("fill_id", EXTERNAL_ID),
+    required("order_id", EXTERNAL_ID, index=True),
+    required("seq", Integer),
+    *_trade(),
+)
 
-    __tablename__ = "paper_orders"
-    __table_args__ = (Index("ix_paper_orders_venue_client_order_id", "venue", "client_order_id"),)
+paper_balances = Table(
+    # The paper account's total per currency (what open orders hold is derived from them).
+    "paper_balances", metadata,
+    key("venue", String(32)),
+    key("currency", CURRENCY),
+    required("total", MONEY),
+)
 
-    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
-    id: Mapped[str] = mapped_column(EXTERNAL_ID, primary_key=True)
-    client_order_id: Mapped[str | None] = mapped_column(EXTERNAL_ID)
-    symbol: Mapped[str] = mapped_column(SYMBOL)
-    status: Mapped[OrderStatus] = mapped_column(EnumText(OrderStatus), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
-    body: Mapped[str] = mapped_column(Text)
-
-
-class PaperFillRow(Base):
-    """One trade of the paper venue (append-only)."""
-
-    __tablename__ = "paper_fills"
-
-    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
-    fill_id: Mapped[str] = mapped_column(EXTERNAL_ID, primary_key=True)
-    order_id: Mapped[str] = mapped_column(EXTERNAL_ID, index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    amount: Mapped[Decimal]
-    price: Mapped[Decimal]
-    fee: Mapped[Decimal]
-    fee_currency: Mapped[str | None] = mapped_column(CURRENCY)
-    at: Mapped[datetime | None]
-
-
-class PaperBalanceRow(Base):
-    """The paper account's total per currency (what open orders hold is derived from them)."""
-
-    __tablename__ = "paper_balances"
-
-    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
-    currency: Mapped[str] = mapped_column(CURRENCY, primary_key=True)
-    total: Mapped[Decimal]
-
-
-class PaperMetaRow(Base):
-    """Small named values of the paper venue: id counters, markets, deposits, last prices."""
-
-    __tablename__ = "paper_meta"
-
-    venue: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-
-
-paper_orders = cast(Table, PaperOrderRow.__table__)
-paper_fills = cast(Table, PaperFillRow.__table__)
-paper_balances = cast(Table, PaperBalanceRow.__table__)
-paper_meta = cast(Table, PaperMetaRow.__table__)
+paper_meta = Table(
+    # Small named values of the paper venue: id counters, markets, deposits, last prices.
+    "paper_meta", metadata,
+    key("venue", String(32)),
+    key("key", String(128)),
+    required("value", Text),
+)
 
 
 # -- a server engine and its windows (see store/commands.py) --------------------------------------
@@ -286,42 +263,34 @@ paper_meta = cast(Table, PaperMetaRow.__table__)
 # same tables and ask for actions through `commands`. Both are keyed by the account, the same key
 # the server's PostgreSQL advisory lock uses (store/instance_lock.py).
 
+engine_heartbeats = Table(
+    # The serving engine of one account: who it is, and when it last showed it is alive.
+    "engine_heartbeats", metadata,
+    key("account", String(128)),
+    required("host", String(255)),
+    required("pid", Integer),
+    required("exchange", String(64)),
+    required("mode", String(16)),  # 'paper' | 'live' | 'testnet'
+    required("version", String(64)),
+    required("started_at", WHEN),
+    required("beat_at", WHEN),
+    optional("stopped_at", WHEN),
+)
 
-class EngineHeartbeatRow(Base):
-    """The serving engine of one account: who it is, and when it last showed it is alive."""
-
-    __tablename__ = "engine_heartbeats"
-
-    account: Mapped[str] = mapped_column(String(128), primary_key=True)
-    host: Mapped[str] = mapped_column(String(255))
-    pid: Mapped[int] = mapped_column(Integer)
-    exchange: Mapped[str] = mapped_column(String(64))
-    mode: Mapped[str] = mapped_column(String(16))  # 'paper' | 'live' | 'testnet'
-    version: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime]
-    beat_at: Mapped[datetime]
-    stopped_at: Mapped[datetime | None]
-
-
-class CommandRow(Base):
-    """One user action a window asked the server for; `id` (the client's uuid4 hex) is the
-    idempotency key: the server executes each id once."""
-
-    __tablename__ = "commands"
-    __table_args__ = (Index("ix_commands_account_status", "account", "status"),)
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    account: Mapped[str] = mapped_column(String(128))
-    kind: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # 'queued' | 'running' | 'done' | 'refused'
-    result: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(Text)
-    client: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime]
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-
-
-engine_heartbeats = cast(Table, EngineHeartbeatRow.__table__)
-commands = cast(Table, CommandRow.__table__)
+commands = Table(
+    # One user action a window asked the server for; `id` (the client's uuid4 hex) is the
+    # idempotency key: the server executes each id once.
+    "commands", metadata,
+    key("id", ID),
+    required("account", String(128)),
+    required("kind", String(32)),
+    required("payload", Text),
+    required("status", String(16)),  # 'queued' | 'running' | 'done' | 'refused'
+    optional("result", Text),
+    optional("error", Text),
+    required("client", String(255)),
+    required("created_at", WHEN),
+    optional("started_at", WHEN),
+    optional("finished_at", WHEN),
+    Index("ix_commands_account_status", "account", "status"),
+)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, String, Table, select, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 from .errors import StoreError
-from .models import Base
+from .models import metadata
 
 
 class UnreadableValue(StoreError):
@@ -32,7 +32,7 @@ def locate(engine: Engine, label: str, cause: BaseException) -> UnreadableValue:
     """Find the first unreadable value in our tables; the error names it (or the cause)."""
     try:
         with engine.connect() as conn:
-            for table in Base.metadata.sorted_tables:
+            for table in metadata.sorted_tables:
                 found = _scan(conn, table)
                 if found is not None:
                     row, column, raw, why = found

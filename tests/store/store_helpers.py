@@ -29,7 +29,7 @@ from moniqo_desktop.domain import (
     Protection,
 )
 from moniqo_desktop.store import PositionUpdate
-from moniqo_desktop.store.models import Base
+from moniqo_desktop.store.models import metadata as store_metadata
 
 D = Decimal
 UTC = timezone.utc
@@ -216,7 +216,7 @@ ACCOUNT = {
 }
 
 
-def schema_diff(url: str, metadata: MetaData = Base.metadata) -> list:
+def schema_diff(url: str, metadata: MetaData = store_metadata) -> list:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:

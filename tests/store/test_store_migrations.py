@@ -11,7 +11,7 @@ from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect
 
 from moniqo_desktop.store import Store
 from moniqo_desktop.store.migrate import MIGRATIONS_DIR, alembic_config, head_revision
-from moniqo_desktop.store.models import Base
+from moniqo_desktop.store.models import metadata as store_metadata
 
 from store_helpers import schema_diff
 
@@ -23,7 +23,7 @@ def test_models_and_migrations_agree(store: Store, db_path: Path) -> None:
 def test_the_comparison_would_notice_a_difference(store: Store, db_path: Path) -> None:
     """Guard against a vacuous check: a model change without a migration shows up."""
     changed = MetaData()
-    for table in Base.metadata.sorted_tables:
+    for table in store_metadata.sorted_tables:
         table.to_metadata(changed)
     Table("orders", changed, Column("note", String(10)), extend_existing=True)
     diff = schema_diff(f"sqlite:///{db_path}", changed)

@@ -16,13 +16,13 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.types import TypeDecorator
 
-from moniqo_desktop.store.models import Base
+from moniqo_desktop.store.models import metadata
 
 if TYPE_CHECKING:  # autogenerate machinery is for developers; the app never loads it
     from alembic.autogenerate.api import AutogenContext
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
