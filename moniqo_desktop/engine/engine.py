@@ -80,13 +80,13 @@ def check_decimals(market: MarketInfo, order: Order) -> None:
     decimals = market.amount_decimals
     if decimals is not None and significant_decimals(order.amount) > decimals:
         raise DomainError(
-            f"amount {order.amount} has more decimals than {market.symbol} allows "
+            f"amount {order.amount:f} has more decimals than {market.symbol} allows "
             f"({decimals})")
     price_decimals = market.price_decimals
     for label, value in (("price", order.price), ("stop price", order.stop_price)):
         if value is not None and price_decimals is not None and \
                 significant_decimals(value) > price_decimals:
-            raise DomainError(f"{label} {value} has more decimals than {market.symbol} "
+            raise DomainError(f"{label} {value:f} has more decimals than {market.symbol} "
                               f"allows ({price_decimals})")
 
 

@@ -64,22 +64,22 @@ class MarketInfo:
         rounded = self.round_amount(amount)
         if rounded <= 0:
             raise InvalidOrder(
-                f"amount {amount} is below the smallest step {self.amount_step} for {self.symbol}"
+                f"amount {amount:f} is below the smallest step {self.amount_step:f} for {self.symbol}"
             )
         if self.min_amount is not None and rounded < self.min_amount:
             raise InvalidOrder(
-                f"amount {rounded} is below the minimum {self.min_amount} {self.base} "
+                f"amount {rounded:f} is below the minimum {self.min_amount:f} {self.base} "
                 f"for {self.symbol}"
             )
         if self.max_amount is not None and rounded > self.max_amount:
             raise InvalidOrder(
-                f"amount {rounded} is above the maximum {self.max_amount} {self.base} "
+                f"amount {rounded:f} is above the maximum {self.max_amount:f} {self.base} "
                 f"for {self.symbol}"
             )
         if self.min_cost is not None and price is not None and rounded * price < self.min_cost:
             raise InvalidOrder(
-                f"order value {rounded * price} {self.quote} is below the minimum "
-                f"{self.min_cost} {self.quote} for {self.symbol}"
+                f"order value {rounded * price:f} {self.quote} is below the minimum "
+                f"{self.min_cost:f} {self.quote} for {self.symbol}"
             )
         return rounded
 

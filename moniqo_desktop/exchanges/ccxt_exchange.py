@@ -41,6 +41,15 @@ _FEATURES = {
     "fetch_orders": "fetchOrders",
 }
 
+# ccxt methods that sign their request: without the venue's credentials they are refused here,
+# by ccxt's own check, before any request (Coinbase's signer would otherwise raise TypeError)
+_PRIVATE = frozenset({
+    "create_order", "cancel_order", "fetch_order", "fetch_open_orders", "fetch_closed_orders",
+    "fetch_canceled_and_closed_orders", "fetch_orders", "fetch_my_trades", "fetch_balance",
+    "is_unified_enabled",
+})
+
+
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in extra.items():
@@ -169,6 +178,8 @@ class CcxtExchange:
     async def _once(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One ccxt call with its exception translated (non-ccxt exceptions pass untouched)."""
         try:
+            if method in _PRIVATE:
+                self.client.check_required_credentials()  # AuthenticationError naming the key
             return await getattr(self.client, method)(*args, **kwargs)
         except Exception as exc:
             if is_ccxt_error(exc):
@@ -215,9 +226,11 @@ class CcxtExchange:
             raw = await self._read("load_markets", reload, dict(self.profile.load_markets_params))
             mode = getattr(self.client, "precisionMode", mapping.TICK_SIZE)
             has = getattr(self.client, "has", {})
+            # spot only: a venue's derivatives (ccxt lists Coinbase's perpetuals beside its
+            # spot products) are short-capable and sized in contracts, which this app is not
             self._markets = {
                 symbol: mapping.market_info(self.id, market, has, mode, self.profile)
-                for symbol, market in raw.items()
+                for symbol, market in raw.items() if mapping.is_spot(market)
             }
             return dict(self._markets)
 

@@ -166,6 +166,11 @@ def stop_support(exchange_id: str, market: Mapping, profile: Any) -> tuple[bool,
     return True, ""
 
 
+def is_spot(market: Mapping) -> bool:
+    """A spot market in ccxt's terms (not a swap, future or option; no contract)."""
+    return market.get("spot") is not False and not market.get("contract")
+
+
 def market_info(exchange_id: str, market: Mapping, has: Mapping, precision_mode: int,
                 profile: Any = None) -> MarketInfo:
     precision = market.get("precision") or {}

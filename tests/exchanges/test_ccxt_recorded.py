@@ -298,5 +298,7 @@ async def test_recorded_body_maps_as_the_recording_says(case: Case):
 def test_every_recorded_body_says_where_it_comes_from():
     for path in sorted([*FIXTURES.glob("*/ccxt_*.json"), *FIXTURES.glob("*/doc_*.json")]):
         source = json.loads(path.read_text())["source"]
+        # static/markets/: ccxt's recorded market rules (the venue's items, kept in `info`)
         assert source.startswith(("verbatim ccxt recording: ccxt/ccxt ts/src/test/static/response/",
+                                  "verbatim ccxt recording: ccxt/ccxt ts/src/test/static/markets/",
                                   "verbatim venue documentation example: ")), path
