@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from ccxt_replay import FIXTURES, Replay, SleepRecorder, replayed
-from recorded_cases import BINANCE, BYBIT, D, OKX, OURS, Case, create_call, run_case
+from recorded_cases import BINANCE, BYBIT, COINBASE, D, OKX, OURS, Case, create_call, run_case
 
 from moniqo_desktop.domain import Order, OrderSide, OrderStatus, OrderType
 from moniqo_desktop.exchanges.errors import (
@@ -122,6 +122,15 @@ CASES: list[Case] = [
           "client_order_id": "test-000005", "status": OrderStatus.OPEN, "amount": D("0.1"),
           "price": D("1600"), "filled": D("0")},
          sent={"orderLinkId": "test-000005"}, **BYBIT),
+    # -- Coinbase (ccxt's recording; Coinbase has no look-up by client id: the open orders,
+    # none here (an empty list: constructed, orders_empty), then the finished ones) ---------
+    Case("coinbase", "lost_create_found_by_client_id",
+         ("timeout_create_order", "orders_empty", "ccxt_closed_orders_ada"),
+         market("ADA/USDT", "sell", "10", "a0f970a2-05fa-4e1f-9517-f6702c33cfd1"),
+         {"exchange_order_id": "01b6e467-b659-432f-9490-c7cefe949564",
+          "client_order_id": "a0f970a2-05fa-4e1f-9517-f6702c33cfd1",
+          "status": OrderStatus.FILLED, "filled": D("10"), "average": D("0.392")},
+         **COINBASE),
 ]
 
 
@@ -132,8 +141,9 @@ async def test_recorded_body_maps_as_the_recording_says(case: Case):
 
 def test_these_cases_rest_on_verbatim_bodies_only():
     """Every body a case here replays is a ccxt recording or a documentation example, except
-    the ones named (a transport failure has no body; Bybit's empty open-order list)."""
-    allowed = {"timeout_create_order", "realtime_empty"}
+    the ones named (a transport failure has no body; Bybit's and Coinbase's empty
+    open-order lists)."""
+    allowed = {"timeout_create_order", "realtime_empty", "orders_empty"}
     for case in CASES:
         for name in case.fixtures:
             source = json.loads((FIXTURES / case.venue / f"{name}.json").read_text())["source"]
