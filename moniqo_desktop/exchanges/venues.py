@@ -249,6 +249,9 @@ PROFILES: dict[str, VenueProfile] = {
             # spot symbols only: no futures API, no margin lists, no fee tickers at start-up
             ccxt_options={"fetchMarkets": {"types": ["spot"], "fetchTickersFees": False}},
             load_markets_params={"marginables": False},
+            # KuCoin's "Parameter Error" (400100) arrives as a bare BadRequest from ccxt; on a
+            # create it is a refusal (REJECTED), never an outcome to wonder about
+            invalid_order_errors=('"400100"',),
         ),
         VenueProfile(
             id="gate", name="Gate",

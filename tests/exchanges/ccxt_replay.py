@@ -14,6 +14,7 @@ is deliberately not a ccxt exception so the adapter cannot map it into our error
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import deque
@@ -139,6 +140,14 @@ class Replay:
                 self._sticky[key] = rec
             else:
                 self._queues.setdefault(key, deque()).append(rec)
+        return self
+
+    def add_at(self, name: str, method: str, path: str) -> "Replay":
+        """Queue a fixture's answer for another request: the same error body as the venue
+        sends it for every endpoint (its rate limit, say), without copying the body."""
+        rec = dataclasses.replace(Recording.load(self.exchange_id, name),
+                                  method=method.upper(), path=path)
+        self._queues.setdefault((rec.method, rec.path), deque()).append(rec)
         return self
 
     def answer_always(self, method: str, path: str, body: Any) -> "Replay":
