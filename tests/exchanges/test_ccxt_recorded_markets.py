@@ -28,10 +28,10 @@ from fake_clock import FakeClock
 from recorded_cases import matches
 
 from moniqo_desktop.config import Settings
-from moniqo_desktop.domain import DomainError
+from moniqo_desktop.domain import DomainError, Order
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.engine import check_decimals
-from moniqo_desktop.domain import Order
+from moniqo_desktop.exchanges import ccxt_mapping as mapping
 from moniqo_desktop.exchanges.errors import AuthenticationFailed
 
 D = Decimal
@@ -236,6 +236,40 @@ async def test_place_order_refuses_more_decimals_than_the_recorded_step(opened, 
     # the same figure cut to the recorded step passes this check (so the refusal is the step's)
     check_decimals(market, Order(symbol=rules.symbol, side="buy", type="limit",
                                  amount=market.round_amount(D(amount)), price=D("1000")))
+
+
+@pytest.mark.parametrize(("opened", "rules"), RULES, indirect=["opened"], ids=_id)
+async def test_place_order_refuses_a_price_finer_than_the_recorded_tick(opened, rules):
+    replay, engine = opened
+    tick = D(rules.price_step)
+    price = f"{D(1000) + tick / 10:f}"
+    amount = rules.min_amount or rules.amount_step
+    message = await refused(engine, replay, symbol=rules.symbol, side="buy", type="limit",
+                            amount=amount, price=price)
+    decimals = -tick.normalize().as_tuple().exponent
+    assert message == (f"price {price} has more decimals than {rules.symbol} allows "
+                       f"({max(decimals, 0)})")
+
+
+# ccxt's own parse of the same Binance items, as recorded in static/markets/binance.json by a ccxt
+# of the DECIMAL_PLACES days: precision {amount, price} in decimal places.
+BINANCE_DECIMAL_PLACES = {"BTC/USDT": (5, 2), "ETH/USDT": (4, 2), "ADA/USDT": (1, 4)}
+
+
+async def test_binance_steps_agree_with_the_recordings_decimal_places():
+    """The recording's parsed precision is in decimal places (ccxt's old mode), ccxt 4.5.90
+    hands the app tick sizes: both readings give the same steps, so neither mode is mis-read."""
+    replay, exchange = keyless("binance")
+    try:
+        markets = await exchange.load_markets()
+        assert exchange.client.precisionMode == mapping.TICK_SIZE
+        for symbol, (amount, price) in BINANCE_DECIMAL_PLACES.items():
+            assert mapping.step_from_precision(amount, mapping.DECIMAL_PLACES) == \
+                markets[symbol].amount_step
+            assert mapping.step_from_precision(price, mapping.DECIMAL_PLACES) == \
+                markets[symbol].price_step
+    finally:
+        await exchange.close()
 
 
 # Below the minimum on the step's own grid: only where the recorded minimum is above one step
