@@ -14,6 +14,7 @@ Run:   QT_QPA_PLATFORM=offscreen python benchmarks/bench_lag.py [--positions 100
        [--moving 50] [--ticks 20] [--seconds 60]
 Short form (CI): --positions 100 --moving 10 --seconds 3
 Profile:         add --profile lag.prof (the streaming phase only), then read it with pstats
+Late steps:      add --trace-late 16 (what ran in each probe window later than 16 ms)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import qasync  # noqa: E402
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from moniqo_desktop.config import Settings  # noqa: E402
 from moniqo_desktop.engine import Engine  # noqa: E402
 from moniqo_desktop.exchanges import DemoExchange  # noqa: E402
+from moniqo_desktop.gc_pauses import settle_after_start  # noqa: E402
 from moniqo_desktop.ui.main_window import MainWindow  # noqa: E402
 from moniqo_desktop.ui.notifier import Notifier  # noqa: E402
 
@@ -50,9 +53,10 @@ PROBE_MS = 5
 class LagProbe:
     """A precise repeating QTimer; lag = how much later than asked each timeout ran."""
 
-    def __init__(self, interval_ms: int = PROBE_MS) -> None:
+    def __init__(self, interval_ms: int = PROBE_MS, on_lag=None) -> None:
         self.interval = interval_ms / 1000
         self.lags: list[float] = []
+        self.on_lag = on_lag  # (window start, end, lag ms): `--trace-late`'s hook
         self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(interval_ms)
@@ -68,7 +72,10 @@ class LagProbe:
 
     def _beat(self) -> None:
         now = time.perf_counter()
-        self.lags.append(max(0.0, (now - self._last) - self.interval) * 1000)
+        lag = max(0.0, (now - self._last) - self.interval) * 1000
+        self.lags.append(lag)
+        if self.on_lag is not None:
+            self.on_lag(self._last, now, lag)
         self._last = now
 
 
@@ -146,8 +153,15 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
     # `processEvents()`: that would step the window's tasks from inside this one.)
     await asyncio.sleep(0.2)
     engine.start()
+    settle_after_start()  # as the app does once its window is up
     profiler = cProfile.Profile() if args.profile else None
-    probe = LagProbe()
+    trace = None
+    if args.trace_late:
+        from lag_trace import LagTrace
+
+        trace = LagTrace(args.trace_late)
+        trace.start()
+    probe = LagProbe(on_lag=trace.late if trace else None)
     probe.start()
     if profiler is not None:
         profiler.enable()
@@ -156,6 +170,8 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     probe.stop()
+    if trace is not None:
+        trace.stop()
     window.close()
     await engine.close()
     lags = probe.lags
@@ -166,6 +182,8 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
     print(f"event-loop lag ({len(lags)} probes of {PROBE_MS} ms): "
           f"median {statistics.median(lags):.1f} ms, p99 {percentile(lags, 99):.1f} ms, "
           f"worst {max(lags):.1f} ms")
+    if trace is not None:
+        trace.report()
 
 
 if __name__ == "__main__":
@@ -176,6 +194,9 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--profile", metavar="FILE",
                         help="cProfile the streaming phase into FILE (pstats format)")
+    parser.add_argument("--trace-late", metavar="MS", type=float, default=0,
+                        help="name what ran in every probe window later than MS "
+                             "(benchmarks/lag_trace.py; its figures are not the benchmark's)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)

@@ -20,6 +20,7 @@ from . import __version__, redaction
 from .compose import FeedStatus, check_venue_ready, choose_venue, \
     feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
+from .gc_pauses import settle_after_start
 from .startup_checks import UserError, usable_dir
 
 log = logging.getLogger("moniqo_desktop")
@@ -226,6 +227,7 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         if parts.note:
             window.show_notice(parts.note)
         parts.start(window.feed_status)
+        settle_after_start()  # no full collection walks the start-up objects again
         app.aboutToQuit.connect(stop.set)
         app.lastWindowClosed.connect(stop.set)
         try:

@@ -57,10 +57,19 @@ class _Figure(QWidget):
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
+        self._colour: str | None = None
 
     def set(self, text: str, colour: str | None = None) -> None:
-        self.value.setText(text)
-        self.value.setStyleSheet(f"color: {colour};" if colour else "")
+        """Only what changed: a style sheet set on a widget re-polishes it (and its layout)
+        even when it is the same, and the strip is refreshed on every price tick."""
+        if text != self.value.text():
+            self.value.setText(text)
+        self.recolour(colour)
+
+    def recolour(self, colour: str | None) -> None:
+        if colour != self._colour:
+            self._colour = colour
+            self.value.setStyleSheet(f"color: {colour};" if colour else "")
 
 
 STALE = "⚠ stale"
@@ -261,7 +270,7 @@ class AccountStrip(QFrame):
         if self.stale["prices"] and self._prices_at is not None:
             age = age_text((now - self._prices_at).total_seconds())
             self.updated.setToolTip(f"prices last received {age}; the exchange is not answering")
-            self.updated.value.setStyleSheet(f"color: {muted};")
+            self.updated.recolour(muted)
 
     def touch(self, at: datetime | None = None) -> None:
         self.updated.set(fmt_time(at or datetime.now().astimezone()))

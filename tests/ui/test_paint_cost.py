@@ -1,0 +1,142 @@
+"""Painting the tables costs what changed, not every cell of every frame (issue #14, lag).
+
+`bench_lag.py --trace-late` showed most late loop steps (up to 150 ms with 1 000 positions on a
+loaded machine) inside Qt's paint of the positions table: a repaint of six visible rows took
+25 ms of CPU, nearly all of it in the model's `data()`, which Qt calls for about eight roles per
+cell and which formatted every value again each time (Decimal quantize, market precision,
+colours) - and computed the value even for roles the table never shows. A tick of 20/s repaints
+the viewport each time. These tests count the values computed (work), never time.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+
+from moniqo_desktop.ui.models.monitor import Column
+from moniqo_desktop.ui.widgets.positions_panel import PositionsPanel
+
+from ui_factories import make_position
+
+D = Decimal
+ROWS = 200
+
+
+@pytest.fixture
+def shown(qtbot):
+    panel = PositionsPanel()
+    qtbot.addWidget(panel)
+    positions = [make_position(symbol=f"C{i:04d}/USDT", entry=str(100 + i)) for i in range(ROWS)]
+    for i, p in enumerate(positions):
+        p.update_price(D(100 + i) + D(i % 7))
+    panel.model.reset(positions)
+    panel.resize(1400, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.wait(50)  # the first layout and paints settle
+    panel.view.viewport().repaint()
+    return panel, positions
+
+
+@pytest.fixture
+def computed(shown, monkeypatch) -> list[tuple[str, str]]:
+    """(row symbol, column key) for every cell value the model computes once `shown` is."""
+    seen: list[tuple[str, str]] = []
+    original = Column.value
+
+    def counted(self, obj):
+        seen.append((getattr(obj, "symbol", "?"), self.key))
+        return original(self, obj)
+
+    monkeypatch.setattr(Column, "value", counted)
+    return seen
+
+
+def visible_symbols(panel: PositionsPanel) -> set[str]:
+    view = panel.view
+    first = view.rowAt(0)
+    last = view.rowAt(view.viewport().height() - 1)
+    last = panel.view.proxy.rowCount() - 1 if last < 0 else last
+    return {panel.view.proxy.object_at(r).symbol for r in range(first, last + 1)}
+
+
+def test_a_repaint_with_nothing_changed_computes_no_cell(shown, computed):
+    panel, _ = shown
+    panel.view.viewport().repaint()
+    assert computed == []
+
+
+def test_a_row_update_recomputes_that_row_only(shown, computed):
+    panel, positions = shown
+    on_screen = visible_symbols(panel)
+    assert len(on_screen) >= 3  # the test means something only if rows are painted
+    moved = next(p for p in positions if p.symbol in on_screen)
+    moved.update_price(moved.current_price + 1)
+    panel.model.upsert(moved)
+    panel.view.viewport().repaint()
+    assert computed, "the changed row is painted with its new values"
+    assert {symbol for symbol, _ in computed} == {moved.symbol}
+    row = panel.model.row_of(moved.id)
+    col = panel.model.column_index("current_price")
+    assert panel.model.index(row, col).data() == f"{moved.current_price:,.2f}"
+
+
+def test_the_held_refresh_recomputes_the_rows_on_screen_once(shown, computed):
+    panel, _ = shown
+    panel.model.refresh_column("held")
+    panel.view.viewport().repaint()
+    panel.view.viewport().repaint()
+    cells = [(symbol, key) for symbol, key in computed if key == "held"]
+    on_screen = visible_symbols(panel)
+    assert {symbol for symbol, _ in cells} == on_screen
+    assert len(cells) == len(set(cells))  # each once, however many roles Qt asks for
+
+
+def test_roles_no_cell_shows_compute_nothing(shown, computed):
+    panel, _ = shown
+    model = panel.model
+    index = model.index(0, model.column_index("unrealized_pnl"))
+    model.upsert(model.object_at(0))  # its cache is gone: any value would be computed anew
+    for role in (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.FontRole,
+                 Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole,
+                 Qt.ItemDataRole.SizeHintRole):
+        assert model.data(index, role) is None
+    assert computed == []
+
+
+def test_a_price_tick_restyles_no_strip_figure_whose_colour_stayed(qtbot, monkeypatch):
+    """The strip is refreshed on every tick (prices, ages, open P&L). `setStyleSheet` on a
+    label re-polishes it and re-lays out the strip even with the same sheet, so the window
+    repainted its whole background 27 times a second in the benchmark."""
+    from datetime import datetime, timezone
+
+    from PySide6.QtWidgets import QLabel
+
+    from moniqo_desktop.engine.events import ConnectionState
+    from moniqo_desktop.ui.widgets.account_strip import AccountStrip
+
+    strip = AccountStrip()
+    qtbot.addWidget(strip)
+    strip.set_connection(ConnectionState.CONNECTED, last_answer=datetime.now(timezone.utc))
+    strip.set_balances({"USDT": (D("1000"), D("1000")), "BTC": (D("1"), D("1"))})
+    strip.set_prices({"BTC/USDT": D("50000")})
+    strip.set_open_pnl(D("-12.5"), 3)
+    restyled: list[str] = []
+    original = QLabel.setStyleSheet
+    monkeypatch.setattr(QLabel, "setStyleSheet",
+                        lambda label, sheet: (restyled.append(sheet), original(label, sheet)))
+    for price in ("50010", "50020", "49990"):
+        strip.set_prices({"BTC/USDT": D(price)})
+        strip.set_open_pnl(D("-11.5"), 3)
+    assert restyled == []
+    assert strip.equity.value.text() == "50,990.00"
+    strip.set_open_pnl(D("4"), 3)  # the colour does change: once
+    assert len(restyled) == 1 and theme_up_in(restyled[0])
+
+
+def theme_up_in(sheet: str) -> bool:
+    from moniqo_desktop.ui import theme
+
+    return theme.current().up.lower() in sheet.lower()
