@@ -124,6 +124,12 @@ CASES: list[Case] = [
          {"exchange_order_id": "121211212122", "status": OrderStatus.FILLED,
           "filled": D("0.0007"), "average": D("13000"), "fees": {"BGB": D("0.0041")}},
          sent={"orderId": "121211212122"}, **BITGET),
+    # a look-up by our client id (after a lost create) asks orderInfo by clientOid
+    Case("bitget", "lookup_by_client_id_found", ("doc_order_market_filled",),
+         lambda ex: ex.fetch_order("BTC/USDT", client_order_id=OURS),
+         {"exchange_order_id": "121211212122", "client_order_id": "121211212122",
+          "status": OrderStatus.FILLED, "filled": D("0.0007"), "average": D("13000")},
+         sent={"clientOid": OURS}, **BITGET),
 ]
 
 
