@@ -8,6 +8,10 @@ chart at 1 000 x 480 px, offscreen.
   (`engine.position_updates`, one object per row) and the float columns
   (`engine.position_update_columns`). The engine methods only flush pending samples and
   call these store methods, which is what is timed here.
+- Paged load (#14, what the window does now): `position_update_pages`, newest page first,
+  shown at once (`set_position` + paint); then every older page is one short read with the
+  event loop free in between (CPU per read: what the GUI thread is held for at a time); then
+  the older pages go in front (`prepend_history` + paint).
 - Redraw: what a live tick costs, `update_position` (append the sample, aggregate what is
   in view, fit, lay out the labels) plus painting the whole chart (`grab()`), with the whole
   week in view (following), with the last hour in view (a trader who zoomed in), and the
@@ -17,7 +21,9 @@ chart at 1 000 x 480 px, offscreen.
   Target: <= 16 ms (one 60 Hz frame).
 
 The store is built once (about a minute) and kept in the temp folder for later runs.
-Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py [days] [redraws]
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py [days] [redraws] [--with-list]
+(the list of `PositionUpdate`s, the slowest way, takes half a minute and is only timed with
+--with-list).
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 def build_store(days: float) -> Path:
     """A store holding one long position with `days` of one-second samples (cached)."""
     n = int(days * 86400)
-    path = Path(tempfile.gettempdir()) / f"moniqo-bench-chart-v2-{n}.sqlite3"
+    # v3: schema 0007 (a store at a newer schema would stop an older checkout's run)
+    path = Path(tempfile.gettempdir()) / f"moniqo-bench-chart-v3-{n}.sqlite3"
     if path.exists():
         with Store.open(path) as store:
             positions = store.load_positions()
@@ -97,6 +104,42 @@ def load(chart: PositionChart, store: Store, position: Position, columnar: bool
     return read, (time.perf_counter() - t, time.process_time() - c), len(history)
 
 
+def paged(chart: PositionChart, store: Store, position: Position) -> None:
+    """The window's path (`ui/chart_history.py`): the newest page shown at once, then one
+    short read per older page (and its conversion to the chart's rows) with the loop free
+    between, then the older pages in front."""
+    chart.clear()
+    t, c = time.perf_counter(), time.process_time()
+    pages = store.position_update_pages(position.id)
+    newest = next(pages)
+    chart.set_position(position, newest)
+    chart.graphics.grab()
+    first = (time.perf_counter() - t, time.process_time() - c)
+    reads: list[float] = []
+    older: list[np.ndarray] = []
+    t0, c0 = time.perf_counter(), time.process_time()
+    while True:
+        c = time.process_time()  # one turn of the window's loader: read a page, convert it
+        page = next(pages, None)
+        if page is not None:
+            older.append(chart.history_rows(page))
+        reads.append((time.process_time() - c) * 1000)
+        if page is None:
+            break
+    read = (time.perf_counter() - t0, time.process_time() - c0)
+    t, c = time.perf_counter(), time.process_time()
+    chart.prepend_history(older[::-1])
+    chart.graphics.grab()
+    last = (time.perf_counter() - t, time.process_time() - c)
+    rows = len(newest) + sum(p.shape[1] for p in older)
+    print(f"paged load of {rows:,} samples (the window's path): newest page shown in "
+          f"{first[0] * 1000:.0f} ms (CPU {first[1] * 1000:.0f}); {len(reads)} reads of "
+          f"{len(newest)} samples, CPU per read (and conversion) median {statistics.median(reads):.1f} ms, "
+          f"p95 {np.percentile(reads, 95):.1f} ms, max {max(reads):.1f} ms, "
+          f"{read[0]:.2f} s wall (CPU {read[1]:.2f}) in all; older pages put in front and "
+          f"painted: {last[0] * 1000:.0f} ms (CPU {last[1] * 1000:.0f})")
+
+
 def redraws(chart: PositionChart, position: Position, n: int, gap: float = 1.0
              ) -> tuple[list[float], list[float]]:
     """Wall and CPU milliseconds per redraw, a new sample every `gap` seconds. CPU time is
@@ -115,7 +158,7 @@ def redraws(chart: PositionChart, position: Position, n: int, gap: float = 1.0
     return wall, cpu
 
 
-def main(days: float, n: int) -> None:
+def main(days: float, n: int, with_list: bool = False) -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     theme.apply_theme(app, "dark")
     chart = PositionChart()
@@ -125,12 +168,15 @@ def main(days: float, n: int) -> None:
     path = build_store(days)
     with Store.open(path) as store:
         position = store.load_positions()[0]
-        for label, columnar in (("list of PositionUpdate (position_updates)", False),
-                                ("float columns (position_update_columns)", True)):
+        ways = [("float columns in one read (position_update_columns)", True)]
+        if with_list:
+            ways.insert(0, ("list of PositionUpdate (position_updates)", False))
+        for label, columnar in ways:
             read, shown, rows = load(chart, store, position, columnar)
             print(f"load {rows:,} samples as {label}: read {read[0]:.2f} s (CPU {read[1]:.2f})"
                   f" + set_position and first paint {shown[0]:.2f} s (CPU {shown[1]:.2f}) = "
                   f"{read[0] + shown[0]:.2f} s (CPU {read[1] + shown[1]:.2f})")
+        paged(chart, store, position)
     # following, the time axis extends once every 1/64 of the span (2.3 h for a week): the
     # third case gives every sample that gap, so every redraw repaints the axes and rescales
     span = float(chart.series.column("at")[-1] - chart.series.column("at")[0])
@@ -165,5 +211,6 @@ def zoom_last_hour(chart: PositionChart) -> None:
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 7.0,
-         int(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    args = [a for a in sys.argv[1:] if a != "--with-list"]
+    main(float(args[0]) if args else 7.0, int(args[1]) if len(args) > 1 else 60,
+         with_list="--with-list" in sys.argv)

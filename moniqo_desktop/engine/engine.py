@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -45,7 +46,7 @@ from ..exchanges.base import (
     features,
 )
 from ..exchanges.errors import ExchangeError, ExchangeUnavailable, InvalidOrder
-from ..store import PositionUpdate, Store, StoreError, UpdateColumns
+from ..store import UPDATE_PAGE_ROWS, PositionUpdate, Store, StoreError, UpdateColumns
 from .context import Clock, EngineContext
 from .events import (
     AccountUpdated,
@@ -302,6 +303,16 @@ class Engine:
         the list of `PositionUpdate`s takes, because no object is built per row."""
         self.tracker.flush_updates()
         return self.ctx.store.position_update_columns(position_id, since)
+
+    def position_update_pages(
+        self, position_id: str, since: datetime | None = None, rows: int = UPDATE_PAGE_ROWS
+    ) -> Iterator[UpdateColumns]:
+        """The same columns `rows` samples at a time (default about a thousand), the newest page
+        first: a week of samples is seconds of reading, and a window must not spend them in
+        one call; each `next()` is one short read, so the caller hands the loop back in
+        between. Pending samples are written first, as for `position_update_columns`."""
+        self.tracker.flush_updates()
+        return self.ctx.store.position_update_pages(position_id, since, rows)
 
     def markets(self) -> dict[str, MarketInfo]:
         return dict(self.ctx.markets)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -55,7 +55,7 @@ from ..engine.context import risk_thresholds
 from ..engine.engine import check_decimals, closing_part
 from ..engine.venue_health import VenueHealth, VenueMode, age_text
 from ..exchanges.base import Candle, MarketInfo
-from ..store import PositionUpdate, Store, StoreError, UpdateColumns
+from ..store import UPDATE_PAGE_ROWS, PositionUpdate, Store, StoreError, UpdateColumns
 from ..store.commands import Command, Heartbeat, read_heartbeat
 from ..store.database import Location, resolve
 from ..store.mapping import order_row, position_row
@@ -240,6 +240,11 @@ class RemoteEngine:
                                 since: datetime | None = None) -> UpdateColumns:
         """The same samples as float columns: what the window's chart loads (#15)."""
         return self.reader.position_update_columns(position_id, since)
+
+    def position_update_pages(self, position_id: str, since: datetime | None = None,
+                              rows: int = UPDATE_PAGE_ROWS) -> Iterator[UpdateColumns]:
+        """The same, a page at a time, newest first (see `Engine.position_update_pages`)."""
+        return self.reader.position_update_pages(position_id, since, rows)
 
     def order_history(self) -> list[Order]:
         return self.reader.load_orders()

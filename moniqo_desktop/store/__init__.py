@@ -7,6 +7,7 @@ Only whole domain objects go in and come out; rows, sessions and SQL stay inside
 from .database import default_db_path
 from .errors import StoreError
 from .repository import Store
-from .updates import PositionUpdate, UpdateColumns
+from .updates import UPDATE_PAGE_ROWS, PositionUpdate, UpdateColumns
 
-__all__ = ["PositionUpdate", "Store", "StoreError", "UpdateColumns", "default_db_path"]
+__all__ = ["UPDATE_PAGE_ROWS", "PositionUpdate", "Store", "StoreError", "UpdateColumns",
+           "default_db_path"]

@@ -198,7 +198,9 @@ position_updates = Table(
     optional("stop_loss", MONEY),
     required("high_water_mark", MONEY),
     required("low_water_mark", MONEY),
-    Index("ix_position_updates_position_id_at", "position_id", "at"),
+    # the chart's read, index-only (migration 0007): keep in step with CHART_COLUMNS there
+    Index("ix_position_updates_chart", "position_id", "at", "id", "price", "drawdown",
+          "stop_loss", "high_water_mark", "low_water_mark"),
     Index("ix_position_updates_at", "at"),
 )
 

@@ -46,6 +46,9 @@ class PositionUpdate:
 
 
 
+UPDATE_PAGE_ROWS = 500
+"""Samples per page of `Store.position_update_pages`: a few ms of reading on a loaded machine."""
+
 COLUMN_FIELDS = ("at", "price", "drawdown", "stop_loss", "high_water_mark", "low_water_mark")
 
 
@@ -72,6 +75,14 @@ class UpdateColumns:
 
     def __len__(self) -> int:
         return len(self.at)
+
+    @classmethod
+    def joined(cls, pages: Sequence["UpdateColumns"]) -> "UpdateColumns":
+        """Consecutive pages (oldest first) as one set of columns."""
+        if not pages:
+            return cls(*(np.empty(0) for _ in COLUMN_FIELDS))
+        return cls(*(np.concatenate([getattr(p, name) for p in pages])
+                     for name in COLUMN_FIELDS))
 
     @classmethod
     def parse(cls, count: int, at: np.ndarray, texts: Sequence[str | None]) -> "UpdateColumns":

@@ -56,6 +56,7 @@ from . import formatting
 from .formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_price
 from .notifier import Notifier, app_icon
 from .order_ticket import OrderTicket
+from .chart_history import ChartHistory
 from .tasks import spawn
 from .widgets.account_strip import AccountStrip
 from .widgets.log_panel import LogPanel
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
         self.positions = PositionsPanel()
         self.orders = OrdersPanel()
         self.chart = PositionChart()
+        self.chart_history = ChartHistory(self.engine, self.chart)
         self.log_panel = LogPanel()
 
         entry_scroll = QScrollArea()
@@ -556,14 +558,11 @@ class MainWindow(QMainWindow):
             # another one. It clears only when that position is gone altogether.
             charted = self.chart.position
             if charted is None or self.positions.model.get(charted.id) is None:
+                self.chart_history.cancel()
                 self.chart.clear()
             return
-        try:
-            updates = self.engine.position_update_columns(position.id)  # floats: fast
-        except Exception as exc:  # history is a nicety; the live chart still works
-            log.warning("cannot load the history of %s: %s", position.id, exc)
-            updates = []
-        self.chart.set_position(position, updates)
+        # the newest page now, the older ones with the loop free between reads
+        self.chart_history.show(position)
         self.chart.set_orders(self.engine.orders())  # ▲/▼ fill markers, exits with their audit
 
     # -- user actions -----------------------------------------------------------------------
@@ -822,6 +821,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.chart_history.cancel()
         self.save_state()
         self.unsubscribe()
         self._held_timer.stop()

@@ -243,3 +243,24 @@ def assert_columns_match_updates(store: Any, position_id: str, **kw: Any) -> int
         assert all((math.isnan(g) and w is None) or g == float(w) for g, w in zip(got, want)), \
             name
     return len(updates)
+
+
+def assert_pages_match_columns(store: Any, position_id: str, rows: int, **kw: Any) -> list:
+    """`store.position_update_pages` gives, newest page first, pages of at most `rows`
+    samples, each in time order, which put back oldest first are exactly
+    `position_update_columns` (none lost, none twice, ties at a page edge included); returns
+    the pages."""
+    import numpy as np
+
+    from moniqo_desktop.store import UpdateColumns
+    from moniqo_desktop.store.updates import COLUMN_FIELDS
+
+    pages = list(store.position_update_pages(position_id, rows=rows, **kw))
+    assert all(0 < len(page) <= rows for page in pages)
+    assert all(np.all(np.diff(page.at) >= 0) for page in pages)
+    assert all(older.at[-1] <= newer.at[0] for newer, older in zip(pages, pages[1:]))
+    whole, joined = store.position_update_columns(position_id, **kw), \
+        UpdateColumns.joined(pages[::-1])
+    for name in COLUMN_FIELDS:
+        assert np.array_equal(getattr(joined, name), getattr(whole, name), equal_nan=True), name
+    return pages

@@ -20,6 +20,7 @@ from store_helpers import (
     ACCOUNT,
     T0,
     assert_columns_match_updates,
+    assert_pages_match_columns,
     closed_position,
     full_order,
     full_position,
@@ -70,6 +71,8 @@ def test_postgres_round_trip_and_schema(pg_store: Store) -> None:
     pg_store.add_position_updates([sample(position.id, 4, stop_loss=position.stop_loss)])
     assert assert_columns_match_updates(pg_store, position.id) == 4  # the chart's float read
     assert assert_columns_match_updates(pg_store, position.id, since=T0 + timedelta(minutes=2)) == 3
+    pg_store.add_position_updates([sample(position.id, 4, price="101")])  # a tie at minute 4
+    assert [len(p) for p in assert_pages_match_columns(pg_store, position.id, 2)] == [2, 2, 1]
     assert pg_store.prune_position_updates(T0 + timedelta(minutes=2)) == 1
     pg_store.set_state("paper:demo", ACCOUNT)
     assert pg_store.get_state("paper:demo") == ACCOUNT

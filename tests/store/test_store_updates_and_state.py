@@ -14,6 +14,7 @@ from store_helpers import (
     ACCOUNT,
     T0,
     assert_columns_match_updates,
+    assert_pages_match_columns,
     full_position,
     minimal_position,
     sample,
@@ -162,3 +163,40 @@ def test_a_sample_that_is_not_a_number_is_named_not_half_read(store: Store, two_
         raw.execute("UPDATE position_updates SET price = 'n/a' WHERE id = 2")
     with pytest.raises(StoreError, match="table position_updates, row id=2, column price"):
         store.position_update_columns(a)
+
+
+def test_the_chart_reads_a_long_history_a_page_at_a_time_newest_first(
+        store: Store, two_positions) -> None:
+    """Issue #14: the chart's read of a week held the window for seconds in one call; the
+    pages are short reads. Equal times straddle page edges (three samples per minute), and
+    the key (at, id) must neither skip nor repeat one of them."""
+    a, b = two_positions
+    rows = [sample(a, m // 3, price=f"{50000 + m}.5",
+                   stop_loss=D("49000") if m % 4 else None) for m in range(23)]
+    store.add_position_updates(rows + [sample(b, 1, price="7")])
+    for size in (1, 2, 3, 4, 5, 7, 23, 24, 100):
+        pages = assert_pages_match_columns(store, a, size)
+        assert len(pages) == -(-23 // size)
+        assert pages[0].price[-1] == 50022.5  # the newest sample is in the first page
+    assert [len(p) for p in assert_pages_match_columns(store, a, 4, since=T0 +
+                                                       timedelta(minutes=6))] == [4, 1]
+    assert list(store.position_update_pages("unknown")) == []
+    with pytest.raises(ValueError):
+        next(store.position_update_pages(a, rows=0))
+
+
+def test_the_chart_read_is_answered_from_its_covering_index(store: Store, db_path: Path,
+                                                            two_positions) -> None:
+    """Migration 0007: SQLite reads a page from the index alone, no table lookup per sample."""
+    import sqlite3
+
+    a, _ = two_positions
+    store.add_position_updates([sample(a, m) for m in range(5)])
+    pages = store.position_update_pages(a, rows=2)
+    next(pages)
+    with sqlite3.connect(db_path) as conn:
+        plan = " ".join(str(r) for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT at, id, price, drawdown, stop_loss, high_water_mark, "
+            "low_water_mark FROM position_updates WHERE position_id = ? AND at <= ? "
+            "ORDER BY at DESC, id DESC LIMIT 2", (a, "2030-01-01")))
+    assert "COVERING INDEX ix_position_updates_chart" in plan

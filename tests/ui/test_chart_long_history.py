@@ -235,3 +235,67 @@ def test_the_engine_hands_the_window_its_samples_as_columns(qloop, qtbot, tmp_pa
             await s.close()
 
     qloop.run_until_complete(main())
+
+
+def test_selecting_a_long_history_reads_it_in_pages_with_the_loop_free_between(qloop, qtbot,
+                                                                               tmp_path):
+    """Issue #14: selecting a week-old position read its 604 800 samples in one call on the
+    GUI thread (about 2.6 s of CPU: no paint, no tick, no key meanwhile). The window now shows
+    the newest page at once and reads the older pages with the event loop turning between
+    them; the chart ends with every sample, and picking another position drops the read."""
+    import asyncio
+
+    from chart_session import ChartSession
+
+    from window_harness import until, until_idle
+
+    s = ChartSession(qtbot, tmp_path)
+
+    async def main():
+        await s.open()
+        try:
+            first = await s.buy(stop_loss="49000")
+            for i in range(23):
+                await s.tick(str(50000 + 10 * i))
+            whole = s.engine.position_update_columns(first)
+            assert len(whole) >= 24
+            loader = s.window.chart_history
+            loader.page_rows = 5
+            turns = [0]
+
+            def turn():  # counts turns of the event loop while the pages are read
+                turns[0] += 1
+                if loader.loading:
+                    asyncio.get_running_loop().call_soon(turn)
+
+            s.window._on_position_selected(None)
+            s.select(first)
+            # at once: the newest page, ending on the newest sample
+            assert len(s.chart.series) == 5
+            assert s.chart.series.column("price")[-1] == whole.price[-1]
+            assert loader.loading
+            asyncio.get_running_loop().call_soon(turn)
+            await until(lambda: not loader.loading)
+            pages = -(-len(whole) // 5)
+            assert loader.pages_read == pages
+            assert turns[0] >= pages - 1  # the loop ran between every two reads
+            assert list(s.chart.series.column("price")) == list(whole.price)
+            assert list(s.chart.series.column("at")) == list(whole.at)
+
+            # another position picked while the first is still loading: the first is dropped
+            await s.engine.place_order(symbol="ETH/USDT", side="buy", type="market",
+                                       amount="0.1")
+            await s.engine.run_cycle()
+            await until_idle()
+            second = next(p.id for p in s.engine.positions(open_only=True) if p.id != first)
+            s.select(first)
+            assert loader.loading
+            s.select(second)
+            await until_idle()
+            assert s.chart.position.id == second
+            assert list(s.chart.series.column("price")) == \
+                list(s.engine.position_update_columns(second).price)
+        finally:
+            await s.close()
+
+    qloop.run_until_complete(main())

@@ -477,6 +477,30 @@ class PositionChart(QWidget):
         self._redraw()
         self.request_candles()
 
+    @staticmethod
+    def history_rows(history: Any) -> np.ndarray:
+        """Samples as the chart holds them (float rows in `chart_series.COLUMNS` order, time
+        order): what `prepend_history` takes, made a page at a time while a history loads."""
+        rows = _columns(history)
+        if np.any(rows[0, 1:] < rows[0, :-1]):
+            rows = rows[:, np.argsort(rows[0], kind="stable")]
+        return rows
+
+    def prepend_history(self, blocks: list[np.ndarray]) -> None:
+        """Samples older than everything drawn (the pages of a long history, read after its
+        newest page was shown; `history_rows` blocks, oldest first) go in front, copied once.
+        What the trader is looking at stays in view unless the chart follows the position,
+        which then shows the whole history."""
+        if not len(self.series):
+            return
+        first = self.series.column("at")[0]
+        blocks = [b if not b.shape[1] or b[0, -1] < first else b[:, b[0] < first]
+                  for b in blocks]  # never a sample twice
+        if not any(b.shape[1] for b in blocks):
+            return
+        self.series.prepend(blocks)
+        self._redraw()
+
     def update_position(self, position: Position) -> None:
         """A live `PositionUpdated`: append the new sample (or replace one at the same time)."""
         if self.position is None or position.id != self.position.id:
