@@ -342,7 +342,8 @@ class CcxtExchange:
 
     def _order(self, raw: Mapping, fallback: mapping.SentOrder | None = None) -> ExchangeOrder:
         """A ccxt order as ours, its client id written back in our form."""
-        result = mapping.exchange_order(self.id, raw, fallback=fallback)
+        result = mapping.exchange_order(self.id, raw, fallback=fallback,
+                                        trigger_fields=self.profile.trigger_fields)
         rule = self.profile.client_id
         ours = rule.from_venue(rule.reported(raw))
         if ours is None and fallback is not None:

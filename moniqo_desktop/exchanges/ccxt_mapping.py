@@ -326,9 +326,16 @@ def _spot_fee_currency(symbol: str, side: str) -> str:
     return base if side == "buy" else quote
 
 
-def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None = None) -> ExchangeOrder:
+DEFAULT_TRIGGER_FIELDS = ("triggerPrice", "stopPrice")
+
+
+def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None = None,
+                   trigger_fields: Iterable[str] = DEFAULT_TRIGGER_FIELDS) -> ExchangeOrder:
     """A ccxt order as an `ExchangeOrder`. `fallback` (the order we sent) fills what a terse
-    acknowledgement leaves out (some exchanges answer a create with little more than an id)."""
+    acknowledgement leaves out (some exchanges answer a create with little more than an id).
+    `trigger_fields` are the ccxt fields that name the order's own trigger on this venue (the
+    venue profile's `trigger_fields`): ccxt's stopLossPrice is a Kraken order's trigger but a
+    protection attached to a Bybit limit order."""
     def raw(field: str) -> Any:
         return _raw(exchange_id, RAW_ORDER_FIELDS, data, field)
 
@@ -355,9 +362,7 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None =
         average = positive(data.get("average"))
     trigger = (
         positive(raw("stop_price"))
-        or positive(data.get("triggerPrice"))
-        or positive(data.get("stopPrice"))
-        or positive(data.get("stopLossPrice"))  # Kraken's stop-loss orders
+        or next((p for f in trigger_fields if (p := positive(data.get(f))) is not None), None)
         or (fallback.stop_price if fallback else None)
     )
     quote = symbol.split("/")[1].split(":")[0] if "/" in symbol else ""

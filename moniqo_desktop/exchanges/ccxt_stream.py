@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +137,8 @@ class TickerStream:
 WatchOrders = Callable[[str | None], Awaitable[list[Any]]]
 
 
-def ws_order(exchange_id: str, data: Any) -> ExchangeOrder:
+def ws_order(exchange_id: str, data: Any,
+             trigger_fields: Iterable[str] = mapping.DEFAULT_TRIGGER_FIELDS) -> ExchangeOrder:
     """One streamed ccxt order as an `ExchangeOrder`.
 
     A streamed update's `fee` is the fee of the *last execution* (Binance's executionReport
@@ -146,7 +147,7 @@ def ws_order(exchange_id: str, data: Any) -> ExchangeOrder:
     which trade it was (Binance `x == "TRADE"`). Cumulative fees come from `fetch_order` /
     `fetch_my_trades`.
     """
-    order = mapping.exchange_order(exchange_id, data)
+    order = mapping.exchange_order(exchange_id, data, trigger_fields=trigger_fields)
     info = data.get("info") if isinstance(data.get("info"), Mapping) else {}
     trades: tuple[Fill, ...] = ()
     if exchange_id.startswith("binance") and info.get("x") == "TRADE":
@@ -179,9 +180,11 @@ class OrderStream:
         max_failures: int = 3,
         base_delay: float = 1.0,
         sleep: Sleep = asyncio.sleep,
+        trigger_fields: Iterable[str] = mapping.DEFAULT_TRIGGER_FIELDS,
     ) -> None:
         self.exchange_id = exchange_id
         self.symbol = symbol
+        self.trigger_fields = tuple(trigger_fields)
         self._watch = watch
         self._close = close
         self.max_failures = max_failures
@@ -205,7 +208,8 @@ class OrderStream:
                         close = client.close
             except Exception as exc:  # no ccxt.pro, or it cannot build this exchange
                 log.info("no websocket orders for %s (%s)", exchange.id, exc)
-        stream = cls(exchange.id, symbol, watch=watch, close=close, sleep=exchange._sleep)
+        stream = cls(exchange.id, symbol, watch=watch, close=close, sleep=exchange._sleep,
+                     trigger_fields=exchange.profile.trigger_fields)
         return stream
 
     async def updates(self) -> AsyncIterator[ExchangeOrder]:
@@ -230,7 +234,7 @@ class OrderStream:
                 failures = 0
                 for data in raw or ():
                     try:
-                        yield ws_order(self.exchange_id, data)
+                        yield ws_order(self.exchange_id, data, self.trigger_fields)
                     except ExchangeError as exc:  # one odd update must not end the stream
                         log.warning("skipping streamed order update: %s", exc)
         finally:

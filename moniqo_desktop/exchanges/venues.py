@@ -154,6 +154,15 @@ class VenueProfile:
     def native_stops(self) -> bool:
         return self.stop_style is not StopStyle.NONE
 
+    @property
+    def trigger_fields(self) -> tuple[str, ...]:
+        """The ccxt order fields that name the order's *own* trigger. stopLossPrice does so only
+        where it is the venue's stop param (Kraken's stop-loss orders); elsewhere ccxt reports
+        a take-profit/stop-loss *attached* to a plain order there (Bybit's tpslMode), and
+        reading it as a trigger turned a resting limit into a stop-limit."""
+        own = ("stopLossPrice",) if self.stop_style is StopStyle.STOP_LOSS_PRICE else ()
+        return ("triggerPrice", "stopPrice", *own)
+
     def credential_labels(self) -> list[tuple[str, str]]:
         """(ccxt name, label) of each credential field this venue needs, in dialog order."""
         return [(name, CREDENTIAL_LABELS.get(name, name)) for name in self.credentials]

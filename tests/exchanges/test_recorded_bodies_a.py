@@ -122,6 +122,14 @@ CASES: list[Case] = [
           "client_order_id": "test-000005", "status": OrderStatus.OPEN, "amount": D("0.1"),
           "price": D("1600"), "filled": D("0")},
          sent={"orderLinkId": "test-000005"}, **BYBIT),
+    # a limit order carrying an attached take-profit/stop-loss (tpslMode Full) is a limit order:
+    # ccxt reports the attached levels as stopLossPrice/takeProfitPrice, which only on Kraken
+    # name the order's own trigger. Before: STOP_LIMIT with stop 1500.
+    Case("bybit", "open_limit_with_attached_tpsl_is_a_limit", ("doc_open_order_linear",),
+         lambda ex: ex.fetch_open_orders("ETH/USDT"),
+         [{"exchange_order_id": "fd4300ae-7847-404e-b947-b46980a4d140",
+           "type": OrderType.LIMIT, "stop_price": None, "price": D("1600"),
+           "status": OrderStatus.OPEN}], **BYBIT),
     # -- Coinbase (ccxt's recording; Coinbase has no look-up by client id: the open orders,
     # none here (an empty list: constructed, orders_empty), then the finished ones) ---------
     Case("coinbase", "lost_create_found_by_client_id",
