@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, gc_pause
 from .domain import DomainError
 from .domain.money import parse_number
 from .exchanges.factory import FEED_HELP
@@ -50,7 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    gc_pause.pause()  # the window's start needs no collector passes; it resumes once shown
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        gc_pause.resume()
+
+
+def _main(argv: list[str]) -> int:
+    if argv[:1] and argv[0] in ("keys", "serve"):
+        gc_pause.resume()  # short commands, or a server whose start-up time is not waited on
     if argv[:1] == ["keys"] and argv[1:2] and argv[1].endswith("-database"):
         # `moniqo-desktop keys set-database|show-database|delete-database NAME`
         from .server.database_url import main as database_main
