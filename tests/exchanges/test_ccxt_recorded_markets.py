@@ -2,8 +2,8 @@
 
 ccxt keeps, per venue, the markets its static tests load: ts/src/test/static/markets/<id>.json.
 Those are ccxt's *parsed* market structures, not HTTP bodies, but each keeps the venue's own
-item of the markets endpoint verbatim in its `info`. ccxt recorded no HTTP body of these
-endpoints (no fetchMarkets entry in ts/src/test/static/response/<id>.json), so each fixture
+item of the markets endpoint verbatim in its `info`. ccxt's static tests load markets from
+these files rather than from a recorded HTTP body of the endpoint, so each fixture
 tests/fixtures/<venue>/ccxt_markets_*.json holds those `info` items, verbatim, in the endpoint's
 documented envelope; its "source" names the file, commit and symbols (Gate: see its source, ccxt
 merges the margin list into `info`).
