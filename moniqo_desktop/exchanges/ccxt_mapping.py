@@ -48,6 +48,10 @@ RAW_ORDER_FIELDS["gate"] = RAW_ORDER_FIELDS["gateio"] = {
 # Bybit: an order body without cumFeeDetail (classic accounts, and every body before 2025) still
 # reports cumExecFee, which ccxt 4.5.90 drops; see `_spot_fee_currency` for its currency.
 RAW_ORDER_FIELDS["bybit"] = {"fee": "cumExecFee"}
+# Kraken: an order's `fee` is "Total fee (quote currency)" (Kraken's docs, and its documented
+# QueryOrders example: a 0.25 BTC sale at 30 000 with fee 7.5). ccxt 4.5.90 labels it with the
+# base coin when the order carries oflags fcib, Kraken's default for a sell: 7.5 BTC.
+ORDER_FEE_IN_QUOTE = frozenset({"kraken"})
 RAW_TRADE_FIELDS: dict[str, dict[str, str]] = {
     "binance": {
         "amount": "qty",
@@ -371,7 +375,10 @@ def exchange_order(exchange_id: str, data: Mapping, fallback: SentOrder | None =
         for i, t in enumerate(data.get("trades") or [])
         if (f := fill(exchange_id, t, fallback_id=f"{data['id']}-{i}")) is not None
     )
-    fees = sum_fees(fee_list(data), quote)
+    listed = fee_list(data)
+    if exchange_id in ORDER_FEE_IN_QUOTE and quote:
+        listed = [(quote, cost) for _, cost in listed]
+    fees = sum_fees(listed, quote)
     if not fees and fills:
         fees = sum_fees(((f.fee_currency, f.fee) for f in fills), quote)
     raw_fee = positive(raw("fee"))

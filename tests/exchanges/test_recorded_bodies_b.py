@@ -39,7 +39,7 @@ CASES: list[Case] = [
           "amount": D("1.45"), "price": D("27500"), "filled": D("0")},
          sent={"pair": "XXBTZUSD", "type": "buy", "ordertype": "limit", "volume": "1.45",
                "price": "27500", "cl_ord_id": "00000000000000000000000000000007"}, **KRAKEN_DOC),
-    # two maker fills of one order; Kraken charged no fee on either (maker fee tier 0)
+    # two maker fills of one order; the example charges no fee on either
     Case("kraken", "my_trades", ("doc_trades_history",), lambda ex: ex.fetch_my_trades("BTC/USD"),
          [{"exchange_order_id": "OQCLML-BW3P3-BUCMWZ", "side": OrderSide.BUY,
            "fill": {"fill_id": "TCWJEG-FL4SZ-3FKGH6", "amount": D("0.01"), "price": D("30010"),
@@ -47,6 +47,21 @@ CASES: list[Case] = [
           {"exchange_order_id": "OQCLML-BW3P3-BUCMWZ", "side": OrderSide.BUY,
            "fill": {"fill_id": "THVRQM-33VKH-UCI7BS", "amount": D("0.02"), "price": D("30010"),
                     "fee": D("0"), "fee_currency": "USD"}}], **KRAKEN_DOC),
+    # a filled market sell read back: Kraken reports the fee (7.5) in the quote currency
+    Case("kraken", "fetch_order_filled_sell", ("doc_query_orders",),
+         lambda ex: ex.fetch_order("BTC/USD", exchange_order_id="OMMDB2-FSB6Z-7W3HPO"),
+         {"status": OrderStatus.FILLED, "side": OrderSide.SELL, "type": OrderType.MARKET,
+          "amount": D("0.25"), "filled": D("0.25"), "average": D("30000"),
+          "fees": {"USD": D("7.5")}, "client_order_id": None},
+         sent={"txid": "OMMDB2-FSB6Z-7W3HPO"}, **KRAKEN_DOC),
+    # ccxt's recorded cancel acknowledgement (a count only), the order read back through the
+    # documented QueryOrders: it had filled, the cancel lost the race
+    Case("kraken", "cancel_after_fill", ("ccxt_cancel_order", "doc_query_orders"),
+         lambda ex: ex.cancel_order("OBCMZD-JIEE7-77TH3F", "BTC/USD"),
+         {"exchange_order_id": "OBCMZD-JIEE7-77TH3F", "status": OrderStatus.FILLED,
+          "side": OrderSide.BUY, "amount": D("1.25"), "filled": D("1.25"),
+          "average": D("27500"), "fees": {"USD": D("26.2")}},
+         sent={"txid": "OBCMZD-JIEE7-77TH3F"}, **KRAKEN_DOC),
     # held by open orders is used, the rest free
     Case("kraken", "balance", ("doc_balance_ex",), lambda ex: ex.fetch_balance(),
          {"USD": {"free": D("17185.45"), "used": D("8249.76"), "total": D("25435.21")},
