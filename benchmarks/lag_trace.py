@@ -150,6 +150,21 @@ class LagTrace:
 
         self._orig_run = orig
         asyncio.events.Handle._run = _run  # type: ignore[method-assign]
+        from sqlalchemy.engine.default import DefaultDialect
+
+        commit = DefaultDialect.do_commit
+        self.commits: list[Span] = []
+
+        def do_commit(dialect, connection):  # type: ignore[no-untyped-def]
+            t0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return commit(dialect, connection)
+            finally:
+                trace.commits.append(Span(t0, time.perf_counter(), time.thread_time() - c0,
+                                          "commit"))
+
+        self._orig_commit = commit
+        DefaultDialect.do_commit = do_commit  # type: ignore[method-assign]
         gc.callbacks.append(self._on_gc)
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -161,7 +176,10 @@ class LagTrace:
         self.full_collection = (1000 * (time.perf_counter() - t0), len(gc.get_objects()),
                                 gc.get_freeze_count())
         if self._orig_run is not None:
+            from sqlalchemy.engine.default import DefaultDialect
+
             asyncio.events.Handle._run = self._orig_run  # type: ignore[method-assign]
+            DefaultDialect.do_commit = self._orig_commit  # type: ignore[method-assign]
         if self._on_gc in gc.callbacks:
             gc.callbacks.remove(self._on_gc)
         self._stop.set()
@@ -241,6 +259,11 @@ class LagTrace:
         print("-- paint events per widget over the whole run")
         for label, n in self.paints.counts.most_common(12):
             print(f"  {n:6d}  {label}")
+        walls = sorted(1000 * (c.end - c.start) for c in self.commits)
+        if walls:
+            print(f"-- store commits on the GUI thread: {len(walls)}, median {walls[len(walls) // 2]:.1f} "
+                  f"ms, worst {walls[-5:]} ms wall, CPU of all "
+                  f"{1000 * sum(c.cpu for c in self.commits):.0f} ms, wall of all {sum(walls):.0f} ms")
         ms, tracked, frozen = self.full_collection
         print(f"-- a full collection at the end: {ms:.1f} ms over {tracked} tracked objects "
               f"({frozen} frozen)")

@@ -28,6 +28,10 @@ class Coalesced(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
+    @property
+    def pending(self) -> bool:
+        return self._timer.isActive()
+
     def flush(self) -> None:
         """Run now if pending (e.g. before a screenshot or a test assertion)."""
         if self._timer.isActive():

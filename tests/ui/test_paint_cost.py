@@ -140,3 +140,59 @@ def theme_up_in(sheet: str) -> bool:
     from moniqo_desktop.ui import theme
 
     return theme.current().up.lower() in sheet.lower()
+
+
+def paints_of(widget) -> list[int]:
+    """Paint events `widget` receives from now on."""
+    from PySide6.QtCore import QEvent, QObject
+
+    seen: list[int] = []
+
+    class Counter(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if obj is widget and event.type() == QEvent.Type.Paint:
+                seen.append(1)
+            return False
+
+    counter = Counter(widget)
+    widget.installEventFilter(counter)
+    return seen
+
+
+def test_ticks_in_separate_turns_share_one_repaint_of_the_table(shown, qtbot):
+    """The stream delivers a tick's updates over several turns of the loop, 20 ticks a
+    second; Qt repainted the viewport after each turn that changed a row on screen."""
+    from PySide6.QtWidgets import QApplication
+
+    panel, positions = shown
+    view = panel.view
+    view.repaint_changes._timer.setInterval(60_000)  # the test decides when the time is up
+    paints = paints_of(view.viewport())
+    on_screen = [p for p in positions if p.symbol in visible_symbols(panel)]
+    for tick in range(5):
+        for p in on_screen:
+            p.update_price(p.current_price + 1)
+            panel.model.upsert(p)
+        QApplication.processEvents()
+    assert paints == [] and view.repaint_changes.pending
+    view.repaint_changes.flush()
+    QApplication.processEvents()
+    assert len(paints) == 1
+    shown_price = panel.model.index(panel.model.row_of(on_screen[0].id),
+                                    panel.model.column_index("current_price")).data()
+    assert shown_price == f"{on_screen[0].current_price:,.2f}"
+
+
+def test_a_change_off_screen_repaints_nothing(shown):
+    from PySide6.QtWidgets import QApplication
+
+    panel, positions = shown
+    view = panel.view
+    on_screen = visible_symbols(panel)
+    paints = paints_of(view.viewport())
+    for p in positions:
+        if p.symbol not in on_screen:
+            p.update_price(p.current_price + 1)
+            panel.model.upsert(p)
+    QApplication.processEvents()
+    assert not view.repaint_changes.pending and paints == []

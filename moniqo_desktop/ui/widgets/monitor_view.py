@@ -4,13 +4,12 @@ chooser on the header's right-click menu, saved widths and column choices."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
-    QBrush,
-    QColor,
     QFont,
     QFontMetrics,
     QKeySequence,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import theme
+from ..coalesce import Coalesced
 from ..models.monitor import CellKind, IdRole, MonitorModel, MonitorProxy
 from .action_delegate import ActionDelegate
 
@@ -41,12 +41,17 @@ class KeepColourDelegate(QStyledItemDelegate):
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
-        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
-        if isinstance(foreground, QColor):
-            foreground = QBrush(foreground)
-        if isinstance(foreground, QBrush):
-            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-                option.palette.setBrush(group, QPalette.ColorRole.HighlightedText, foreground)
+        # Qt has put the cell's ForegroundRole brush in the option's Text colour (reading it
+        # there, not asking the model again: this runs for every cell of every paint)
+        foreground = option.palette.brush(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            option.palette.setBrush(group, QPalette.ColorRole.HighlightedText, foreground)
+
+
+REPAINT_MS = 200
+"""How often a table repaints rows that changed. Prices tick 20 times a second, and a repaint of
+the visible rows is one step of the Qt thread of several ms (Python answers every cell), so the
+changes within this interval share one repaint, and changes to rows off screen cause none."""
 
 
 class MonitorView(QTableView):
@@ -111,6 +116,19 @@ class MonitorView(QTableView):
         hh.customContextMenuRequested.connect(self._show_column_menu)
         self.column_menu: QMenu | None = None  # the one open, for tests
         self.reset_columns()
+        self.repaint_changes = Coalesced(self.viewport().update, self, REPAINT_MS)
+
+    def dataChanged(self, top_left: QModelIndex, bottom_right: QModelIndex,  # noqa: N802
+                    roles: Sequence[int] = ()) -> None:
+        """Rows changed: one repaint per `REPAINT_MS` for all of them, and only when one of
+        them is on screen (Qt would repaint the viewport on every change)."""
+        if self.repaint_changes.pending:
+            return
+        viewport_height = self.viewport().height()
+        top = self.rowViewportPosition(top_left.row())
+        bottom = self.rowViewportPosition(bottom_right.row()) + self.rowHeight(bottom_right.row())
+        if bottom >= 0 and top < viewport_height:
+            self.repaint_changes.request()
 
     def _menu_for_current_row(self) -> None:
         index = self.currentIndex()
