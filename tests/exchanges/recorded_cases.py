@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from ccxt_replay import Replay, SleepRecorder, replayed
 
-from moniqo_desktop.domain import Order
+from moniqo_desktop.domain import Order, OrderStatus
 from moniqo_desktop.exchanges.ccxt_exchange import CcxtExchange
 
 D = Decimal
@@ -87,13 +87,23 @@ def matches(actual: Any, expected: Any, where: str) -> None:
         assert isinstance(actual, Decimal), f"{where}: {actual!r} is not a Decimal"
 
 
+async def with_markets(venue: str, setup: dict[str, Any], sleeps: SleepRecorder | None = None,
+                       echo: bool = False) -> tuple[CcxtExchange, Replay]:
+    """`venue` on recordings, its markets loaded, per one of the set-up dicts above (markets,
+    sticky answers, client kwargs): the start every replayed scenario shares."""
+    replay = Replay(venue, echo_client_ids=echo)
+    exchange = replayed(venue, replay, sleeps or SleepRecorder(), **setup.get("kwargs", {}))
+    replay.add(*setup.get("sticky", ()), sticky=True)
+    replay.add(*setup.get("markets", ()))
+    await exchange.load_markets()
+    return exchange, replay
+
+
 async def run_case(case: Case) -> None:
     """Replay `case`'s bodies through real ccxt and check the result against the recording."""
-    replay = Replay(case.venue, echo_client_ids=case.echo)
-    exchange = replayed(case.venue, replay, SleepRecorder(), **case.kwargs)
-    replay.add(*case.sticky, sticky=True)
-    replay.add(*case.markets)
-    await exchange.load_markets()
+    exchange, replay = await with_markets(
+        case.venue, {"markets": case.markets, "sticky": case.sticky, "kwargs": case.kwargs},
+        echo=case.echo)
     replay.add(*case.fixtures)
     try:
         if case.raises is not None:
@@ -106,3 +116,14 @@ async def run_case(case: Case) -> None:
         assert not replay.unmatched and not replay.pending(), replay.pending()
     finally:
         await exchange.close()
+
+
+def assert_back_to_open_after_a_refused_cancel(order: Order, replay: Replay, method: str,
+                                               path: str) -> None:
+    """DESIGN.md "What venues really do": a refused cancel returns the order to the status it
+    had (OPEN), says so in its history, and the cancel went out once; every body was used."""
+    assert order.status is OrderStatus.OPEN
+    assert [h.status for h in order.history][-2:] == [OrderStatus.CANCELLING, OrderStatus.OPEN]
+    assert order.history[-1].reason.startswith("cancel refused")
+    assert len(replay.sent(method, path)) == 1
+    assert not replay.unmatched and not replay.pending(), replay.pending()

@@ -302,3 +302,9 @@ def test_every_recorded_body_says_where_it_comes_from():
         assert source.startswith(("verbatim ccxt recording: ccxt/ccxt ts/src/test/static/response/",
                                   "verbatim ccxt recording: ccxt/ccxt ts/src/test/static/markets/",
                                   "verbatim venue documentation example: ")), path
+    # tp_*: a body captured from the live venue and kept verbatim in a public thread or file:
+    # "<repo> <path or thread> @ <commit or thread URL>", then why it is the venue's own
+    for path in sorted(FIXTURES.glob("*/tp_*.json")):
+        source = json.loads(path.read_text())["source"]
+        assert source.startswith("verbatim third-party capture: "), path
+        assert " @ " in source and "Trusted" in source, path
