@@ -92,7 +92,7 @@ class PositionTracker:
         for symbol in prices:
             self.ctx.price_times[symbol] = now
         if prices:
-            self.ctx.bus.publish(PricesUpdated(prices))
+            self.ctx.bus.publish(PricesUpdated(prices, at=now))  # the engine's clock
         return prices
 
     async def evaluate(self, prices: dict[str, Decimal] | None = None) -> list[ExitDecision]:

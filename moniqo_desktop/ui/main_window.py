@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.account = AccountStrip()
         self.entry = OrderEntry()
+        self.account.pricesStale.connect(self.entry.set_prices_stale)
         self.positions = PositionsPanel()
         self.orders = OrdersPanel()
         self.chart = PositionChart()

@@ -41,3 +41,29 @@ def test_every_default_width_fits_its_label_beside_the_arrow(run):
                     (column.key, label, arrow)
 
     run(scenario)
+
+
+def test_a_hold_of_months_is_not_clipped(run):
+    """Issue #14 screenshot: a position held 329 days showed "329d 04:3…" - the Held column
+    was sized for one digit of days ("0d 00:00:00"). It fits three."""
+    from datetime import timedelta
+
+    from PySide6.QtCore import Qt
+
+    from moniqo_desktop.domain.orders import utcnow
+
+    from ui_factories import make_position
+
+    async def scenario(window, engine, exchange):
+        view = window.positions.view
+        model = window.positions.model
+        position = make_position(opened_at=utcnow() - timedelta(days=329, hours=4, minutes=31))
+        position.update_price(position.entry_price)
+        model.upsert(position)
+        held = model.column_index("held")
+        text = model.index(model.rowCount() - 1, held).data(Qt.ItemDataRole.DisplayRole)
+        assert text.startswith("329d 04:3")
+        view.size_columns()
+        assert view.columnWidth(held) >= view.fontMetrics().horizontalAdvance(text) + 12
+
+    run(scenario)

@@ -137,3 +137,47 @@ def test_no_keys_notice_in_log_and_strip(run):
         assert "public data only" in window.log_panel.texts()[-1]
 
     run(scenario)
+
+
+def test_stale_prices_are_marked_where_prices_show(qloop, qtbot, tmp_path):
+    """Issue #14 screenshot of a Degraded window: balances and equity said "stale", but the
+    open P&L (worked out from the same old prices) stayed bright green and the order form's
+    "Last 50,240.00" looked like a live quote."""
+    clock = FakeClock()
+
+    async def main():
+        demo = DemoExchange(prices={"BTC/USDT": 50000}, balances={"USDT": 10000})
+        engine = await Engine.open(tmp_path / "m.sqlite3", demo, clock=clock)
+        window = open_window(qtbot, tmp_path, engine, clock=clock)
+        strip, entry = window.account, window.entry
+        try:
+            await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+            demo.set_price("BTC/USDT", 50240)
+            clock.advance(seconds=engine.poll_interval)
+            await engine.run_cycle()
+            await until_idle()
+            entry.symbol.setCurrentText("BTC/USDT")
+            assert entry.last_price.text() == "Last 50,240.00"
+            assert strip.open_pnl.value.text() == "+19.00 USDT"  # 0.1 x 240 - 5 fee
+            demo.fail_next(2)
+            for _ in range(2):  # the venue is silent for two poll intervals, then 8 s more
+                clock.advance(seconds=engine.poll_interval)
+                await engine.heartbeat()
+            clock.advance(seconds=8)
+            await until_idle()
+            strip.refresh_ages()
+            assert strip.stale["prices"]
+            assert strip.open_pnl.value.text() == "+19.00 USDT  ⚠ stale"
+            assert entry.last_price.text() == "Last 50,240.00 ⚠"
+            assert "stale" in entry.last_price.toolTip()
+            await engine.run_cycle()  # the venue answers again, with prices
+            await until_idle()
+            strip.refresh_ages()
+            assert not strip.stale["prices"]
+            assert "stale" not in strip.open_pnl.value.text()
+            assert entry.last_price.text() == "Last 50,240.00" and not entry.last_price.toolTip()
+        finally:
+            window.close()
+            await engine.close()
+
+    qloop.run_until_complete(main())

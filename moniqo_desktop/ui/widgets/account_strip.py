@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import ConnectionState
@@ -103,6 +103,8 @@ class ModeBadge(QLabel):
 
 
 class AccountStrip(QFrame):
+    pricesStale = Signal(bool)  # the prices shown are (no longer) older than allowed
+
     def __init__(self, quote: str = "USDT", parent: QWidget | None = None,
                  clock: Callable[[], datetime] = _utcnow) -> None:
         super().__init__(parent)
@@ -149,6 +151,7 @@ class AccountStrip(QFrame):
         self._detail = ""
         self._last_answer: datetime | None = None
         self._prices_at: datetime | None = None
+        self._open_pnl: tuple[str, str | None] = ("—", None)  # text, colour
         self.interval = 2.0
         self.stale = {"balances": False, "prices": False}
         self.stale_since: datetime | None = None
@@ -219,9 +222,20 @@ class AccountStrip(QFrame):
 
     def set_open_pnl(self, pnl: Decimal, count: int) -> None:
         colour = theme.pnl_colour(pnl)
-        self.open_pnl.set(fmt_decimal(pnl, 2, sign=True) + f" {self.quote}",
+        self._open_pnl = (fmt_decimal(pnl, 2, sign=True) + f" {self.quote}",
                           colour.name() if colour else None)
+        self._show_open_pnl()
         self.open_count.set(str(count))
+
+    def _show_open_pnl(self) -> None:
+        """Open P&L is worked out from the last prices: stale with them, and said so (a
+        bright green "+19.00" from prices the venue stopped confirming looks current)."""
+        text, colour = self._open_pnl
+        if self.stale["prices"]:
+            self.open_pnl.set(f"{text}  {STALE}", theme.current().muted)
+        else:
+            self.open_pnl.set(text, colour)
+        self.open_pnl.value.setProperty("stale", self.stale["prices"])
 
     def set_connection(self, state: ConnectionState | str, detail: str = "",
                        last_answer: datetime | None = None) -> None:
@@ -255,8 +269,12 @@ class AccountStrip(QFrame):
         limit = self.interval * ALLOWANCE
         prices_old = self._prices_at is None or (now - self._prices_at).total_seconds() > limit
         failed = self.stale_since is not None  # the engine's last balance read failed
+        was = self.stale["prices"]
         self.stale = {"balances": (silent and bool(self._balances)) or failed,
                       "prices": silent and bool(self._prices) and prices_old}
+        if self.stale["prices"] != was:
+            self._show_open_pnl()
+            self.pricesStale.emit(self.stale["prices"])
         muted = theme.current().muted
         mark = (f"  {STALE} since {fmt_time(self.stale_since)}" if failed
                 else f"  {STALE}" if self.stale["balances"] else "")

@@ -96,6 +96,7 @@ class OrderEntry(QFrame):
         self._prices: dict[str, Decimal] = {}
         self._balances: dict[str, tuple[Decimal, Decimal]] = {}
         self._held: dict[str, Position] = {}  # symbol -> its one open (net) position
+        self._prices_stale = False
         self.fee_rate = Decimal("0.001")
         self._build()
         self._on_type_changed()
@@ -293,6 +294,12 @@ class OrderEntry(QFrame):
         if self.symbol.currentText() in prices:
             self._refresh_info()
 
+    def set_prices_stale(self, stale: bool) -> None:
+        """The venue stopped answering and the last price is older than allowed: "Last" says
+        so, as the account strip does, rather than look like a live quote."""
+        self._prices_stale = stale
+        self._refresh_info()
+
     def set_balances(self, balances: dict[str, tuple[Decimal, Decimal]]) -> None:
         self._balances = dict(balances)
         self._refresh_info()
@@ -402,7 +409,12 @@ class OrderEntry(QFrame):
         market = self.market()
         symbol = self.symbol.currentText()
         last = self._prices.get(symbol)
-        self.last_price.setText(f"Last {fmt_price(last, symbol)}" if last is not None else "")
+        stale = self._prices_stale and last is not None
+        # the row is narrow: a ⚠ in the text, the words in the tooltip
+        self.last_price.setText("" if last is None else f"Last {fmt_price(last, symbol)}"
+                                + (" ⚠" if stale else ""))
+        self.last_price.setToolTip("stale: the exchange is not answering, this price is "
+                                   "older than allowed" if stale else "")
         if market is None:
             self.available.setText("")
             self.estimate.setText("")
