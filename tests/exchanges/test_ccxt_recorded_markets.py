@@ -32,7 +32,7 @@ from moniqo_desktop.domain import DomainError, Order
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.engine import check_decimals
 from moniqo_desktop.exchanges import ccxt_mapping as mapping
-from moniqo_desktop.exchanges.errors import AuthenticationFailed
+from moniqo_desktop.exchanges.errors import AuthenticationFailed, InvalidOrder
 
 D = Decimal
 
@@ -195,7 +195,7 @@ async def test_coinbase_perpetuals_in_the_products_list_are_not_markets():
         markets = await exchange.load_markets()
         assert "BTC/USDC:USDC" not in markets
         assert "BTC/USDC" in markets
-        with pytest.raises(Exception, match="not a market"):
+        with pytest.raises(InvalidOrder, match="not a market"):
             exchange.market("BTC/USDC:USDC")
     finally:
         await exchange.close()
@@ -353,3 +353,17 @@ async def test_a_private_call_without_keys_is_refused_by_name_before_sending(ven
 async def test_the_engine_opens_without_keys_on_the_recorded_markets(opened):
     replay, engine = opened
     assert engine.ctx.markets and all(":" not in s for s in engine.ctx.markets)
+
+
+async def test_refusals_name_the_recorded_figures_without_exponents():
+    """Coinbase's recorded step is 0.00000001: the refusal reads as the trader typed and the
+    venue wrote it, never "1E-9 ... 1E-8"."""
+    replay, exchange = keyless("coinbase")
+    try:
+        market = (await exchange.load_markets())["BTC/USDT"]
+        with pytest.raises(InvalidOrder) as caught:
+            market.check_order(D("0.000000001"), None)
+        assert str(caught.value) == ("amount 0.000000001 is below the smallest step 0.00000001 "
+                                     "for BTC/USDT")
+    finally:
+        await exchange.close()
