@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, gc_pause
+from . import __version__
 from .domain import DomainError
 from .domain.money import parse_number
 from .exchanges.factory import FEED_HELP
+from .gc_pauses import pause_for_start, paused, settle_after_start
 
 
 def seconds(text: str) -> float:
@@ -50,16 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    gc_pause.pause()  # the window's start needs no collector passes; it resumes once shown
+    pause_for_start()  # a start needs no collector passes (gc_pauses); the window resumes it
     try:
         return _main(sys.argv[1:] if argv is None else argv)
     finally:
-        gc_pause.resume()
+        if paused():
+            settle_after_start()
 
 
 def _main(argv: list[str]) -> int:
     if argv[:1] and argv[0] in ("keys", "serve"):
-        gc_pause.resume()  # short commands, or a server whose start-up time is not waited on
+        settle_after_start()  # short commands, or a server whose start-up nobody waits on
     if argv[:1] == ["keys"] and argv[1:2] and argv[1].endswith("-database"):
         # `moniqo-desktop keys set-database|show-database|delete-database NAME`
         from .server.database_url import main as database_main

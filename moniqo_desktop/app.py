@@ -16,7 +16,7 @@ from pathlib import Path
 
 from typing import Any
 
-from . import __version__, gc_pause, redaction
+from . import __version__, redaction
 from .compose import FeedStatus, check_venue_ready, choose_venue, \
     feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     except UserError as exc:
         return report_user_error(exc, dialog=dialog)
     if args.headless:
-        gc_pause.resume()  # a headless run has no window to wait for
+        settle_after_start()  # a headless run has no window to wait for
         from .headless import run_headless
 
         return asyncio.run(run_headless(db_path, exchange_id, sandbox, settings,
@@ -223,7 +223,6 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         window = MainWindow(engine, settings, qsettings=layout,
                             settings_file=settings_path(data_dir if custom_dir else None))
         window.show()
-        gc_pause.resume()  # start-up's objects frozen, the collector back (see gc_pause)
         # several windows may watch one server: none holds the data dir
         beacon = single_instance.RaiseOnRequest(data_dir, window) if connect is None else None
         if parts.note:

@@ -293,7 +293,7 @@ class DemoExchange:
 
     async def cancel_order(self, exchange_order_id: str, symbol: str) -> ExchangeOrder:
         self._gate("cancel_order")
-        paper = self._orders.get(exchange_order_id)
+        paper = self._order(exchange_order_id)
         if paper is None or paper.symbol != symbol:
             raise OrderNotFound(f"unknown order {exchange_order_id} for {symbol}")
         if not paper.is_open:
@@ -317,7 +317,10 @@ class DemoExchange:
         oid = exchange_order_id
         if oid is None and client_order_id is not None:
             oid = self._by_client.get(client_order_id)
-        paper = self._orders.get(oid) if oid is not None else None
+            if oid is None:  # finished before this run, or never ours
+                recalled = demo_books.recall(self, client_order_id=client_order_id)
+                oid = recalled[0].id if recalled else None
+        paper = self._order(oid) if oid is not None else None
         if paper is None or paper.symbol != symbol:
             which = exchange_order_id or f"with client id {client_order_id}"
             raise OrderNotFound(f"order {which} does not exist for {symbol}")
@@ -329,6 +332,7 @@ class DemoExchange:
 
     async def fetch_my_trades(self, symbol: str, since: datetime | None = None) -> list[Trade]:
         self._gate("fetch_my_trades")
+        demo_books.recall(self, symbol=symbol)
         trades = [
             Trade(symbol=o.symbol, exchange_order_id=o.id, side=o.side, fill=f,
                   fees={f.fee_currency or "": f.fee})
@@ -554,6 +558,15 @@ class DemoExchange:
                 self._finish(paper, OrderStatus.EXPIRED, f"expired after {self.expire_after}")
 
     # -- helpers -------------------------------------------------------------------------------
+    def _order(self, order_id: str) -> PaperOrder | None:
+        """The order with this venue id: in memory, or finished and read back from the
+        journal (see demo_books.recall)."""
+        paper = self._orders.get(order_id)
+        if paper is None:
+            recalled = demo_books.recall(self, order_id=order_id)
+            paper = recalled[0] if recalled else None
+        return paper
+
     def _open_orders(self, symbol: str | None = None) -> list[PaperOrder]:
         """Open orders (of `symbol`), oldest first. Read from the index of working orders, so
         a price move costs that symbol's working orders, not every order the account ever
@@ -645,6 +658,7 @@ class DemoExchange:
         """The whole paper account as JSON-ready data (Decimals and times as text), less
         the orders that ended more than `keep_closed_for` ago."""
         liquidity = self.liquidity_per_tick
+        demo_books.recall(self)  # the finished orders a journal still holds for us
         kept = list(self._orders.values())
         retired = dict(self._retired_clients)
         if self.keep_closed_for is not None:

@@ -104,30 +104,19 @@ class PaperJournal:
             return conn.execute(select(func.count()).select_from(paper_meta).where(
                 paper_meta.c.venue == self.venue)).scalar_one() > 0
 
-    def load(self, closed_since: datetime | None) -> JournalState:
-        """Open orders, and those closed at or after `closed_since` (all when None)."""
+    def load(self, closed_since: datetime | None, *, open_only: bool = False) -> JournalState:
+        """Open orders, and those closed at or after `closed_since` (all when None); with
+        `open_only` the open ones alone (the venue then `recall`s a closed one when asked)."""
         v = self.venue
         t = paper_orders
         where = [t.c.venue == v]
-        if closed_since is not None:
-            where.append(or_(t.c.status.not_in(list(TERMINAL_STATUSES)),
-                             t.c.closed_at.is_(None), t.c.closed_at >= closed_since))
+        still_open = or_(t.c.status.not_in(list(TERMINAL_STATUSES)), t.c.closed_at.is_(None))
+        if open_only:
+            where.append(still_open)
+        elif closed_since is not None:
+            where.append(or_(still_open, t.c.closed_at >= closed_since))
         with self.store._transaction("read the paper account", write=False) as conn:
-            rows = conn.execute(select(t.c.id, t.c.body).where(*where).order_by(t.c.seq)).all()
-            ids = [r.id for r in rows]
-            fills: dict[str, list[dict[str, Any]]] = {}
-            if ids:
-                f = paper_fills
-                for chunk_start in range(0, len(ids), 500):
-                    chunk = ids[chunk_start:chunk_start + 500]
-                    for fr in conn.execute(select(f).where(f.c.venue == v, f.c.order_id.in_(
-                            chunk)).order_by(f.c.order_id, f.c.seq)).mappings():
-                        fills.setdefault(fr["order_id"], []).append(_fill_dict(fr))
-            orders = []
-            for r in rows:
-                body = state_codec.loads(r.body)
-                body["fills"] = fills.get(r.id, [])
-                orders.append(body)
+            orders = _orders_with_fills(conn, v, where)
             balances = {row.currency: row.total for row in conn.execute(
                 select(paper_balances).where(paper_balances.c.venue == v))}
             meta = {row.key: state_codec.loads(row.value) for row in conn.execute(
@@ -135,6 +124,22 @@ class PaperJournal:
             numeric = [int(i) for i in conn.scalars(select(t.c.id).where(t.c.venue == v))
                        if str(i).isdigit()]
         return JournalState(orders, balances, meta, max(numeric, default=0))
+
+    def recall(self, closed_since: datetime | None, *, order_id: str | None = None,
+               client_order_id: str | None = None, symbol: str | None = None,
+               ) -> list[dict[str, Any]]:
+        """Orders closed at or after `closed_since` (any time when None) that match every
+        criterion given, with their fills, oldest first: what the venue reads on demand."""
+        t = paper_orders
+        where = [t.c.venue == self.venue, t.c.status.in_(list(TERMINAL_STATUSES))]
+        if closed_since is not None:
+            where.append(or_(t.c.closed_at.is_(None), t.c.closed_at >= closed_since))
+        for column, value in ((t.c.id, order_id), (t.c.client_order_id, client_order_id),
+                              (t.c.symbol, symbol)):
+            if value is not None:
+                where.append(column == value)
+        with self.store._transaction("read the paper account", write=False) as conn:
+            return _orders_with_fills(conn, self.venue, where)
 
     def order_id_for_client(self, client_order_id: str) -> str | None:
         """The venue order that used `client_order_id`, however long ago."""
@@ -176,6 +181,26 @@ class PaperJournal:
         with self.store._transaction("save the paper account", write=True) as conn:
             conn.execute(delete(app_state).where(
                 app_state.c.key == LEGACY_STATE_KEY.format(id=self.venue)))
+
+
+def _orders_with_fills(conn: Any, venue: str, where: list[Any]) -> list[dict[str, Any]]:
+    """The venue's order records matching `where` (`PaperOrder.to_dict()` form), fills
+    included, oldest first."""
+    t = paper_orders
+    rows = conn.execute(select(t.c.id, t.c.body).where(*where).order_by(t.c.seq)).all()
+    ids = [r.id for r in rows]
+    fills: dict[str, list[dict[str, Any]]] = {}
+    f = paper_fills
+    for start in range(0, len(ids), 500):
+        for fr in conn.execute(select(f).where(f.c.venue == venue, f.c.order_id.in_(
+                ids[start:start + 500])).order_by(f.c.order_id, f.c.seq)).mappings():
+            fills.setdefault(fr["order_id"], []).append(_fill_dict(fr))
+    orders = []
+    for r in rows:
+        body = state_codec.loads(r.body)
+        body["fills"] = fills.get(r.id, [])
+        orders.append(body)
+    return orders
 
 
 def _order_row(venue: str, order: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""After start-up, no garbage collection walks the start-up objects again (issue #14, lag).
+"""After start-up, no garbage collection walks the start-up objects again (issue #14, lag),
+and start-up itself runs without collector passes (#14, start-up time).
 
 `bench_lag.py --trace-late` found a full collection over ~170 000 tracked objects (1 000
 positions, their orders, the window) holding the Qt thread for 330 ms: the worst step of the
@@ -9,13 +10,16 @@ does it once its window is up.
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from moniqo_desktop.domain import Position
-from moniqo_desktop.gc_pauses import settle_after_start
+from moniqo_desktop.gc_pauses import pause_for_start, paused, settle_after_start
 
 from test_cli import run_app
 
@@ -55,3 +59,62 @@ def test_the_app_freezes_its_start_up_objects_once_the_window_is_up(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     log = (tmp_path / "logs" / "moniqo.log").read_text(encoding="utf-8")
     assert "start-up objects frozen out of garbage collection" in log
+
+
+# -- start-up runs without collector passes (#14, start-up time) -----------------------------
+
+
+@pytest.fixture
+def collector_state():
+    """Whatever a test does to the collector is undone."""
+    was_on = gc.isenabled()
+    yield
+    if paused():
+        settle_after_start()
+    gc.unfreeze()
+    (gc.enable if was_on else gc.disable)()
+
+
+def test_a_paused_start_is_settled_with_collection_back_on(collector_state):
+    gc.enable()
+    pause_for_start()
+    assert not gc.isenabled() and paused()
+    built = [[i] for i in range(1000)]  # what start-up builds and keeps
+    assert settle_after_start() >= len(built)
+    assert gc.isenabled() and not paused()
+
+
+def test_a_collector_someone_else_turned_off_stays_off(collector_state):
+    gc.disable()
+    pause_for_start()
+    assert not paused()
+    settle_after_start()
+    assert not gc.isenabled()
+
+
+WATCH_THE_WINDOW = """
+import gc, sys
+from moniqo_desktop.ui import main_window
+seen = []
+save_state = main_window.MainWindow.save_state
+def watched(self):
+    seen.append(gc.isenabled())
+    return save_state(self)
+main_window.MainWindow.save_state = watched
+from moniqo_desktop.__main__ import main
+code = main(sys.argv[1:])
+print("window", bool(seen) and all(seen), "after", gc.isenabled())
+sys.exit(code)
+"""
+
+
+def test_a_real_start_pauses_collection_and_runs_the_window_with_it_on(tmp_path: Path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", WATCH_THE_WINDOW, "--data-dir", str(tmp_path),
+         "--quit-after", "0.5"],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "window True after True" in result.stdout, result.stdout  # closed with it on
+    log = (tmp_path / "logs" / "moniqo.log").read_text(encoding="utf-8")
+    assert "start-up objects frozen out of garbage collection; collection on" in log

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from fake_clock import FakeClock
 
 from moniqo_desktop.config import Settings
-from moniqo_desktop.domain import OrderStatus
+from moniqo_desktop.domain import Order, OrderStatus
 from moniqo_desktop.engine import Engine
+from moniqo_desktop.engine.history import in_memory
 from moniqo_desktop.exchanges import DemoExchange
 from moniqo_desktop.exchanges.demo import SNAPSHOT_VERSION
+from moniqo_desktop.exchanges.errors import InvalidOrder, OrderNotFound
 from moniqo_desktop.store import Store
 from moniqo_desktop.store.paper_journal import PaperJournal
 
@@ -89,8 +92,6 @@ async def test_cycles_with_moving_prices_and_no_trades_write_nothing(tmp_path):
 async def test_the_old_json_account_is_imported_once(tmp_path):
     db = tmp_path / "moniqo.sqlite3"
     old = venue()
-    from moniqo_desktop.domain import Order
-
     await old.create_order(Order(symbol="BTC/USDT", side="buy", type="market", amount=D("0.2")))
     snapshot = old.snapshot()
     assert snapshot["version"] == SNAPSHOT_VERSION
@@ -107,3 +108,58 @@ async def test_the_old_json_account_is_imported_once(tmp_path):
         assert nxt.exchange_order_id == "2"
     finally:
         await engine.close()
+
+
+async def test_a_restart_reads_back_only_open_orders_and_finished_ones_when_asked(tmp_path):
+    """#14 start-up: reading every order of the last `keep_closed_for` back into the venue
+    was a fifth of a second per start with 1 000 filled orders. The venue now starts with its
+    open orders and reads a finished one from the journal when it is asked about it, with the
+    same answers as before the restart; one older than `keep_closed_for` stays aged out."""
+    db = tmp_path / "moniqo.sqlite3"
+    clock = FakeClock()
+
+    def clocked() -> DemoExchange:
+        return DemoExchange(prices=PRICES, balances={"USDT": D("100000")}, clock=clock)
+
+    first = clocked()
+    engine = await Engine.open(db, first, settings=Settings(), clock=clock)
+    filled = await engine.place_order(symbol="BTC/USDT", side="buy", type="market",
+                                      amount="0.1")
+    resting = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
+                                       amount="1", price="2900")
+    answered = await first.fetch_order("BTC/USDT", filled.exchange_order_id)
+    trades = await first.fetch_my_trades("BTC/USDT")
+    await engine.close()
+
+    clock.advance(hours=1)
+    venue_again = clocked()
+    again = await Engine.open(db, venue_again, settings=Settings(), clock=clock)
+    try:
+        assert in_memory(again.ctx)["venue_orders"] == 1  # the resting limit alone
+        assert [o.exchange_order_id for o in await venue_again.fetch_open_orders()] == [
+            resting.exchange_order_id]
+        assert await venue_again.fetch_order("BTC/USDT", filled.exchange_order_id) == answered
+        assert await venue_again.fetch_order(
+            "BTC/USDT", client_order_id=filled.client_order_id) == answered
+        assert await venue_again.fetch_my_trades("BTC/USDT") == trades
+        with pytest.raises(OrderNotFound, match="already filled"):
+            await venue_again.cancel_order(filled.exchange_order_id, "BTC/USDT")
+        with pytest.raises(InvalidOrder, match="duplicate"):
+            await venue_again.create_order(Order(symbol="BTC/USDT", side="buy", type="market",
+                                                 amount=D("0.01"),
+                                                 client_order_id=filled.client_order_id))
+    finally:
+        await again.close()
+
+    clock.advance(days=8)  # past keep_closed_for: aged out, as a venue ages out its history
+    venue_later = clocked()
+    later = await Engine.open(db, venue_later, settings=Settings(), clock=clock)
+    try:
+        with pytest.raises(OrderNotFound):
+            await venue_later.fetch_order("BTC/USDT", filled.exchange_order_id)
+        with pytest.raises(OrderNotFound):
+            await venue_later.fetch_order("BTC/USDT", client_order_id=filled.client_order_id)
+        assert await venue_later.fetch_my_trades("BTC/USDT") == []
+        assert (await venue_later.fetch_balance())["BTC"].total == D("0.1")
+    finally:
+        await later.close()
