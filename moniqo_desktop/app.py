@@ -145,6 +145,7 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
     from .store import StoreError
     from .store.instance_lock import StoreInUse
     from .ui import single_instance
+    from .ui.first_paint import FIRST_PAINT_TIMEOUT, first_paint
     from .ui.startup import StartupProgress
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -227,11 +228,16 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         beacon = single_instance.RaiseOnRequest(data_dir, window) if connect is None else None
         if parts.note:
             window.show_notice(parts.note)
-        parts.start(window.feed_status)
-        settle_after_start()  # no full collection walks the start-up objects again
         app.aboutToQuit.connect(stop.set)
         app.lastWindowClosed.connect(stop.set)
         try:
+            # The engine's first pass (1 000 positions: prices, exits, marks) right after the
+            # first paint instead of in front of it; start-up has reconciled already.
+            painted = await first_paint(window)
+            log.info("window %s; the engine's jobs start", "painted" if painted
+                     else f"not painted within {FIRST_PAINT_TIMEOUT:g} s")
+            parts.start(window.feed_status)
+            settle_after_start()  # no full collection walks the start-up objects again
             await stop.wait()
         finally:
             if beacon is not None:
