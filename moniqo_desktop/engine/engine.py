@@ -163,13 +163,16 @@ class Engine:
     async def _start_up(self) -> None:
         ctx = self.ctx
         venue_state.restore(self.ctx)
-        for order in ctx.store.load_orders():
+        # Only what the engine keeps in memory is read: old history stays in the store
+        # (bounded memory, and a start that does not grow with the years). Before
+        # reconciliation, so what it settles now (e.g. a stop that filled while the app was
+        # closed) is shown this session.
+        since = history.cutoff(ctx, ctx.clock())
+        for order in ctx.store.load_working_orders(since):
             ctx.add_order(order)
-        for position in ctx.store.load_positions():
+        for position in ctx.store.load_working_positions(since):
             ctx.add_position(position)
-        # Old history stays in the store (bounded memory). Before reconciliation, so what it
-        # settles now (e.g. a stop that filled while the app was closed) is shown this session.
-        history.forget_old(ctx)
+        history.forget_old(ctx)  # the exact rule (the reads above take a little more)
         ctx.bus.publish(Progress("Loading markets", 0, 2))
         try:
             ctx.markets = await ctx.exchange.load_markets()

@@ -32,9 +32,11 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    exists,
     extract,
     func,
     insert,
+    or_,
     select,
     true,
     type_coerce,
@@ -218,6 +220,26 @@ class Store:
         with self._transaction("load orders", write=False) as conn:
             return _load_orders(conn, where)
 
+    def load_working_orders(self, since: datetime) -> list[Order]:
+        """What an engine keeps in memory, oldest first: orders not finished, finished at or
+        after `since` (by their last status change), or belonging to an open position (its
+        entry, its exit, any order of it). Older history stays in the store (`load_orders`);
+        a start used to read all of it only to drop it again."""
+        live = select(positions.c.id).where(positions.c.status.in_(list(OPEN_STATUSES)))
+        h = order_status_history
+        where = or_(
+            orders.c.status.not_in(list(TERMINAL_STATUSES)),
+            orders.c.created_at >= since,
+            exists().where(h.c.order_id == orders.c.id, h.c.at >= since),
+            orders.c.position_id.in_(live),
+            orders.c.id.in_(select(positions.c.entry_order_id).where(
+                positions.c.id.in_(live))),
+            orders.c.id.in_(select(positions.c.exit_order_id).where(
+                positions.c.id.in_(live))),
+        )
+        with self._transaction("load orders", write=False) as conn:
+            return _load_orders(conn, where)
+
     def get_order(self, order_id: str) -> Order | None:
         with self._transaction("load an order", write=False) as conn:
             found = _load_orders(conn, orders.c.id == order_id)
@@ -258,6 +280,20 @@ class Store:
         Risk thresholds are settings, not stored: pass the current ones to have them applied.
         """
         where = positions.c.status.in_(list(OPEN_STATUSES)) if open_only else true()
+        return self._load_positions(where, risk_thresholds)
+
+    def load_working_positions(
+        self, since: datetime, *, risk_thresholds: RiskThresholds | None = None
+    ) -> list[Position]:
+        """What an engine keeps in memory, oldest first: positions still open, and closed
+        ones closed at or after `since` (`load_positions` has them all)."""
+        where = or_(positions.c.status.in_(list(OPEN_STATUSES)), positions.c.closed_at.is_(None),
+                    positions.c.closed_at >= since)
+        return self._load_positions(where, risk_thresholds)
+
+    def _load_positions(
+        self, where: ColumnElement[bool], risk_thresholds: RiskThresholds | None
+    ) -> list[Position]:
         with self._transaction("load positions", write=False) as conn:
             rows = conn.execute(
                 select(positions).where(where).order_by(positions.c.opened_at, positions.c.id)

@@ -1,0 +1,71 @@
+"""A start reads only the engine's working set from the store, not the whole history (#14).
+
+What an engine keeps in memory is fixed by `engine.history`: open orders and positions, what
+finished within `history_in_memory_days`, and every order of an open position. A start used to
+read every order and position ever stored and then drop the old ones, so its time grew with
+the years of history; now the store is asked for the working set, and `orders()` and
+`positions()` answer exactly as before.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from moniqo_desktop.engine import Engine
+from moniqo_desktop.exchanges import DemoExchange
+from moniqo_desktop.store import repository
+
+D = Decimal
+
+
+def paper(clock) -> DemoExchange:
+    return DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")},
+                        balances={"USDT": D("100000")}, clock=clock)
+
+
+async def round_trip(engine: Engine) -> list[str]:
+    entry = await engine.place_order(symbol="BTC/USDT", side="buy", type="market",
+                                     amount="0.1")
+    position = engine.ctx.position_for_entry(entry.id)
+    assert position is not None
+    exit_order = await engine.close_position(position.id)
+    return [entry.id, exit_order.id]
+
+
+async def test_a_start_reads_the_working_set_and_answers_as_before(db_path, settings, clock,
+                                                                   monkeypatch):
+    engine = await Engine.open(db_path, paper(clock), settings=settings, clock=clock)
+    old_trip = await round_trip(engine)
+    held = await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+    old_cancel = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
+                                          amount="1", price="2000")
+    await engine.cancel_order(old_cancel.id)
+    old_closed = [p.id for p in engine.positions() if not p.is_open]
+    clock.advance(days=settings.history_in_memory_days + 3)
+    recent_trip = await round_trip(engine)
+    resting = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
+                                       amount="1", price="2100")
+    await engine.close()
+
+    built: list[str] = []
+    build_order = repository.build_order
+
+    def counted(row, fills, history):
+        built.append(row["id"])
+        return build_order(row, fills, history)
+
+    monkeypatch.setattr(repository, "build_order", counted)
+    again = await Engine.open(db_path, paper(clock), settings=settings, clock=clock)
+    try:
+        working = {held.id, *recent_trip, resting.id}  # the held position's old entry stays
+        assert {o.id for o in again.orders()} == working
+        assert sorted(built) == sorted(working)  # nothing older was even read
+        assert not {*old_trip, old_cancel.id} & {o.id for o in again.orders()}
+        positions = again.positions()
+        assert len(positions) == 2 and not set(old_closed) & {p.id for p in positions}
+        assert [p.symbol for p in again.positions(open_only=True)] == ["ETH/USDT"]
+        # the history is all still there, read on demand
+        assert {*old_trip, old_cancel.id} <= {o.id for o in again.order_history()}
+        assert set(old_closed) <= {p.id for p in again.position_history()}
+    finally:
+        await again.close()
