@@ -42,6 +42,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from ..domain import TERMINAL_STATUSES, Order, Position, RiskThresholds
@@ -512,19 +513,19 @@ def _load_orders(conn: Connection, where: ColumnElement[bool]) -> list[Order]:
     if not rows:
         return []
     wanted = select(orders.c.id).where(where)
-    fills: dict[str, list[Row]] = defaultdict(list)
+    fills: dict[str, list[RowMapping]] = defaultdict(list)
     for f in conn.execute(
         select(order_fills)
         .where(order_fills.c.order_id.in_(wanted))
         .order_by(order_fills.c.order_id, order_fills.c.seq)
-    ).mappings():
-        fills[f["order_id"]].append(dict(f))
-    history: dict[str, list[Row]] = defaultdict(list)
+    ).mappings().all():
+        fills[f["order_id"]].append(f)
+    history: dict[str, list[RowMapping]] = defaultdict(list)
     h = order_status_history
     for change in conn.execute(
         select(h).where(h.c.order_id.in_(wanted)).order_by(h.c.order_id, h.c.sequence)
-    ).mappings():
-        history[change["order_id"]].append(dict(change))
+    ).mappings().all():
+        history[change["order_id"]].append(change)
     return [build_order(row, fills.get(row["id"], ()), history.get(row["id"], ())) for row in rows]
 
 
