@@ -73,6 +73,11 @@ CASES: list[Case] = [
          {"exchange_order_id": "O2F2HY-QIPHF-4UCMSW", "client_order_id": "123",
           "status": OrderStatus.CANCELLED, "amount": D("0.2"), "price": D("50"),
           "filled": D("0")}, **KRAKEN),
+    # ... or still open: found in the open orders, the finished ones never asked
+    Case("kraken", "lookup_by_client_id_found_open", ("ccxt_open_orders_cl_ord_id",),
+         lambda ex: ex.fetch_order("LTC/USDT", client_order_id="123"),
+         {"exchange_order_id": "O2F2HY-QIPHF-4UCMSW", "client_order_id": "123",
+          "status": OrderStatus.OPEN, "amount": D("0.2"), "filled": D("0")}, **KRAKEN),
     # neither list holds our client id: not found (evidence only when repeated over time)
     Case("kraken", "lookup_by_client_id_not_found", ("doc_open_orders", "doc_closed_orders"),
          lambda ex: ex.fetch_order("BTC/USD", client_order_id=OURS),
