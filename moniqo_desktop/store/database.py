@@ -209,6 +209,9 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: float) -> None:
                 log.warning("SQLite refused WAL mode (kept %s); continuing without it", mode)
             # With WAL, NORMAL never corrupts; it may only lose the very last commits on power loss.
             cur.execute("PRAGMA synchronous = NORMAL")
+            # No commit checkpoints on its own: `wal_checkpoints.WalCheckpointer` does, on a
+            # thread of its own (a checkpoint syncs the disk: 30-40 ms inside a GUI-thread commit)
+            cur.execute("PRAGMA wal_autocheckpoint = 0")
         finally:
             cur.close()
 

@@ -71,6 +71,7 @@ from .mapping import (
     update_row,
 )
 from .migrate import upgrade_to_head
+from .wal_checkpoints import WalCheckpointer
 from .models import (
     app_state,
     order_fills,
@@ -104,6 +105,9 @@ class Store:
         self.write_observers: list[Callable[[bool], None]] = []
         """Called after every write transaction: True when it committed, False when the
         database refused it (how the engine knows the store writes again after a failure)."""
+        self.checkpointer: WalCheckpointer | None = (
+            WalCheckpointer(location.path).start() if location.path is not None else None)
+        """Folds a SQLite file's WAL back off the writers' thread (see `wal_checkpoints`)."""
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
@@ -142,6 +146,9 @@ class Store:
 
     def close(self) -> None:
         """Release every connection (SQLite then folds the WAL back into the main file)."""
+        if self.checkpointer is not None:
+            checkpointer, self.checkpointer = self.checkpointer, None
+            checkpointer.stop()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
