@@ -207,6 +207,9 @@ PROFILES: dict[str, VenueProfile] = {
             id="okx", name="OKX", credentials=("apiKey", "secret", "password"),
             client_id=ClientIdRule(param="clientOrderId", max_length=32, charset=r"[0-9A-Za-z]"),
             stop_note="OKX " + _SEPARATE_BOOK, ccxt_options=_SPOT_ONLY,
+            # a batch item refused with sCode 51000 ("Parameter ... error") arrives as a bare
+            # BadRequest from ccxt; on a create it is a refusal (REJECTED), not a failed send
+            invalid_order_errors=('"51000"',),
         ),
         VenueProfile(
             id="bybit", name="Bybit",

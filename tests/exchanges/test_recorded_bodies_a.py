@@ -188,6 +188,13 @@ CASES += [
     Case("okx", "insufficient_funds", ("tp_error_insufficient_margin_batch",),
          create_call("BTC/USDT", "buy", "limit", "0.01", "55000"),
          {"retryable": False, "__class__": InsufficientFunds}, raises=InsufficientFunds, **OKX),
+    # 51000 "Parameter sz error" in a code "1" batch answer: ccxt raises a bare BadRequest;
+    # on a create it is the venue's refusal of this order (REJECTED), not a failure to send.
+    # Before: a bare ExchangeError, and the engine marked the order FAILED
+    Case("okx", "invalid_order", ("tp_error_parameter_sz",),
+         create_call("BTC/USDT", "buy", "limit", "0.01", "55000"),
+         {"retryable": False, "__class__": InvalidOrder, "ccxt_error": "BadRequest"},
+         raises=InvalidOrder, **OKX),
     Case("coinbase", "insufficient_funds", ("tp_error_insufficient_fund",),
          create_call("BTC/USDT", "buy", "limit", "0.01", "55000"),
          {"retryable": False, "__class__": InsufficientFunds}, raises=InsufficientFunds,
@@ -357,31 +364,40 @@ async def test_binance_lost_create_not_found_is_evidence_only_over_time(tmp_path
         await engine.close()
 
 
-# venue -> (set-up, balance answered whenever asked, the refusal body, the create's path,
+# venue-what -> (set-up, balance answered whenever asked, the refusal body, the create's path,
 # where a look-up would go, the symbol and price, the venue's words the history must keep)
-INSUFFICIENT_FUNDS = {
-    "binance": (BINANCE, ("account",), "doc_error_insufficient_balance", "/api/v3/order",
-                ("GET", "/api/v3/order"), "SOL/USDT", "241",
-                "Account has insufficient balance for requested action."),
+REFUSED_CREATES = {
+    "binance-insufficient_funds": (
+        BINANCE, ("account",), "doc_error_insufficient_balance", "/api/v3/order",
+        ("GET", "/api/v3/order"), "SOL/USDT", "241",
+        "Account has insufficient balance for requested action."),
     # a code "1" batch answer: the reason is the item's sCode 51008 / sMsg
-    "okx": (OKX, ("ccxt_balance_trading",), "tp_error_insufficient_margin_batch",
-            "/api/v5/trade/batch-orders", ("GET", "/api/v5/trade/order"), "BTC/USDT", "55000",
-            "Order failed. Insufficient USDT margin in account"),
-    "bybit": (BYBIT, ("ccxt_balance_unified",), "tp_error_insufficient_available_balance",
-              "/v5/order/create", ("GET", "/v5/order/realtime"), "BTC/USDT", "55000",
-              "Insufficient available balance"),
-    "coinbase": (COINBASE, ("ccxt_accounts_v2",), "tp_error_insufficient_fund",
-                 "/api/v3/brokerage/orders", ("GET", "/api/v3/brokerage/orders/historical/batch"),
-                 "BTC/USDT", "55000", "Insufficient balance in source account"),
+    "okx-insufficient_funds": (
+        OKX, ("ccxt_balance_trading",), "tp_error_insufficient_margin_batch",
+        "/api/v5/trade/batch-orders", ("GET", "/api/v5/trade/order"), "BTC/USDT", "55000",
+        "Order failed. Insufficient USDT margin in account"),
+    "okx-invalid_order": (
+        OKX, ("ccxt_balance_trading",), "tp_error_parameter_sz",
+        "/api/v5/trade/batch-orders", ("GET", "/api/v5/trade/order"), "BTC/USDT", "55000",
+        "Parameter sz  error"),
+    "bybit-insufficient_funds": (
+        BYBIT, ("ccxt_balance_unified",), "tp_error_insufficient_available_balance",
+        "/v5/order/create", ("GET", "/v5/order/realtime"), "BTC/USDT", "55000",
+        "Insufficient available balance"),
+    "coinbase-insufficient_funds": (
+        COINBASE, ("ccxt_accounts_v2",), "tp_error_insufficient_fund",
+        "/api/v3/brokerage/orders", ("GET", "/api/v3/brokerage/orders/historical/batch"),
+        "BTC/USDT", "55000", "Insufficient balance in source account"),
 }
 
 
-@pytest.mark.parametrize("venue", INSUFFICIENT_FUNDS)
-async def test_insufficient_funds_rejects_the_order_with_the_venue_s_reason(tmp_path, venue):
-    """The venue refuses the create for want of money: the order is REJECTED (a refusal, not
-    an unknown outcome), its history says why in the venue's words, and nothing is looked up
-    or sent again."""
-    setup, balance, body, create_path, lookup, symbol, price, words = INSUFFICIENT_FUNDS[venue]
+@pytest.mark.parametrize("refusal", REFUSED_CREATES)
+async def test_a_refused_create_is_rejected_with_the_venue_s_reason(tmp_path, refusal):
+    """The venue refuses the create (for want of money, or for its parameters): the order is
+    REJECTED (a refusal, not a failure to send nor an unknown outcome), its history says why
+    in the venue's words, and nothing is looked up or sent again."""
+    setup, balance, body, create_path, lookup, symbol, price, words = REFUSED_CREATES[refusal]
+    venue = refusal.split("-")[0]
     replay = Replay(venue)
     replay.add(*setup.get("sticky", ()), *balance, sticky=True)
     replay.add(*setup["markets"])
