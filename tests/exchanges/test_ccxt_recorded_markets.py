@@ -181,6 +181,7 @@ async def test_markets_are_the_recorded_spot_rules(venue):
         # becomes a market (a short-capable symbol in an app that trades spot)
         assert market_requests(replay) == list(recorded.requests)
         assert not any(":" in symbol for symbol in markets)
+        assert not set(recorded.not_markets) & set(markets)
         assert not replay.unmatched and not replay.pending()
     finally:
         await exchange.close()
@@ -202,7 +203,7 @@ async def test_coinbase_perpetuals_in_the_products_list_are_not_markets():
 
 
 @pytest.mark.parametrize("venue", VENUES)
-async def test_binance_lists_only_stop_limit_so_its_stops_are_watched(venue):
+async def test_resting_stops_are_what_the_recorded_markets_offer(venue):
     """What the recordings say of resting stops: Binance's recorded BTCUSDT lists
     STOP_LOSS_LIMIT but not STOP_LOSS, so a stop-market cannot rest there; Kraken's do."""
     replay, exchange = keyless(venue)
