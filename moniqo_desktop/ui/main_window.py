@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         entry_scroll.setFrameShape(QFrame.Shape.NoFrame)
         entry_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         entry_scroll.setMinimumWidth(270)
+        entry_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop where keys do nothing
 
         self.middle_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.middle_splitter.setObjectName("middleSplitter")

@@ -190,3 +190,67 @@ def test_optional_order_confirmation(run, qtbot, monkeypatch):
         await until(lambda: len(engine.orders()) == 2)
 
     run(scenario)
+
+
+async def tab_chain(qtbot, start, presses: int = 30, back: bool = False) -> list:
+    """The widgets focus visits from `start` pressing Tab (or Shift+Tab) `presses` times."""
+    from PySide6.QtWidgets import QApplication
+
+    await focus(start)
+    seen = []
+    for _ in range(presses):
+        widget = QApplication.focusWidget()
+        seen.append(widget)
+        if back:
+            qtbot.keyClick(widget, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        else:
+            qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    return seen
+
+
+def test_tab_reaches_sell_and_every_stop_does_something(run, qtbot):
+    """Found driving the real window by Tab alone (issue #14 item 7 re-check): with the arrows
+    kept from flipping Buy/Sell, Sell could not be reached at all - Qt's exclusive button
+    group lets Tab stop only on the checked button and moves between them by arrows. And Tab
+    spent presses on stops where keys do nothing: the order form's scroll area and the
+    chart's inner graphics view (the chart itself keeps its stop: Enter/Esc confirm a move)."""
+    from PySide6.QtWidgets import QGraphicsView, QScrollArea
+
+    async def scenario(window, engine, exchange):
+        entry = window.entry
+        for back in (False, True):
+            chain = await tab_chain(qtbot, entry.amount, back=back)
+            assert entry.sell_button in chain and entry.buy_button in chain
+            assert not [w for w in chain if isinstance(w, (QScrollArea, QGraphicsView))]
+            assert window.positions.view in chain and window.orders.view in chain
+        # keyboard only: Tab to Sell, Space picks it; the arrows still never flip it back
+        await focus(entry.buy_button)
+        qtbot.keyClick(entry.buy_button, Qt.Key.Key_Tab)
+        assert entry.sell_button.hasFocus()
+        qtbot.keyClick(entry.sell_button, Qt.Key.Key_Space)
+        assert entry.side.value == "sell" and not entry.buy_button.isChecked()
+        qtbot.keyClick(entry.sell_button, Qt.Key.Key_Right)
+        assert entry.side.value == "sell"
+        qtbot.keyClick(entry.sell_button, Qt.Key.Key_Space)  # a second Space keeps Sell
+        assert entry.side.value == "sell" and entry.sell_button.isChecked()
+        qtbot.keyClick(entry.sell_button, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(entry.buy_button, Qt.Key.Key_Space)
+        assert entry.side.value == "buy" and not entry.sell_button.isChecked()
+
+    run(scenario)
+
+
+def test_esc_clears_the_form_from_any_of_its_stops(run, qtbot):
+    """Esc was checked from a text field only; the form's other Tab stops (symbol and type
+    pickers, the side buttons, Keep protection, the submit button) must clear it as well."""
+    async def scenario(window, engine, exchange):
+        entry = window.entry
+        for stop in (entry.symbol, entry.buy_button, entry.sell_button, entry.order_type,
+                     entry.keep_protection, entry.submit_button):
+            entry.amount.setText("0.5")
+            entry.stop_loss.setText("40000")
+            await focus(stop)
+            qtbot.keyClick(stop, Qt.Key.Key_Escape)
+            assert (entry.amount.text(), entry.stop_loss.text()) == ("", ""), stop.objectName()
+
+    run(scenario)

@@ -12,7 +12,6 @@ from decimal import Decimal
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -59,9 +58,9 @@ ARROWS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key
 
 
 class _NoArrowFlip(QObject):
-    """Arrow keys on the Buy/Sell buttons would move the check to the other side (Qt's
-    exclusive button group clicks the neighbour). The side changes only by Tab+Space, a click,
-    or a deliberate shortcut, never by a stray arrow."""
+    """Arrow keys on the Buy/Sell buttons would move focus and the check to the other side
+    (Qt's arrow navigation between grouped buttons). The side changes only by Tab+Space, a
+    click, or a deliberate shortcut, never by a stray arrow."""
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
@@ -140,16 +139,19 @@ class OrderEntry(QFrame):
         self.buy_button.setObjectName("buyButton")
         self.sell_button = QPushButton("Sell")
         self.sell_button.setObjectName("sellButton")
-        self.side_group = QButtonGroup(self)
+        # No QButtonGroup: Qt lets Tab stop only on the checked button of grouped buttons and
+        # moves between them by arrows - with the arrows blocked (below), Sell was unreachable
+        # from the keyboard. Two Tab stops, one side picked at a time (`_pick_side`).
         for button in (self.buy_button, self.sell_button):
             button.setCheckable(True)
-            self.side_group.addButton(button)
             side_row.addWidget(button)
+            button.clicked.connect(lambda _c=False, b=button: self._pick_side(b))
         self.buy_button.setChecked(True)
+        for button in (self.buy_button, self.sell_button):
+            button.toggled.connect(lambda *_: self._on_side_changed())
         self._no_arrow_flip = _NoArrowFlip(self)
         for button in (self.buy_button, self.sell_button):
             button.installEventFilter(self._no_arrow_flip)
-        self.side_group.buttonToggled.connect(lambda *_: self._on_side_changed())
         outer.addWidget(side_box)
 
         form = QFormLayout()
@@ -335,7 +337,14 @@ class OrderEntry(QFrame):
         return OrderSide.SELL if self.sell_button.isChecked() else OrderSide.BUY
 
     def set_side(self, side: OrderSide) -> None:
-        (self.sell_button if OrderSide(side) is OrderSide.SELL else self.buy_button).setChecked(True)
+        self._pick_side(self.sell_button if OrderSide(side) is OrderSide.SELL
+                        else self.buy_button)
+
+    def _pick_side(self, button: QPushButton) -> None:
+        """Exactly one side is checked: the one picked (a click on the checked one keeps it)."""
+        other = self.sell_button if button is self.buy_button else self.buy_button
+        button.setChecked(True)
+        other.setChecked(False)
 
     @property
     def order_type_value(self) -> OrderType:

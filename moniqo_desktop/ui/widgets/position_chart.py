@@ -234,6 +234,8 @@ class PositionChart(QWidget):
         self.hint.setProperty("muted", True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.graphics = pg.GraphicsLayoutWidget()
+        # clicked, it takes the keys (pyqtgraph's own); Tab stops once, on the chart itself
+        self.graphics.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.stack.addWidget(self.hint)
         self.stack.addWidget(self.graphics)
         layout.addWidget(self.stack, 1)
