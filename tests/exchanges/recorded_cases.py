@@ -127,3 +127,20 @@ def assert_back_to_open_after_a_refused_cancel(order: Order, replay: Replay, met
     assert order.history[-1].reason.startswith("cancel refused")
     assert len(replay.sent(method, path)) == 1
     assert not replay.unmatched and not replay.pending(), replay.pending()
+
+
+async def assert_not_found_only_over_time(engine: Any, clock: Any, order: Order) -> None:
+    """DESIGN.md "What venues really do": a create whose answer was lost stays SUBMITTED
+    "outcome unknown" while the venue answers "not found"; two more answers 15 s apart prove
+    nothing, the third (30 s after the first) makes it FAILED "never reached the exchange";
+    never REJECTED. `engine` runs on `clock` (a FakeClock)."""
+    assert (order.status, order.history[-1].reason) == (OrderStatus.SUBMITTED, "outcome unknown")
+    for _ in range(2):
+        clock.advance(seconds=15)
+        await engine.run_cycle()
+        assert order.status is OrderStatus.SUBMITTED  # one miss proves nothing yet
+    clock.advance(seconds=15)
+    await engine.run_cycle()
+    assert (order.status, order.history[-1].reason) == (OrderStatus.FAILED,
+                                                        "never reached the exchange")
+    assert OrderStatus.REJECTED not in [h.status for h in order.history]
