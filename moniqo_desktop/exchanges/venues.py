@@ -238,7 +238,9 @@ PROFILES: dict[str, VenueProfile] = {
             # ccxt's own entry for this text reads "self orderID" (a transpiler slip), so it
             # arrives as a bare ExchangeError; a failed batch cancel carries only the reason
             not_found_errors=("order with this orderID was not found", "UNKNOWN_CANCEL_ORDER"),
-            invalid_order_errors=('"error_response"',),
+            # a failed create's error_response; a request the venue could not even parse
+            # ("proto: ... unknown field", a 400 ccxt raises bare): refusals, never sent again
+            invalid_order_errors=('"error_response"', "proto: "),
         ),
         VenueProfile(
             id="kraken", name="Kraken",

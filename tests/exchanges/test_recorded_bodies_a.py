@@ -44,7 +44,6 @@ from recorded_cases import (
 from moniqo_desktop.domain import Order, OrderSide, OrderStatus, OrderType
 from moniqo_desktop.exchanges.errors import (
     AuthenticationFailed,
-    ExchangeError,
     InsufficientFunds,
     InvalidOrder,
     OrderNotFound,
@@ -199,12 +198,14 @@ CASES += [
          create_call("BTC/USDT", "buy", "limit", "0.01", "55000"),
          {"retryable": False, "__class__": InsufficientFunds}, raises=InsufficientFunds,
          **COINBASE),
-    # a create refused (400) for a parameter the venue does not take: ccxt raises a bare
-    # error; it is a refusal, never an unknown outcome: not retried, not looked up
+    # a create refused (400) for a parameter the venue does not take ("proto: ... unknown
+    # field": the request was never parsed): ccxt raises a bare error; it is the venue's
+    # refusal (REJECTED), not a failed send nor an unknown outcome. Before: a bare
+    # ExchangeError, and the engine marked the order FAILED
     Case("coinbase", "invalid_order_refused", ("tp_error_unknown_field",),
          create_call("BTC/USDT", "buy", "limit", "1", "82.9"),
-         {"retryable": False, "__class__": ExchangeError, "ccxt_error": "ExchangeError"},
-         raises=ExchangeError, **COINBASE),
+         {"retryable": False, "__class__": InvalidOrder, "ccxt_error": "ExchangeError"},
+         raises=InvalidOrder, **COINBASE),
     Case("coinbase", "auth_unauthorized", ("tp_error_unauthorized",),
          lambda ex: ex.fetch_open_orders("BTC/USDT"), {"retryable": False},
          raises=AuthenticationFailed,
@@ -384,6 +385,10 @@ REFUSED_CREATES = {
         BYBIT, ("ccxt_balance_unified",), "tp_error_insufficient_available_balance",
         "/v5/order/create", ("GET", "/v5/order/realtime"), "BTC/USDT", "55000",
         "Insufficient available balance"),
+    "coinbase-invalid_order": (
+        COINBASE, ("ccxt_accounts_v2",), "tp_error_unknown_field",
+        "/api/v3/brokerage/orders", ("GET", "/api/v3/brokerage/orders/historical/batch"),
+        "BTC/USDT", "55000", "proto: (line 1:294): unknown field"),
     "coinbase-insufficient_funds": (
         COINBASE, ("ccxt_accounts_v2",), "tp_error_insufficient_fund",
         "/api/v3/brokerage/orders", ("GET", "/api/v3/brokerage/orders/historical/batch"),
