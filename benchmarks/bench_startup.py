@@ -5,7 +5,9 @@ The floor is `shared/bench/startup_floor.py` (a bare PySide6 + pyqtgraph + qasyn
 symbol: positions are net per symbol) with D days of hourly position updates each, the paper
 exchange, offscreen. Runs alternate (app, floor, app, floor, ...) so load on the machine hits both
 alike; wall time, CPU time (user + system: what load on a shared machine inflates least) and
-peak RSS of each child process are reported as medians.
+peak RSS of each child process are reported as medians. Both paint once before they quit (the
+app's `--quit-after` is due before its window exists; its engine's first pass waits for the
+first paint, so the window paints, then the app quits).
 
 Both run with compiled bytecode cached (in a temporary PYTHONPYCACHEPREFIX, warmed by a first
 run), as an installed app does: with PYTHONDONTWRITEBYTECODE set, the app would otherwise
