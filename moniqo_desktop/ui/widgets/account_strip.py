@@ -6,7 +6,7 @@ move and never need a click.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -21,23 +21,34 @@ from ..formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_time
 STABLE = ("USDT", "USDC", "BUSD", "FDUSD", "DAI", "USD", "EUR", "TUSD")
 
 
+def value_in_quote(currency: str, amount: Decimal, prices: dict[str, Decimal],
+                   quote: str) -> Decimal | None:
+    """What `amount` of `currency` is worth in `quote` at its last `X/quote` price (None: no
+    price yet)."""
+    if amount == 0:
+        return Decimal(0)
+    if currency == quote:
+        return amount
+    price = prices.get(f"{currency}/{quote}")
+    return None if price is None else amount * price
+
+
 def equity(balances: dict[str, tuple[Decimal, Decimal]], prices: dict[str, Decimal],
            quote: str) -> Decimal | None:
     """Total account value in `quote`: each currency's total at its last `X/quote` price.
 
     None when a held currency has no price yet (a guess would be worse than a blank).
     """
+    return _total(value_in_quote(c, amount, prices, quote)
+                  for c, (_free, amount) in balances.items())
+
+
+def _total(values: Iterable[Decimal | None]) -> Decimal | None:
     total = Decimal(0)
-    for currency, (_free, amount) in balances.items():
-        if amount == 0:
-            continue
-        if currency == quote:
-            total += amount
-            continue
-        price = prices.get(f"{currency}/{quote}")
-        if price is None:
+    for value in values:
+        if value is None:
             return None
-        total += amount * price
+        total += value
     return total
 
 
@@ -145,6 +156,10 @@ class AccountStrip(QFrame):
         layout.addWidget(self.updated)
         self._balances: dict[str, tuple[Decimal, Decimal]] = {}
         self._prices: dict[str, Decimal] = {}
+        # currency -> its total's worth in the quote currency (None: no price yet); a tick
+        # values again only the currencies whose price moved (a paper account of 1 000
+        # positions holds 1 000 coins: valuing all of them on each tick cost ms per tick)
+        self._worth: dict[str, Decimal | None] = {}
         self._balances_text = "—"
         self._equity_text = "—"
         self._state = ConnectionState.CONNECTING
@@ -200,6 +215,8 @@ class AccountStrip(QFrame):
             shown.append(f"{fmt(free)} / {fmt(total)} {currency}" if free != total
                          else f"{fmt(total)} {currency}")
         self._balances_text = "   ".join(shown[:4]) or "—"
+        self._worth = {c: value_in_quote(c, amount, self._prices, self.quote)
+                       for c, (_free, amount) in balances.items()}
         self.balances.set(self._balances_text)
         self.balances.setToolTip("\n".join(
             f"{c}: free {fmt_amount(f)}, total {fmt_amount(t)}" for c, (f, t) in balances.items()))
@@ -211,12 +228,18 @@ class AccountStrip(QFrame):
         self._prices.update(prices)
         if prices:
             self._prices_at = at or self.clock()
+        suffix = f"/{self.quote}"
+        for symbol in prices:
+            currency = symbol[:-len(suffix)] if symbol.endswith(suffix) else None
+            if currency in self._balances:
+                self._worth[currency] = value_in_quote(
+                    currency, self._balances[currency][1], self._prices, self.quote)
         self._refresh_equity()
         self.touch(at)
         self.refresh_ages()
 
     def _refresh_equity(self) -> None:
-        value = equity(self._balances, self._prices, self.quote)
+        value = _total(self._worth.values())
         self._equity_text = "—" if value is None else fmt_decimal(value, 2)
         self.equity.set(self._equity_text)
 
