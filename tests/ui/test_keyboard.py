@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -144,7 +145,10 @@ def test_del_and_ctrl_w_close_and_cancel_from_the_keyboard(run, qtbot, monkeypat
     run(scenario)
 
 
-def test_menu_key_opens_the_row_menu_of_the_current_row(run, qtbot):
+@pytest.mark.parametrize("keys", [(Qt.Key.Key_Menu, Qt.KeyboardModifier.NoModifier),
+                                  (Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)],
+                         ids=["menu key", "shift+f10"])
+def test_menu_key_opens_the_row_menu_of_the_current_row(run, qtbot, keys):
     async def scenario(window, engine, exchange):
         await open_position(qtbot, window)
         order = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
@@ -155,7 +159,7 @@ def test_menu_key_opens_the_row_menu_of_the_current_row(run, qtbot):
                                      (window.orders, order.id, "Cancel order")):
             await focus(panel.view)
             panel.view.select_id(obj_id)
-            qtbot.keyClick(panel.view, Qt.Key.Key_Menu)
+            qtbot.keyClick(panel.view, *keys)  # the README promises both
             await until(lambda p=panel: p.row_menu is not None and p.row_menu.isVisible())
             actions = {a.text(): a for a in panel.row_menu.actions()}
             assert actions[label].isEnabled()
