@@ -191,6 +191,11 @@ CASES: list[Case] = [
     Case("bitget", "insufficient_funds", ("tp_error_insufficient_balance",),
          create_call("BTC/USDT", "buy", "limit", "0.001", "50000"),
          {"retryable": False}, raises=InsufficientFunds, **BITGET),
+    # the cancel of an order the venue does not hold: 43001 (ccxt 4.4.40 raised a bare
+    # ExchangeError for it, issue #24559): not found, so the engine asks what the order is now
+    Case("bitget", "cancel_refused_order_not_exist", ("tp_error_cancel_order_not_exist",),
+         lambda ex: ex.cancel_order("123", "BTC/USDT"),
+         {}, raises=OrderNotFound, sent={"orderId": "123"}, **BITGET),
     # a look-up by our client id after a lost create: 40109, the venue's "no such order"
     Case("bitget", "lookup_by_client_id_not_found", ("tp_error_order_not_found",),
          lambda ex: ex.fetch_order("BTC/USDT", client_order_id=OURS),
@@ -248,8 +253,8 @@ async def test_kraken_lost_create_not_in_the_documented_lists_counts_as_not_foun
 
 
 async def test_bitget_refused_cancel_returns_the_order_to_open(tmp_path):
-    """The cancel is refused (Bitget's 'order does not exist': a constructed body around the
-    documented code); the order is read back and the venue still holds it live (ccxt's
+    """The cancel is refused (Bitget's 43001 'order does not exist', captured verbatim in ccxt
+    issue #24559); the order is read back and the venue still holds it live (ccxt's
     recording): the cancel did not happen, the order is OPEN again and may be cancelled later."""
     replay = Replay("bitget", echo_client_ids=True)
     engine = await venue_engine(tmp_path, "bitget", BITGET_LTC, replay, FakeClock(),
@@ -259,7 +264,7 @@ async def test_bitget_refused_cancel_returns_the_order_to_open(tmp_path):
         order = await engine.place_order(symbol="LTC/USDT", side="buy", type="limit",
                                          amount="0.11", price="50")
         assert order.exchange_order_id == "1136353550487961603"
-        replay.add("error_cancel_not_found", "ccxt_order_open_ltc")
+        replay.add("tp_error_cancel_order_not_exist", "ccxt_order_open_ltc")
         await engine.cancel_order(order.id)
         assert order.status is OrderStatus.OPEN
         assert [h.status for h in order.history][-2:] == [OrderStatus.CANCELLING, OrderStatus.OPEN]
