@@ -185,6 +185,9 @@ class MainWindow(QMainWindow):
         self.entry = OrderEntry()
         self.account.pricesStale.connect(self.entry.set_prices_stale)
         self.positions = PositionsPanel()
+        self.account.pricesStale.connect(  # one flag for the whole table, never per row
+            lambda stale: self.positions.model.set_stale(
+                self.account.prices_note if stale else None))
         self.orders = OrdersPanel()
         self.chart = PositionChart()
         self.chart_history = ChartHistory(self.engine, self.chart)

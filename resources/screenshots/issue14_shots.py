@@ -5,6 +5,8 @@
 - issue14-testnet-badge.png: the same venue in sandbox mode;
 - issue14-degraded.png: the paper venue gone silent (`fail_next`), two poll intervals later and
   then ten seconds more: "Degraded · last answer N s ago", stale balances and prices;
+  issue14-degraded-table.png: the same moment, the positions table close up (Price, Open P&L
+  and Open % dimmed with a ⚠);
 - issue14-history.png: History (closed positions, realized P&L, fees, reason, time held).
 
     QT_QPA_PLATFORM=offscreen python resources/screenshots/issue14_shots.py /work/shots
@@ -80,9 +82,11 @@ async def degraded_shot() -> None:
     window = window_on(engine, folder, clock)
     await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
                              stop_loss="45000")
-    for price in ("50120", "50310", "50240"):
+    await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+    for price, eth in (("50120", "3004"), ("50310", "2996"), ("50240", "2991")):
         clock.advance(seconds=engine.poll_interval)
         demo.set_price("BTC/USDT", D(price))
+        demo.set_price("ETH/USDT", D(eth))
         await engine.run_cycle()
     await idle()
     demo.fail_next(100)
@@ -93,6 +97,7 @@ async def degraded_shot() -> None:
     await idle()
     window.account.refresh_ages()
     window.grab().save(str(OUT / "issue14-degraded.png"))
+    window.positions.grab().save(str(OUT / "issue14-degraded-table.png"))
     window.close()
     await engine.close()
 

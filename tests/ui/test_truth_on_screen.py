@@ -7,13 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from fake_clock import FakeClock
 from moniqo_desktop.config import Settings
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.events import ConnectionState
+from moniqo_desktop.engine.venue_health import age_text
 from moniqo_desktop.exchanges import DemoExchange
+from moniqo_desktop.ui import theme
 from moniqo_desktop.ui.main_window import MainWindow
 from moniqo_desktop.ui.notifier import Notifier
 
@@ -176,6 +178,99 @@ def test_stale_prices_are_marked_where_prices_show(qloop, qtbot, tmp_path):
             assert not strip.stale["prices"]
             assert "stale" not in strip.open_pnl.value.text()
             assert entry.last_price.text() == "Last 50,240.00" and not entry.last_price.toolTip()
+        finally:
+            window.close()
+            await engine.close()
+
+    qloop.run_until_complete(main())
+
+
+def test_positions_table_marks_its_prices_stale_and_clears_them(qloop, qtbot, tmp_path):
+    """Issue #14, the degraded window: with the strip saying "stale", every row of the positions
+    table still showed Price, Open P&L and Open % bright and live-looking. They are dimmed with
+    a ⚠ and a tooltip saying how old, within two poll intervals of the venue going silent, by
+    one repaint of those columns for the whole table (no per-row work), and cleared when the
+    venue answers with prices again."""
+    clock = FakeClock()
+    display, foreground, tooltip = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                                    Qt.ItemDataRole.ToolTipRole)
+
+    async def main():
+        demo = DemoExchange(prices={"BTC/USDT": 50000, "ETH/USDT": 3000, "SOL/USDT": 150},
+                            balances={"USDT": 10000})
+        engine = await Engine.open(tmp_path / "m.sqlite3", demo, clock=clock)
+        window = open_window(qtbot, tmp_path, engine, clock=clock)
+        model = window.positions.model
+        live = [model.column_index(k)
+                for k in ("current_price", "unrealized_pnl", "unrealized_pnl_percent")]
+        others = [model.column_index(k) for k in ("symbol", "entry_price", "amount")]
+        muted = theme.current().color("muted")
+
+        def cell(row: int, col: int, role=display):
+            return model.index(row, col).data(role)
+
+        try:
+            await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+            await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+            sol = await engine.place_order(symbol="SOL/USDT", side="buy", type="market",
+                                           amount="1")
+            closed = next(p for p in engine.positions() if p.symbol == sol.symbol)
+            await engine.close_position(closed.id)  # its row shows the exit price: not aged
+            demo.set_price("BTC/USDT", 50240)
+            demo.set_price("ETH/USDT", 2990)
+            clock.advance(seconds=engine.poll_interval)
+            await engine.run_cycle()
+            await until_idle()
+            answered = clock()
+            closed_row = model.row_of(closed.id)
+            rows = [r for r in range(model.rowCount()) if r != closed_row]
+            assert len(rows) == 2 and closed_row is not None
+            exit_price = cell(closed_row, live[0])
+            fresh = {(r, c): (cell(r, c), cell(r, c, foreground)) for r in rows for c in live}
+            steady = {(r, c): cell(r, c) for r in rows for c in others}
+            assert all(text and "⚠" not in text for text, _ in fresh.values())
+            assert all(colour != muted for (_r, c), (_t, colour) in fresh.items()
+                       if c != live[0])  # P&L cells are green/red
+            assert not any(cell(r, c, tooltip) for r in rows for c in live)
+
+            changes = []
+            model.dataChanged.connect(lambda tl, br, roles=(): changes.append(
+                (tl.row(), tl.column(), br.row(), br.column())))
+            demo.fail_next(2)
+            for _ in range(2):  # the venue is silent for two poll intervals
+                clock.advance(seconds=engine.poll_interval)
+                await engine.heartbeat()
+            await until_idle()
+            assert window.account.stale["prices"]
+            age = age_text((clock() - answered).total_seconds())
+            for r in rows:
+                for c in live:
+                    assert cell(r, c) == fresh[(r, c)][0] + " ⚠"
+                    assert cell(r, c, foreground) == muted
+                    assert cell(r, c, tooltip) == (
+                        f"price {age.removesuffix(' ago')} old: last answer from "
+                        f"{engine.exchange_name} {age}")
+                for c in others:  # what the venue's silence does not age stays as it was
+                    assert cell(r, c) == steady[(r, c)]
+            assert cell(closed_row, live[0]) == exit_price and exit_price
+            assert not cell(closed_row, live[0], tooltip)
+            # one repaint of the three columns over all rows, not one per row
+            assert changes == [(0, min(live), model.rowCount() - 1, max(live))]
+
+            clock.advance(seconds=4)  # the tooltip's ages are read when it shows
+            later = age_text((clock() - answered).total_seconds())
+            assert cell(rows[0], live[0], tooltip).endswith(later)
+
+            await engine.run_cycle()  # the venue answers again, with prices
+            await until_idle()
+            assert not window.account.stale["prices"]
+            for r in rows:
+                for c in live:
+                    text = cell(r, c)
+                    assert text and "⚠" not in text
+                    assert not cell(r, c, tooltip)
+                    if c != live[0]:
+                        assert cell(r, c, foreground) != muted
         finally:
             window.close()
             await engine.close()

@@ -90,6 +90,11 @@ class Column:
     label for ACTION cells, or None where the row has no such action (e.g. a filled order).
     `display` overrides the text (e.g. "Closed · manual") while the value still sorts and colours.
 
+    `live` marks a value that follows the last prices (true for the rows where it does, e.g.
+    open positions): while the model's prices are stale (`MonitorModel.set_stale`) such a cell
+    is dimmed, carries a ⚠ and says in its tooltip how old it is, so an old figure never looks
+    like a live one.
+
     `visible` is whether the column shows on a first run (and after "Reset columns"); the
     trader can show or hide any column from the header's menu, except those with
     `hideable=False` (the action button, the symbol). `label` names the column in that menu
@@ -109,6 +114,7 @@ class Column:
     visible: bool = True  # shown by default (first run, "Reset columns")
     hideable: bool = True  # False: always shown, greyed out in the column menu
     label: str | None = None  # name in the column menu; defaults to the header
+    live: Callable[[Any], bool] | None = None  # the row's value follows the last prices
 
     def __post_init__(self) -> None:
         if not self.visible and not self.hideable:
@@ -181,6 +187,9 @@ def ordering_key(value: Any) -> tuple:
     return (0,) if key is None else (1, key)
 
 
+STALE_MARK = " ⚠"
+"""Appended to a live cell's text while prices are stale (as the order form's "Last" does)."""
+
 RESORT_MS = 500
 """How long a changed sort value may wait for its row to move: changes within it are one
 re-sort (a tick moves 50 rows; the order is fixed once, not 50 times)."""
@@ -205,6 +214,10 @@ class MonitorModel(QAbstractTableModel):
         # row -> {(column, role): answer}: what `data` worked out, until the row changes
         self._cells: dict[int, dict[tuple[int, int], Any]] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None  # column, order
+        self._live = [i for i, c in enumerate(self.columns) if c.live is not None]
+        # while prices are stale: what the live cells' tooltips say (read when one shows, so
+        # its ages are current without a timer); None while prices are fresh
+        self._stale_note: Callable[[], str] | None = None
         self._resort = QTimer(self)
         self._resort.setSingleShot(True)
         self._resort.setInterval(RESORT_MS)
@@ -240,6 +253,11 @@ class MonitorModel(QAbstractTableModel):
         if role not in _ANSWERED:
             return None
         row = index.row()
+        if role == _TOOLTIP and self._stale_note is not None:  # never kept: its ages grow
+            column = self.columns[index.column()]
+            if self._marked(column, self._rows[row]):
+                own = column.tooltip(self._rows[row]) if column.tooltip else None
+                return self._stale_note() + (f"\n{own}" if own else "")
         if role == ObjectRole:
             return self._rows[row]
         if role == IdRole:
@@ -271,13 +289,18 @@ class MonitorModel(QAbstractTableModel):
                 value = None
             cells[(col, _VALUE)] = value
         if role == _DISPLAY:
-            return column.display(obj) if column.display else column.text(value, obj)
+            text = column.display(obj) if column.display else column.text(value, obj)
+            return text + STALE_MARK if text and self._marked(column, obj) else text
         if role == SortRole:
             return sort_key(value)
         # the foreground
-        if self.dimmed is not None and self.dimmed(obj):
+        if (self.dimmed is not None and self.dimmed(obj)) or self._marked(column, obj):
             return theme.current().color("muted")
         return self._colour(column, value)
+
+    def _marked(self, column: Column, obj: Any) -> bool:
+        """A live value shown while the prices are stale."""
+        return self._stale_note is not None and column.live is not None and column.live(obj)
 
     @staticmethod
     def _alignment(column: Column) -> int:
@@ -380,6 +403,24 @@ class MonitorModel(QAbstractTableModel):
                               [Qt.ItemDataRole.DisplayRole, SortRole])
         if self._sort is not None and self._sort[0] == col and not self._resort.isActive():
             self._resort.start()
+
+    def set_stale(self, note: Callable[[], str] | None) -> None:
+        """Prices went stale (`note` says how old, when a tooltip asks) or fresh again (None).
+
+        A model-wide flag: only a change of it repaints, once, the live columns of every row
+        (no work per tick or per row); a row updated meanwhile is drawn with the flag as it is."""
+        was = self._stale_note is not None
+        self._stale_note = note
+        if (note is not None) == was or not self._live or not self._rows:
+            return
+        live = set(self._live)
+        for cells in self._cells.values():
+            for at in [at for at in cells if at[0] in live and at[1] != _VALUE]:
+                del cells[at]
+        self.dataChanged.emit(self.index(0, min(live)),
+                              self.index(len(self._rows) - 1, max(live)),
+                              [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                               Qt.ItemDataRole.ToolTipRole])
 
     # -- sorting ----------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -16,6 +16,10 @@ from .monitor import CellKind, Column, MonitorModel
 CLOSE_LABEL = "Close"
 
 
+def _is_open(p: Position) -> bool:
+    return p.is_open
+
+
 def _if_open(getter):
     return lambda p: getter(p) if p.is_open else None
 
@@ -78,12 +82,14 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("side", "Side", kind=CellKind.ENUM),
     Column("amount", "Amount", kind=CellKind.AMOUNT),
     Column("entry_price", "Entry", kind=CellKind.PRICE),
+    # an open row's price and what follows from it are marked stale with the prices
     Column("current_price", "Price", kind=CellKind.PRICE,
-           get=lambda p: p.current_price if p.is_open else p.exit_price),
+           get=lambda p: p.current_price if p.is_open else p.exit_price, live=_is_open),
     Column("unrealized_pnl", "Open P&L", get=_if_open(lambda p: p.unrealized_pnl),
-           kind=CellKind.PNL, header_tip="Unrealized P&L after entry fees"),
+           kind=CellKind.PNL, header_tip="Unrealized P&L after entry fees", live=_is_open),
     Column("unrealized_pnl_percent", "Open %",
-           get=_if_open(lambda p: p.unrealized_pnl_percent), kind=CellKind.SIGNED_PERCENT),
+           get=_if_open(lambda p: p.unrealized_pnl_percent), kind=CellKind.SIGNED_PERCENT,
+           live=_is_open),
     Column("realized_pnl", "Realized",
            get=lambda p: p.realized_pnl if not p.is_open or p.realized_pnl else None,
            kind=CellKind.PNL, header_tip="Realized P&L after entry and exit fees",

@@ -135,6 +135,7 @@ class AccountStrip(QFrame):
         self.engine.hide()
         self._server: tuple[str, int, datetime, datetime | None] | None = None
         self.answer_word = "last answer"
+        self.venue = "the exchange"
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(28)
@@ -189,6 +190,7 @@ class AccountStrip(QFrame):
 
     def set_exchange(self, name: str, mode: VenueMode | None = None) -> None:
         self.exchange.set(name)
+        self.venue = name
         if mode is not None:
             self.badge.set_mode(mode)
 
@@ -312,6 +314,18 @@ class AccountStrip(QFrame):
             age = age_text((now - self._prices_at).total_seconds())
             self.updated.setToolTip(f"prices last received {age}; the exchange is not answering")
             self.updated.recolour(muted)
+
+    def prices_note(self) -> str:
+        """How old the prices are, and why: "price 12 s old: last answer from Binance 12 s
+        ago" (what a stale price says where it shows; ages as of now)."""
+        now = self.clock()
+        price = ("price of unknown age" if self._prices_at is None else "price "
+                 + age_text((now - self._prices_at).total_seconds()).removesuffix(" ago")
+                 + " old")
+        answer = (f"no answer from {self.venue} yet" if self._last_answer is None else
+                  f"last answer from {self.venue} "
+                  + age_text((now - self._last_answer).total_seconds()))
+        return f"{price}: {answer}"
 
     def touch(self, at: datetime | None = None) -> None:
         self.updated.set(fmt_time(at or datetime.now().astimezone()))
