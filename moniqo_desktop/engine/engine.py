@@ -27,11 +27,13 @@ from ..domain import (
     Protection,
 )
 from ..domain.exits import apply_evaluation, evaluate_exit
+from ..domain.market_rules import check_on_grid
 from ..domain.money import (
     ZERO,
     Number,
     in_money_context,
     money_context,
+    optional_amount,
     parse_amount,
     significant_decimals,
 )
@@ -75,20 +77,27 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT_SECONDS = 10.0
 
 
-def check_decimals(market: MarketInfo, order: Order) -> None:
-    """No more decimals than the market allows (a check that needs no venue: a window on a
-    server makes it too, before it sends anything)."""
+def check_decimals(market: MarketInfo, order: Order, stop_loss: Decimal | None = None) -> None:
+    """No more decimals than the market allows, and every figure that is sent on the market's
+    grid: the amount a multiple of its step, the limit, stop and stop-loss prices multiples of
+    its tick (a tick of 0.5 takes 100.5, not 100.3, which ccxt would round on the way out).
+    A check that needs no venue: a window on a server makes it too, before it sends anything."""
     decimals = market.amount_decimals
     if decimals is not None and significant_decimals(order.amount) > decimals:
         raise DomainError(
             f"amount {order.amount:f} has more decimals than {market.symbol} allows "
             f"({decimals})")
     price_decimals = market.price_decimals
-    for label, value in (("price", order.price), ("stop price", order.stop_price)):
+    prices = (("price", order.price), ("stop price", order.stop_price),
+              ("stop loss", stop_loss))
+    for label, value in prices:
         if value is not None and price_decimals is not None and \
                 significant_decimals(value) > price_decimals:
             raise DomainError(f"{label} {value:f} has more decimals than {market.symbol} "
                               f"allows ({price_decimals})")
+    check_on_grid(order.amount, market.amount_step, "amount", "step")
+    for label, value in prices:
+        check_on_grid(value, market.price_step, label, "tick")
 
 
 def closing_part(position: Position, amount: Number | None) -> Decimal | None:
@@ -403,7 +412,7 @@ class Engine:
             current = order.price or order.stop_price
         assert current is not None
         reference = order.price or order.stop_price or current
-        self._check_market(market, order, reference)
+        self._check_market(market, order, reference, protection.stop_loss)
         if not protection.is_empty:
             direction = PositionSide.from_entry(order.side).direction
             protection.check(direction, reference)
@@ -506,6 +515,10 @@ class Engine:
         a price at most one poll interval old (one ticker read when the cached one is older;
         the last known price if the venue cannot answer)."""
         position = self.position(position_id)
+        stop_loss = optional_amount(stop_loss, "stop loss")
+        market = self.ctx.markets.get(position.symbol)
+        if market is not None and stop_loss is not None:  # it rests on the venue as typed
+            check_on_grid(stop_loss, market.price_step, "stop loss", "tick")
         try:
             reference: Decimal | None = await self.fresh_price(position.symbol)
         except DomainError:
@@ -640,10 +653,13 @@ class Engine:
         return ticker.last
 
     @in_money_context
-    def _check_market(self, market: MarketInfo, order: Order, reference: Decimal) -> None:
-        check_decimals(market, order)
+    def _check_market(self, market: MarketInfo, order: Order, reference: Decimal,
+                      stop_loss: Decimal | None = None) -> None:
+        check_decimals(market, order, stop_loss)
         try:
             market.check_order(order.amount, reference)
+            market.check_maximums(order.amount, reference,
+                                  market_order=order.type is OrderType.MARKET)
         except InvalidOrder as exc:
             raise DomainError(str(exc)) from None
 

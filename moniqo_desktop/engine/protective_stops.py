@@ -18,6 +18,7 @@ from decimal import Decimal
 from ..domain import DomainError, Order, OrderIntent, OrderStatus, OrderType, Position
 from ..domain.positions import PositionStatus
 from ..domain.exits import ExitRecord
+from ..domain.market_rules import protective_stop_on_tick
 from ..domain.money import in_money_context
 from ..exchanges.errors import ExchangeError
 from .context import EngineContext
@@ -64,7 +65,13 @@ class ProtectiveStops:
                 or not self.enabled_for(position.symbol):
             return None
         market = self.ctx.markets[position.symbol]
-        return market.round_price(position.stop_loss), market.round_amount(position.amount)
+        # a trailing or break-even stop is computed, not typed: onto the tick on the side that
+        # protects (never past the current price), where the nearest tick could give back
+        # fees or more of the trail than asked
+        stop = protective_stop_on_tick(position.stop_loss, market.price_step,
+                                       position.side.direction,
+                                       self.ctx.prices.get(position.symbol))
+        return stop, market.round_amount(position.amount)
 
     async def sync(self, position: Position, *, force: bool = False) -> None:
         """Make the exchange hold the stop the position has now (or none)."""

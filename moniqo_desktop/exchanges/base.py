@@ -12,7 +12,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Protocol, runtime_checkable
 
 from ..domain import Fill, Order, OrderSide, OrderStatus, OrderType
-from ..domain.money import significant_decimals
+from ..domain.market_rules import above_maximum
+from ..domain.money import in_money_context, significant_decimals
 from .errors import InvalidOrder
 
 
@@ -34,6 +35,8 @@ class MarketInfo:
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
     min_cost: Decimal | None = None
+    max_cost: Decimal | None = None  # the largest order value (Binance NOTIONAL maxNotional)
+    max_market_amount: Decimal | None = None  # a market order's largest (MARKET_LOT_SIZE)
     active: bool = True
     native_stop_orders: bool = False
     note: str = ""
@@ -71,17 +74,33 @@ class MarketInfo:
                 f"amount {rounded:f} is below the minimum {self.min_amount:f} {self.base} "
                 f"for {self.symbol}"
             )
-        if self.max_amount is not None and rounded > self.max_amount:
-            raise InvalidOrder(
-                f"amount {rounded:f} is above the maximum {self.max_amount:f} {self.base} "
-                f"for {self.symbol}"
-            )
+        too_much = above_maximum(rounded, self.max_amount, "amount", self.base,
+                                 f"for {self.symbol}")
+        if too_much:
+            raise InvalidOrder(too_much)
         if self.min_cost is not None and price is not None and rounded * price < self.min_cost:
             raise InvalidOrder(
                 f"order value {rounded * price:f} {self.quote} is below the minimum "
                 f"{self.min_cost:f} {self.quote} for {self.symbol}"
             )
         return rounded
+
+    @in_money_context
+    def check_maximums(self, amount: Decimal, price: Decimal | None,
+                       market_order: bool) -> None:
+        """Refuse a new order above what the venue takes in one order, naming the figure: its
+        value above `max_cost` (at `price`, the limit or a current estimate), a market order's
+        amount above `max_market_amount`. Only for orders the trader places: an exit of
+        what is held is never held back by a ceiling the venue would split or refuse."""
+        where = f"for {self.symbol}"
+        for why in (
+            above_maximum(amount, self.max_market_amount, "amount", self.base,
+                          f"for a market order on {self.symbol}") if market_order else None,
+            None if price is None else above_maximum(amount * price, self.max_cost,
+                                                     "order value", self.quote, where),
+        ):
+            if why:
+                raise InvalidOrder(why)
 
 
 @dataclass(frozen=True)

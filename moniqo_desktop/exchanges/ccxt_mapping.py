@@ -181,6 +181,10 @@ def market_info(exchange_id: str, market: Mapping, has: Mapping, precision_mode:
     limits = market.get("limits") or {}
     amount_limits = limits.get("amount") or {}
     cost_limits = limits.get("cost") or {}
+    # A maximum ccxt parses is enforced (MarketInfo.check_order / check_maximums); one it does
+    # not is left to the venue: Gate's max_base_amount is in the market's `info` but ccxt
+    # 4.5 leaves limits.amount.max None for Gate spot, so the app does not read it either.
+    market_limits = limits.get("market") or {}
     native, note = stop_support(exchange_id, market, profile)
     amount_step = step_from_precision(precision.get("amount"), precision_mode)
     price_step = step_from_precision(precision.get("price"), precision_mode)
@@ -195,6 +199,8 @@ def market_info(exchange_id: str, market: Mapping, has: Mapping, precision_mode:
         min_amount=plain(positive(amount_limits.get("min"))),
         max_amount=plain(positive(amount_limits.get("max"))),
         min_cost=plain(positive(cost_limits.get("min"))),
+        max_cost=plain(positive(cost_limits.get("max"))),
+        max_market_amount=plain(positive(market_limits.get("max"))),
         active=market.get("active") is not False,  # None means "ccxt does not know": assume yes
         native_stop_orders=native,
         note=note,

@@ -108,7 +108,11 @@ class DemoExchange:
         min_cost: Number = MIN_COST,
         clock: Callable[[], datetime] = utcnow,
         on_create: CreateHook | None = None,
+        markets: Mapping[str, MarketInfo] | None = None,
     ) -> None:
+        """`markets`: a venue's own rules for some symbols (a tick of 0.5, a maximum order
+        size) instead of the ones derived from the first price, so the paper account can meet
+        any grid a real venue lists."""
         if prices is None and feed is None:
             feed = RandomWalkFeed()  # the offline default: BTC, ETH, SOL on a random walk
         self.feed = feed
@@ -128,6 +132,7 @@ class DemoExchange:
 
         self._prices: dict[str, Decimal] = {}
         self._markets: dict[str, MarketInfo] = {}
+        self._given_markets: dict[str, MarketInfo] = dict(markets or {})
         self._liquidity_left: dict[str, Decimal | None] = {}
         start = dict(feed.initial_prices()) if feed is not None else {}
         start.update({s: parse_amount(p, f"price of {s}") for s, p in (prices or {}).items()})
@@ -185,7 +190,8 @@ class DemoExchange:
 
     def _set_price_only(self, symbol: str, price: Decimal) -> None:
         if symbol not in self._markets:
-            self._markets[symbol] = market_for(symbol, price, self.min_cost)
+            self._markets[symbol] = (self._given_markets.get(symbol)
+                                     or market_for(symbol, price, self.min_cost))
             self._books.market(symbol)
         self._prices[symbol] = price
         self._liquidity_left[symbol] = self._liquidity_for(symbol)

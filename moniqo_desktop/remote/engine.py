@@ -315,7 +315,7 @@ class RemoteEngine:
                       price=price, stop_price=stop_price)
         protection = Protection.build(stop_loss, take_profit, trailing_stop_percent,
                                       trailing_activation_percent, break_even_percent)
-        self._check_market(draft)
+        self._check_market(draft, protection.stop_loss)
         self._check_reachable()
         kwargs = {"symbol": draft.symbol, "side": draft.side, "type": draft.type,
                   "amount": draft.amount, "price": draft.price, "stop_price": draft.stop_price,
@@ -367,13 +367,13 @@ class RemoteEngine:
         self.refresh_positions([position_id])
         return self.position(position_id)
 
-    def _check_market(self, order: Order) -> None:
+    def _check_market(self, order: Order, stop_loss: Decimal | None = None) -> None:
         if not self._markets:
             return  # the server has not published its markets yet: it checks
         market = self._markets.get(order.symbol)
         if market is None:
             raise DomainError(f"{order.symbol} is not traded on {self.exchange_name}")
-        check_decimals(market, order)
+        check_decimals(market, order, stop_loss)
 
     def _check_reachable(self) -> None:
         """An offline server would leave the request queued for who knows how long: refuse

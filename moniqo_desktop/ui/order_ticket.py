@@ -3,7 +3,8 @@
 Kept free of widgets so every rule is a plain function test: text is parsed by the domain's one
 strict parser for numbers people type (through `parse_amount`: ASCII digits, one point, the
 app's own thousands grouping such as a pasted "48,500.00"; no exponent, NaN, sign or other
-scripts' digits; no more decimals than the market allows), and protection levels are checked
+scripts' digits; no more decimals than the market allows; amounts, prices and the stop loss on
+the market's step and tick, as the engine checks them), and protection levels are checked
 against the price the order will most likely fill at, with the same domain rule the engine
 applies later. A buy whose cost is above the free quote balance is stopped here with "not
 enough USDT: available …" (a plausibility cap; the venue still has the final word).
@@ -16,6 +17,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ..domain import DomainError, OrderSide, OrderType, PositionSide
+from ..domain.market_rules import check_on_grid
 from ..domain.money import parse_amount
 from ..domain.positions import check_protection
 from ..engine import InvalidOrder, MarketInfo
@@ -101,27 +103,37 @@ def build_ticket(
     amount_decimals = market.amount_decimals if market else None
     price_decimals = market.price_decimals if market else None
 
+    amount_grid = (market.amount_step, "step") if market else None
+    tick = (market.price_step, "tick") if market else None
+
     def number(name: str, label: str, decimals: int | None = None,
-               missing: str | None = None) -> Decimal | None:
-        """The field's value, None when blank; `missing` makes a blank field an error."""
+               missing: str | None = None,
+               grid: tuple[Decimal | None, str] | None = None) -> Decimal | None:
+        """The field's value, None when blank; `missing` makes a blank field an error; `grid`
+        (step, its name) refuses a value the venue would not take as typed."""
         text = texts.get(name, "").strip()
         if not text:
             if missing is not None:
                 errors.add(name, missing)
             return None
         try:
-            return parse_amount(text, label, max_decimals=decimals)
+            value = parse_amount(text, label, max_decimals=decimals)
+            if grid is not None:
+                check_on_grid(value, grid[0], label, grid[1])
+            return value
         except DomainError as exc:
             errors.add(name, _capital(str(exc)))
             return None
 
-    amount = number(AMOUNT, "amount", amount_decimals, "Enter an amount")
+    amount = number(AMOUNT, "amount", amount_decimals, "Enter an amount", amount_grid)
     price = stop_price = None
     if order_type in NEEDS_PRICE:
-        price = number(PRICE, "price", price_decimals, "Enter a limit price")
+        price = number(PRICE, "price", price_decimals, "Enter a limit price", tick)
     if order_type in NEEDS_STOP:
-        stop_price = number(STOP_PRICE, "stop price", price_decimals, "Enter a stop price")
-    stop_loss = number(STOP_LOSS, "stop loss", price_decimals)
+        stop_price = number(STOP_PRICE, "stop price", price_decimals, "Enter a stop price",
+                            tick)
+    # the stop loss rests on the venue as typed; the take profit is watched by the app
+    stop_loss = number(STOP_LOSS, "stop loss", price_decimals, grid=tick)
     take_profit = number(TAKE_PROFIT, "take profit", price_decimals)
     trailing = number(TRAILING, "trailing stop %")
     break_even = number(BREAK_EVEN, "break-even %")
@@ -134,6 +146,7 @@ def build_ticket(
     if market is not None and amount is not None and AMOUNT not in errors.fields:
         try:
             market.check_order(amount, ref)
+            market.check_maximums(amount, ref, market_order=order_type is OrderType.MARKET)
         except InvalidOrder as exc:
             errors.add(AMOUNT, _capital(str(exc)))
     if (market is not None and amount is not None and ref is not None and balances is not None

@@ -28,10 +28,12 @@ from fake_clock import FakeClock
 from recorded_cases import matches
 
 from moniqo_desktop.config import Settings
-from moniqo_desktop.domain import DomainError, Order
+from moniqo_desktop.domain import DomainError, Order, OrderIntent, OrderStatus
 from moniqo_desktop.engine import Engine
 from moniqo_desktop.engine.engine import check_decimals
+from moniqo_desktop.exchanges import DemoExchange
 from moniqo_desktop.exchanges import ccxt_mapping as mapping
+from moniqo_desktop.exchanges.base import MarketInfo
 from moniqo_desktop.exchanges.errors import AuthenticationFailed, InvalidOrder
 
 D = Decimal
@@ -368,3 +370,204 @@ async def test_refusals_name_the_recorded_figures_without_exponents():
                                      "for BTC/USDT")
     finally:
         await exchange.close()
+
+
+# -- order maximums: what ccxt parses from the recordings is enforced, before sending ------------
+# (venue, symbol): (limits.amount.max, limits.cost.max, limits.market.max) as ccxt 4.5 parses the
+# recorded items: Binance LOT_SIZE / NOTIONAL maxNotional / MARKET_LOT_SIZE maxQty, OKX maxLmtSz
+# (its maxLmtAmt as the value), Bybit maxOrderQty / maxOrderAmt, Coinbase base_max_size /
+# quote_max_size, KuCoin baseMaxSize / quoteMaxSize, Bitget maxTradeAmount. Kraken's AssetPairs
+# state none. Gate's items carry max_base_amount ("100" BTC) but ccxt does not parse it: the app
+# does not enforce it either (the venue refuses); its max_quote_amount is parsed where given.
+MAXIMUMS = {
+    ("binance", "BTC/USDT"): ("9000", "9000000", "128.52621715"),
+    ("binance", "ADA/USDT"): ("900000", "9000000", "3734056.71171548"),
+    ("okx", "BTC/USDT"): ("9999999999", "1000000", None),
+    ("bybit", "BTC/USDT"): ("83", "8000000", None),
+    ("coinbase", "BTC/USDT"): ("400", "10000000", None),
+    ("kraken", "BTC/USDT"): (None, None, None),
+    ("kucoin", "BTC/USDT"): ("10000000000", "99999999", None),
+    ("gate", "BTC/USDT"): (None, "5000000", None),
+    ("gate", "ETH/USDT"): (None, None, None),
+    ("bitget", "BTC/USDT"): ("10000000000", None, None),
+}
+
+
+@pytest.mark.parametrize(("venue", "symbol"), MAXIMUMS)
+async def test_order_maximums_are_the_recorded_ones(venue, symbol):
+    replay, exchange = keyless(venue)
+    try:
+        market = (await exchange.load_markets())[symbol]
+        dec = lambda v: None if v is None else D(v)  # noqa: E731
+        assert (market.max_amount, market.max_cost, market.max_market_amount) == \
+            tuple(dec(v) for v in MAXIMUMS[(venue, symbol)])
+    finally:
+        await exchange.close()
+
+
+# (venue, order, message): each above one recorded maximum and within every other rule
+ABOVE_MAXIMUM = [
+    ("bybit", {"symbol": "BTC/USDT", "amount": "84", "price": "1000"},
+     "amount 84 is above the maximum 83 BTC for BTC/USDT"),
+    ("binance", {"symbol": "BTC/USDT", "amount": "100", "price": "100000"},
+     "order value 10000000 is above the maximum 9000000 USDT for BTC/USDT"),
+    ("coinbase", {"symbol": "BTC/USDT", "amount": "200", "price": "60000"},
+     "order value 12000000 is above the maximum 10000000 USDT for BTC/USDT"),
+    ("gate", {"symbol": "BTC/USDT", "amount": "90", "price": "60000"},
+     "order value 5400000 is above the maximum 5000000 USDT for BTC/USDT"),
+]
+
+
+@pytest.mark.parametrize(("opened", "order", "message"), ABOVE_MAXIMUM, indirect=["opened"])
+async def test_place_order_refuses_a_limit_order_above_the_recorded_maximum(
+        opened, order, message):
+    replay, engine = opened
+    assert await refused(engine, replay, side="buy", type="limit", **order) == message
+    # the maximum itself passes
+    market = engine.ctx.markets[order["symbol"]]
+    if market.max_cost is not None:
+        market.check_maximums(market.max_cost / D(order["price"]), D(order["price"]), False)
+
+
+@pytest.mark.parametrize("opened", ["binance"], indirect=True)
+async def test_a_market_order_above_binance_s_market_lot_size_is_refused(opened):
+    """MARKET_LOT_SIZE maxQty 128.52621715 BTC binds a market order only: 200 BTC is within
+    LOT_SIZE (9000) but Binance would refuse it as a market order. The engine asks for a price
+    (a market order's value is judged by it) and sends no order."""
+    replay, engine = opened
+    replay.add("ccxt_ticker_btcusdt")
+    with pytest.raises(DomainError) as caught:
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="200")
+    assert str(caught.value) == ("amount 200 is above the maximum 128.52621715 BTC for a market "
+                                 "order on BTC/USDT")
+    assert engine.orders() == [] and engine.ctx.store.load_orders() == []
+    assert [r.path for r in replay.requests] == ["/api/v3/exchangeInfo", "/api/v3/ticker/24hr"]
+    market = engine.ctx.markets["BTC/USDT"]
+    market.check_maximums(D("200"), D("10000"), market_order=False)  # a limit order may
+
+
+# -- a tick that is not a power of ten: the paper exchange with a venue's grid --------------------
+# The recorded spot ticks above are all powers of ten (where counting decimals was enough); Kraken,
+# OKX and Bitget list ticks such as 0.5, 5 or 0.0005, which ccxt's TICK_SIZE mode hands over as
+# they are. The paper exchange takes such a market as given (DemoExchange(markets=...)).
+HALF_TICK = MarketInfo(symbol="BTC/USDT", base="BTC", quote="USDT", amount_step=D("0.001"),
+                       price_step=D("0.5"), min_amount=D("0.001"), min_cost=D("5"),
+                       native_stop_orders=True)
+CONTRACTS = MarketInfo(symbol="XRP/USDT", base="XRP", quote="USDT", amount_step=D("5"),
+                       price_step=D("0.0005"), min_amount=D("5"), min_cost=D("1"))
+
+
+def half_tick_venue(**kwargs) -> DemoExchange:
+    return DemoExchange(prices={"BTC/USDT": D("50000"), "XRP/USDT": D("0.5")},
+                        balances={"USDT": D("100000")}, fee_rate=D("0.001"),
+                        markets={"BTC/USDT": HALF_TICK, "XRP/USDT": CONTRACTS}, **kwargs)
+
+
+@pytest.fixture
+async def on_grid(tmp_path: Path):
+    venue = half_tick_venue()
+    engine = await Engine.open(tmp_path / "grid.sqlite3", venue, settings=Settings(),
+                               clock=FakeClock())
+    yield venue, engine
+    await engine.close()
+
+
+# (order, message): what a trader typed that the venue would not take as typed
+OFF_GRID = [
+    ({"type": "limit", "amount": "0.01", "price": "50000.3"},
+     "price 50000.3 is not a multiple of the tick 0.5: use 50000 or 50000.5"),
+    ({"type": "stop", "amount": "0.01", "stop_price": "50100.2"},
+     "stop price 50100.2 is not a multiple of the tick 0.5: use 50100 or 50100.5"),
+    ({"type": "market", "amount": "0.01", "stop_loss": "49000.7"},
+     "stop loss 49000.7 is not a multiple of the tick 0.5: use 49000.5 or 49001"),
+    ({"symbol": "XRP/USDT", "type": "limit", "amount": "12", "price": "0.5"},
+     "amount 12 is not a multiple of the step 5: use 10 or 15"),
+    ({"symbol": "XRP/USDT", "type": "limit", "amount": "10", "price": "0.5123"},
+     "price 0.5123 is not a multiple of the tick 0.0005: use 0.512 or 0.5125"),
+]
+
+
+@pytest.mark.parametrize(("order", "message"), OFF_GRID)
+async def test_place_order_refuses_a_figure_off_the_tick_and_names_the_nearest(
+        on_grid, order, message):
+    """Before: 50000.3 has one decimal, the tick 0.5 has one, so the order went out and the
+    venue's rounding (ccxt's price_to_precision) changed the trader's price."""
+    venue, engine = on_grid
+    with pytest.raises(DomainError) as caught:
+        await engine.place_order(**{"symbol": "BTC/USDT", "side": "buy", **order})
+    assert str(caught.value) == message
+    assert engine.orders() == [] and engine.ctx.store.load_orders() == []
+    assert venue.calls["create_order"] == 0
+
+
+async def test_a_figure_on_the_tick_is_sent_exactly_as_typed(on_grid):
+    venue, engine = on_grid
+    order = await engine.place_order(symbol="BTC/USDT", side="buy", type="limit",
+                                     amount="0.01", price="49999.5")
+    [sent] = await venue.fetch_open_orders()
+    assert sent.price == D("49999.5") and order.price == D("49999.5")
+    contracts = await engine.place_order(symbol="XRP/USDT", side="buy", type="limit",
+                                         amount="15", price="0.4995")
+    assert contracts.amount == D("15") and contracts.status.value == "open"
+
+
+async def test_a_stop_loss_edited_off_the_tick_is_refused(on_grid):
+    venue, engine = on_grid
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.01")
+    [position] = engine.positions()
+    with pytest.raises(DomainError, match="stop loss 48000.2 is not a multiple of the tick 0.5: "
+                                          "use 48000 or 48000.5"):
+        await engine.update_protection(position.id, stop_loss="48000.2")
+    assert position.stop_loss is None
+    await engine.update_protection(position.id, stop_loss="48000.5")
+    assert position.stop_loss == D("48000.5")
+
+
+@pytest.fixture
+async def resting(tmp_path: Path):
+    """The half-tick paper venue told it is `always_on`, so stops rest on it."""
+    clock = FakeClock()
+    venue = half_tick_venue(clock=clock)
+    venue.always_on = True
+    settings = Settings(update_log_min_seconds=0)
+    engine = await Engine.open(tmp_path / "resting.sqlite3", venue, settings=settings,
+                               clock=clock)
+    yield venue, engine, clock, settings
+    await engine.close()
+
+
+def resting_stops(engine: Engine) -> list[Order]:
+    return [o for o in engine.orders() if o.intent is OrderIntent.PROTECT]
+
+
+async def test_a_break_even_stop_rests_on_the_tick_above_not_below_the_fees(resting):
+    """Break-even for a long at 50 000 with 0.1 % fees each way is 50 100.1001…: the nearest
+    tick (50 100) would lose the fees if it fired; the resting stop goes to 50 100.5. The app's
+    own level stays exact, and nothing is refused."""
+    venue, engine, clock, settings = resting
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
+                             break_even_percent="0.5")
+    [position] = engine.positions()
+    assert resting_stops(engine) == []
+    venue.set_price("BTC/USDT", D("50300"))
+    await engine.run_cycle()
+    assert position.stop_loss > D("50100.1") and position.stop_loss < D("50100.2")
+    [stop] = resting_stops(engine)
+    assert stop.status is OrderStatus.OPEN and stop.stop_price == D("50100.5")
+
+
+async def test_a_trailing_stop_rests_on_the_tick_towards_the_price(resting):
+    """A 1 % trail under 50 030 is 49 529.7: the nearest tick 49 529.5 gives back more than
+    1 %; the resting stop goes to 49 530 (and moves on the tick as the trail does)."""
+    venue, engine, clock, settings = resting
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1",
+                             trailing_stop_percent="1")
+    [position] = engine.positions()
+    [first] = resting_stops(engine)
+    assert first.stop_price == D("49500")
+    venue.set_price("BTC/USDT", D("50030"))
+    clock.advance(seconds=settings.native_stop_min_seconds + 1)
+    await engine.run_cycle()
+    assert position.stop_loss == D("49529.7")
+    second = resting_stops(engine)[-1]
+    assert second.status is OrderStatus.OPEN and second.stop_price == D("49530")

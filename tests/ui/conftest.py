@@ -33,11 +33,13 @@ def dark_theme(qapp):
 def run(qloop, qtbot, tmp_path):
     """Run `scenario(window, engine, exchange)` on the qasync loop with a fresh paper account."""
 
-    def runner(scenario, prices: dict[str, Decimal] | None = None):
+    def runner(scenario, prices: dict[str, Decimal] | None = None,
+               exchange: DemoExchange | None = None):
         async def main():
-            exchange = DemoExchange(prices=prices or {"BTC/USDT": Decimal("50000"),
-                                                      "ETH/USDT": Decimal("3000")},
-                                    fee_rate=Decimal("0.001"))
+            nonlocal exchange
+            exchange = exchange or DemoExchange(
+                prices=prices or {"BTC/USDT": Decimal("50000"), "ETH/USDT": Decimal("3000")},
+                fee_rate=Decimal("0.001"))
             engine = await Engine.open(tmp_path / "moniqo.sqlite3", exchange)
             window = MainWindow(engine, Settings(),
                                 qsettings=QSettings(str(tmp_path / "ui.ini"),
