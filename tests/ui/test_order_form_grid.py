@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from moniqo_desktop.domain import OrderType
 from moniqo_desktop.exchanges import DemoExchange
 from moniqo_desktop.exchanges.base import MarketInfo
+from moniqo_desktop.ui import formatting
 
 from window_harness import until
 
@@ -20,7 +21,10 @@ HALF_TICK = MarketInfo(symbol="BTC/USDT", base="BTC", quote="USDT", amount_step=
 SHOTS = Path("/work/shots")
 
 
-def test_the_form_names_the_nearest_ticks_and_sends_nothing(run, qtbot):
+def test_the_form_names_the_nearest_ticks_and_sends_nothing(run, qtbot, monkeypatch):
+    # the window teaches the process-wide price formatting this market's tick (1 decimal for
+    # BTC/USDT): give it back afterwards, or later tests format BTC prices with one decimal
+    monkeypatch.setattr(formatting, "_price_places", dict(formatting._price_places))
     venue = DemoExchange(prices={"BTC/USDT": D("50000")}, fee_rate=D("0.001"),
                          balances={"USDT": D("100000")}, markets={"BTC/USDT": HALF_TICK})
 
