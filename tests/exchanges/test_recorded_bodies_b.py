@@ -196,6 +196,10 @@ CASES: list[Case] = [
     Case("bitget", "cancel_refused_order_not_exist", ("tp_error_cancel_order_not_exist",),
          lambda ex: ex.cancel_order("123", "BTC/USDT"),
          {}, raises=OrderNotFound, sent={"orderId": "123"}, **BITGET),
+    # a create under the venue's minimum is a refused order, never an unknown outcome
+    Case("bitget", "invalid_order_less_than_minimum", ("tp_error_less_than_minimum_amount",),
+         create_call("BTC/USDT", "buy", "limit", "0.001", "50000"),
+         {"retryable": False}, raises=InvalidOrder, **BITGET),
     # a look-up by our client id after a lost create: 40109, the venue's "no such order"
     Case("bitget", "lookup_by_client_id_not_found", ("tp_error_order_not_found",),
          lambda ex: ex.fetch_order("BTC/USDT", client_order_id=OURS),
@@ -314,25 +318,34 @@ async def test_rate_limit_body_is_retried_for_reads_and_never_resends_a_write(ve
         await exchange.close()
 
 
-# venue -> (set-up, balance answered whenever asked, the refusal body (the venue's own, tp_*),
-# the create's path, the symbol and price, the venue's words the history must keep)
-INSUFFICIENT_FUNDS = {
-    "kraken": (KRAKEN_DOC, "doc_balance_ex", "tp_error_insufficient_funds", "/0/private/AddOrder",
-               "BTC/USD", "27500", "EOrder:Insufficient funds"),
-    "kucoin": (KUCOIN, "ccxt_accounts", "tp_error_balance_insufficient", "/api/v1/orders",
-               "BTC/USDT", "50000", "Balance insufficient!"),
-    "bitget": (BITGET, "ccxt_balance_spot", "tp_error_insufficient_balance",
-               "/api/v2/spot/trade/place-order", "BTC/USDT", "50000", "Insufficient balance"),
+# venue-case -> (set-up, balance answered whenever asked, the refusal body (the venue's own,
+# tp_*), the create's path, the symbol and price, the venue's words the history must keep)
+REFUSED_CREATES = {
+    "kraken-insufficient_funds": (KRAKEN_DOC, "doc_balance_ex", "tp_error_insufficient_funds",
+                                  "/0/private/AddOrder", "BTC/USD", "27500",
+                                  "EOrder:Insufficient funds"),
+    "kraken-invalid_order": (KRAKEN_DOC, "doc_balance_ex", "tp_error_order_minimum_not_met",
+                             "/0/private/AddOrder", "BTC/USD", "27500",
+                             "EOrder:Order minimum not met"),
+    "kucoin-insufficient_funds": (KUCOIN, "ccxt_accounts", "tp_error_balance_insufficient",
+                                  "/api/v1/orders", "BTC/USDT", "50000", "Balance insufficient!"),
+    "bitget-insufficient_funds": (BITGET, "ccxt_balance_spot", "tp_error_insufficient_balance",
+                                  "/api/v2/spot/trade/place-order", "BTC/USDT", "50000",
+                                  "Insufficient balance"),
+    "bitget-invalid_order": (BITGET, "ccxt_balance_spot", "tp_error_less_than_minimum_amount",
+                             "/api/v2/spot/trade/place-order", "BTC/USDT", "50000",
+                             "less than the minimum amount 5 USDT"),
 }
 
 
-@pytest.mark.parametrize("venue", INSUFFICIENT_FUNDS)
-async def test_insufficient_funds_rejects_the_order_with_the_venue_s_reason(tmp_path, venue):
-    """The venue refuses the create for want of money: the order is REJECTED (a refusal, not
-    an unknown outcome), its history says why in the venue's words, the create went out once
-    and nothing else was asked about it. Gate's BALANCE_NOT_ENOUGH has no captured body yet
-    (the contract suite covers it on a constructed one)."""
-    setup, balance, body, create_path, symbol, price, words = INSUFFICIENT_FUNDS[venue]
+@pytest.mark.parametrize("refusal", REFUSED_CREATES)
+async def test_a_refused_create_is_rejected_with_the_venue_s_reason(tmp_path, refusal):
+    """The venue refuses the create (for want of money, or under its minimum): the order is
+    REJECTED (a refusal, not an unknown outcome), its history says why in the venue's words,
+    the create went out once and nothing was looked up. Gate's BALANCE_NOT_ENOUGH has no
+    captured body yet (the contract suite covers it on a constructed one)."""
+    venue = refusal.split("-")[0]
+    setup, balance, body, create_path, symbol, price, words = REFUSED_CREATES[refusal]
     replay = Replay(venue)
     engine = await venue_engine(tmp_path, venue, setup, replay, FakeClock(), balance)
     try:
