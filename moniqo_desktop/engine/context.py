@@ -7,7 +7,7 @@ an order or a decision.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -57,6 +57,11 @@ class EngineContext:
     cycle; its books are journaled by the venue itself)."""
     inflight: set[str] = field(default_factory=set)
     """Orders whose create call is awaiting the exchange: sync must not judge them yet."""
+    by_symbol: dict[str, dict[str, Position]] = field(default_factory=dict)
+    """symbol -> {position id -> position}: every position in `positions`, grouped by its
+    symbol (which never changes), so a tick that moves 50 symbols looks at their positions,
+    not the whole book. Open or not is read from the position itself, so a status change
+    in the domain cannot leave it stale; only adding and forgetting go through here."""
 
     @property
     def risk_thresholds(self) -> RiskThresholds:
@@ -65,8 +70,33 @@ class EngineContext:
     def add_position(self, position: Position) -> None:
         position.risk_thresholds = self.risk_thresholds
         self.positions[position.id] = position
+        self.by_symbol.setdefault(position.symbol, {})[position.id] = position
         if position.entry_order_id:
             self.entry_index[position.entry_order_id] = position.id
+
+    def forget_position(self, position_id: str) -> None:
+        """Drop a position from memory (and from every index that names it)."""
+        position = self.positions.pop(position_id, None)
+        if position is None:
+            return
+        bucket = self.by_symbol.get(position.symbol)
+        if bucket is not None:
+            bucket.pop(position_id, None)
+            if not bucket:
+                del self.by_symbol[position.symbol]
+        if self.entry_index.get(position.entry_order_id or "") == position_id:
+            del self.entry_index[position.entry_order_id or ""]
+        self.protective.pop(position_id, None)
+
+    def positions_on(self, symbol: str) -> list[Position]:
+        """The positions (open or not) held in memory on `symbol`, oldest first."""
+        return list(self.by_symbol.get(symbol, {}).values())
+
+    def open_positions_on(self, symbols: Iterable[str]) -> list[Position]:
+        """The open positions on any of `symbols`: a look-up per symbol, not a scan of the
+        book."""
+        index = self.by_symbol
+        return [p for s in symbols for p in index.get(s, {}).values() if p.is_open]
 
     def add_order(self, order: Order) -> None:
         self.orders[order.id] = order
@@ -75,8 +105,8 @@ class EngineContext:
 
     def open_position(self, symbol: str) -> Position | None:
         """The symbol's one open position (positions are netted per symbol), if any."""
-        for position in self.positions.values():
-            if position.symbol == symbol and position.is_open:
+        for position in self.by_symbol.get(symbol, {}).values():
+            if position.is_open:
                 return position
         return None
 

@@ -46,10 +46,7 @@ def forget_old(ctx: EngineContext) -> tuple[int, int]:
     old_positions = [p for p in ctx.positions.values()
                      if not p.is_open and p.closed_at is not None and p.closed_at < limit]
     for position in old_positions:
-        del ctx.positions[position.id]
-        if position.entry_order_id:
-            ctx.entry_index.pop(position.entry_order_id, None)
-        ctx.protective.pop(position.id, None)
+        ctx.forget_position(position.id)
     forget = getattr(ctx.exchange, "forget_old_orders", None)
     if callable(forget):
         forget()

@@ -105,7 +105,10 @@ class PositionTracker:
         decisions: list[tuple[Position, ExitDecision]] = []
         followups: list[Position] = []
         # a streamed batch moves a few symbols: only their positions have anything to decide
-        book = [p for p in ctx.positions.values() if p.symbol in prices and p.is_open]
+        # (looked up per symbol; a full pass - every known price - walks the smaller side)
+        held = ctx.by_symbol
+        symbols = prices if len(prices) <= len(held) else [s for s in held if s in prices]
+        book = ctx.open_positions_on(symbols)
         for n, position in enumerate(book):
             if n and n % STEP_POSITIONS == 0:
                 await asyncio.sleep(0)  # the loop (and the window) gets the thread back

@@ -117,8 +117,7 @@ class SnapshotFolder:
     def _saved_states(self, order: Order) -> Undo:
         """What `order` and every position its fills may touch look like now."""
         ctx = self.ctx
-        touched = {p.id: p for p in ctx.positions.values()
-                   if p.symbol == order.symbol and p.is_open}
+        touched = {p.id: p for p in ctx.open_positions_on([order.symbol])}
         for pid in (ctx.entry_index.get(order.id), order.position_id):
             if pid and pid in ctx.positions:
                 touched[pid] = ctx.positions[pid]
@@ -134,7 +133,7 @@ class SnapshotFolder:
         for saved in undo.positions:
             ctx.positions[saved.id].roll_back(saved)
         for pid in set(ctx.positions) - undo.position_ids:
-            del ctx.positions[pid]
+            ctx.forget_position(pid)
             for entry, held in list(ctx.entry_index.items()):
                 if held == pid:
                     del ctx.entry_index[entry]
