@@ -25,7 +25,7 @@ from ..domain import (
 )
 from ..domain.exits import ExitDecision, ExitRecord, apply_evaluation, evaluate_exit
 from ..domain.money import HUNDRED, ZERO, in_money_context, money_context
-from ..exchanges.errors import ExchangeError
+from ..exchanges.errors import ExchangeError, InvalidOrder
 from ..store import PositionUpdate, StoreError
 from .context import EngineContext
 from .events import (
@@ -276,10 +276,18 @@ class PositionTracker:
                 amount = ((amount / step).to_integral_value(rounding=ROUND_CEILING) * step
                           ).normalize()
         if market is not None:
+            if not market.active:
+                # the account still holds it: never write it off, decide again next pass
+                raise ExitWaits(f"the exit of {position.symbol} waits: {position.symbol} is not "
+                                f"trading right now")
+            if market.max_amount is not None and amount > market.max_amount:
+                # more than one order may trade: sell the largest part now; the rest goes out
+                # as the next part once this one has filled (the position stays guarded)
+                amount = market.round_amount(market.max_amount)
             price = ctx.prices.get(position.symbol)
             try:
                 market.check_order(amount, price)
-            except Exception:  # below the minimum amount or value: dust
+            except InvalidOrder:  # below the minimum amount or value: dust
                 return ZERO
         return amount
 
