@@ -65,6 +65,7 @@ from .widgets.orders_panel import OrdersPanel
 from .widgets.position_chart import PositionChart
 from .widgets.positions_panel import PositionsPanel
 from .coalesce import Coalesced
+from .running_total import RunningTotal
 from .event_pump import EventPump
 
 log = logging.getLogger(__name__)
@@ -151,9 +152,9 @@ class MainWindow(QMainWindow):
         self.settings_path = settings_file
         self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
         self._open_pnl_refresh = Coalesced(self._compute_open_pnl, self)
-        # open position id -> its unrealized P&L: an update changes one entry, and the strip's
-        # total is a sum of these, never a pass over every position's P&L
-        self._open_pnl: dict[str, Decimal] = {}
+        # open position id -> its unrealized P&L: an update changes one entry and moves the
+        # strip's total by its difference, never a pass over every position's P&L
+        self._open_pnl = RunningTotal()
         # the order the form's message speaks of, and the line it shows (see _form_follows)
         self._form_order: tuple[str, str] | None = None
         self.setObjectName("mainWindow")
@@ -449,9 +450,9 @@ class MainWindow(QMainWindow):
 
     def _pnl_changed(self, position: Position) -> None:
         if position.is_open:
-            self._open_pnl[position.id] = position.unrealized_pnl
+            self._open_pnl.set(position.id, position.unrealized_pnl)
         else:
-            self._open_pnl.pop(position.id, None)
+            self._open_pnl.discard(position.id)
         self._refresh_open_pnl()
 
     def _on_position_opened(self, event: PositionOpened) -> None:
@@ -530,7 +531,7 @@ class MainWindow(QMainWindow):
         self._open_pnl_refresh.request()
 
     def _compute_open_pnl(self) -> None:
-        self.account.set_open_pnl(sum(self._open_pnl.values(), Decimal(0)), len(self._open_pnl))
+        self.account.set_open_pnl(self._open_pnl.total, len(self._open_pnl))
 
     def _watch_symbol(self, symbol: str) -> None:
         watch = getattr(self.engine, "watch", None)
