@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPicture
 
-from ...exchanges.base import TIMEFRAMES
+from ...engine import TIMEFRAMES
 
 MAX_CANDLES = 240  # the finest timeframe that keeps the life under this many candles
 

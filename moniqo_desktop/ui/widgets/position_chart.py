@@ -40,7 +40,7 @@ from ...domain.exits import break_even_price, trailing_stop_level
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_percent, fmt_price, fmt_time, price_places
 from .chart_audit import MarkerItem, MarkerLabel, belongs, fill_markers
-from ...exchanges.base import TIMEFRAMES
+from ...engine import TIMEFRAMES
 from .chart_candles import CandleItem, timeframe_for
 from .chart_axes import LABEL_GAP_PX, NumberAxis, TimeAxis, tick_places
 from .chart_drag import LevelMove, check_move, describe, protection_kwargs, round_to_tick
