@@ -280,10 +280,12 @@ class PositionTracker:
                 # the account still holds it: never write it off, decide again next pass
                 raise ExitWaits(f"the exit of {position.symbol} waits: {position.symbol} is not "
                                 f"trading right now")
-            if market.max_amount is not None and amount > market.max_amount:
+            largest = min((m for m in (market.max_amount, market.max_market_amount)
+                           if m is not None), default=None)  # the exit is a market order
+            if largest is not None and amount > largest:
                 # more than one order may trade: sell the largest part now; the rest goes out
                 # as the next part once this one has filled (the position stays guarded)
-                amount = market.round_amount(market.max_amount)
+                amount = market.round_amount(largest)
             price = ctx.prices.get(position.symbol)
             try:
                 market.check_order(amount, price)

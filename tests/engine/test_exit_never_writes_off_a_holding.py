@@ -26,10 +26,15 @@ CAPPED = MarketInfo(symbol="BTC/USDT", base="BTC", quote="USDT", amount_step=D("
                     min_cost=D("5"))
 
 
-@pytest.fixture
-async def capped(tmp_path: Path):
+# Binance's shape: a limit order may be large (LOT_SIZE), a market order only up to
+# MARKET_LOT_SIZE; an exit is a market order, so the smaller one sizes its parts
+MARKET_CAPPED = replace(CAPPED, max_amount=D("9000"), max_market_amount=D("1"))
+
+
+@pytest.fixture(params=[CAPPED, MARKET_CAPPED], ids=["max_amount", "max_market_amount"])
+async def capped(tmp_path: Path, request):
     venue = DemoExchange(prices={"BTC/USDT": D("50000")}, balances={"USDT": D("1000000")},
-                         fee_rate=D("0"), markets={"BTC/USDT": CAPPED})
+                         fee_rate=D("0"), markets={"BTC/USDT": request.param})
     engine = await Engine.open(tmp_path / "capped.sqlite3", venue, settings=Settings(),
                                clock=FakeClock())
     yield venue, engine
