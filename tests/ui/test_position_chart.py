@@ -230,3 +230,27 @@ def test_closed_position_title_shows_how_it_ended(qtbot):
     assert chart.price_curve.getData()[1][-1] == 144.5  # the line ends at the exit
     assert chart.price_label.toPlainText() == "144.50"
     assert not chart.is_empty()
+
+
+def test_the_drawdown_line_stays_clear_of_the_plot_edges(qtbot):
+    """The drawdown line was drawn on the DD plot's edges: the deepest point on the bottom
+    edge (its tip cut off) and zero, where a position spends most of its time, on the top
+    edge against the price plot's frame. Both levels keep a few pixels inside the plot."""
+    from PySide6.QtCore import QPointF
+
+    chart = PositionChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 420)
+    chart.show()
+    qtbot.waitExposed(chart)
+    position = make_position(opened_at=T0)
+    updates = history(position, ["50000", "51000", "50500", "50200", "52000", "51500"])
+    chart.set_position(position, updates)
+    vb = chart.dd_plot.vb
+    box = vb.sceneBoundingRect()
+    x, dd = chart.drawdown_curve.getData()
+    deepest = float(np.max(dd))
+    assert deepest > 1
+    for level in (0.0, deepest):
+        y = vb.mapViewToScene(QPointF(float(x[0]), level)).y()
+        assert box.top() + 3 <= y <= box.bottom() - 3, (level, y, box)

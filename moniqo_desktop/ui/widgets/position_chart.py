@@ -57,6 +57,8 @@ MIN_SPAN_SECONDS = 120.0  # a young position's time axis shows at least this muc
 MIN_ZOOM_SECONDS = 20.0  # zooming in stops here: no sub-second ticks
 MIN_PRICE_SPAN = 0.004  # the price axis spans at least 0.4 % of the price (flat start)
 MIN_DRAWDOWN_SPAN = 0.1  # the drawdown axis shows at least 0 .. 0.1 %
+DRAWDOWN_MARGIN = 0.08  # of the DD span, above zero and below the deepest point: a line on
+# the plot's edge (where a position spends most of its time, at zero) is hard to see
 RIGHT_ROOM = 0.15  # before layout: share of the span kept free right of the last sample
 Y_MARGIN = 0.08  # share of the fitted price span kept free above and below
 LABEL_PAD_PX = 2  # between two stacked value labels
@@ -880,7 +882,9 @@ class PositionChart(QWidget):
         self.price_plot.setXRange(left, right, padding=0)
         self.price_plot.setYRange(*self.fit_levels(), padding=0)
         top = self.series.extremes()[2]
-        self.dd_plot.setYRange(0, max(top, MIN_DRAWDOWN_SPAN), padding=0)
+        span = max(top, MIN_DRAWDOWN_SPAN)
+        margin = DRAWDOWN_MARGIN * span
+        self.dd_plot.setYRange(-margin, span + margin, padding=0)
         self._layout_labels()
 
     def _layout_labels(self, *_: object) -> None:
