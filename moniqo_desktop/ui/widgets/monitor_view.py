@@ -30,6 +30,7 @@ from .. import theme
 from ..coalesce import Coalesced
 from ..models.monitor import CellKind, IdRole, MonitorModel, MonitorProxy
 from .action_delegate import ActionDelegate
+from .sort_header import SortHeader
 
 
 class KeepColourDelegate(QStyledItemDelegate):
@@ -72,6 +73,7 @@ class MonitorView(QTableView):
         self._leaving = False
         self.proxy.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
         self.proxy.rowsRemoved.connect(self._on_rows_removed)
+        self.setHorizontalHeader(SortHeader(Qt.Orientation.Horizontal, self))  # ▲ = ascending
         self.setModel(self.proxy)
         self.setSortingEnabled(True)
         # Tab moves on to the next control (as everywhere else), not to the next cell
