@@ -221,3 +221,31 @@ def test_a_tick_values_only_the_coins_whose_price_moved(qtbot, monkeypatch):
     assert sorted(valued) == ["C0007", "C0500"]
     prices.update(moved)
     assert strip.equity.value.text() == fmt_decimal(equity(balances, prices, "USDT"), 2)
+
+
+def test_a_repaint_asks_the_model_one_call_per_cell_and_no_roles(shown, monkeypatch):
+    """Qt's `initStyleOption` asked `data()` about eight roles per cell through the proxy on
+    every paint (each a Python call, plus the proxy's rowCount/columnCount check): ~20 ms
+    for 8 rows x 13 columns. The delegates paint each cell from one `cell()` lookup."""
+    from moniqo_desktop.ui.models.monitor import MonitorModel
+
+    panel, _ = shown
+    view = panel.view
+    asked: list[int] = []
+    cells: list[tuple[int, int]] = []
+    original_data, original_cell = MonitorModel.data, MonitorModel.cell
+    monkeypatch.setattr(MonitorModel, "data",
+                        lambda self, index, role=0: (asked.append(role),
+                                                     original_data(self, index, role))[1])
+    monkeypatch.setattr(MonitorModel, "cell",
+                        lambda self, row, col: (cells.append((row, col)),
+                                                original_cell(self, row, col))[1])
+    view.viewport().repaint()
+    rows = len(visible_symbols(panel))
+    columns = sum(not view.isColumnHidden(c) for c in range(panel.model.columnCount()))
+    assert rows >= 3 and columns >= 5  # the test means something only if cells are painted
+    assert asked == []
+    assert len(cells) == len(set(cells))  # once each
+    assert len(cells) >= (rows - 1) * columns  # the last row may be cut by the edge
+    assert {row for row, _ in cells} == {panel.model.row_of(p.id) for p in panel.model.objects()
+                                          if p.symbol in visible_symbols(panel)}

@@ -1,0 +1,198 @@
+"""What the positions table paints is what the model says, after painting was made cheap.
+
+The table's delegate paints each cell from the model's per-row cache (`MonitorModel.cell`)
+instead of Qt's `initStyleOption`, which asked `data()` about eight roles per cell through
+the proxy (issue #14, lag: ~20 ms of the GUI thread per repaint of 8 rows). These tests look
+at the painted pixels and at the rows the delegate paints from, after every kind of change
+that moves rows under the proxy: sorting, filtering, rows the filter hides being inserted or
+removed (the proxy says nothing about those), a tick, stale prices.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
+
+from moniqo_desktop.ui import theme
+from moniqo_desktop.ui.models.monitor import STALE_MARK
+from moniqo_desktop.ui.widgets.positions_panel import PositionsPanel
+
+from ui_factories import make_position
+
+D = Decimal
+
+
+@pytest.fixture
+def panel(qtbot):
+    panel = PositionsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1300, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def shot(panel: PositionsPanel) -> QImage:
+    QApplication.processEvents()
+    panel.view.repaint_changes.flush()
+    return panel.view.viewport().grab().toImage()
+
+
+def cell_rect(panel: PositionsPanel, obj_id: str, key: str) -> QRect:
+    model = panel.model
+    index = panel.view.proxy.mapFromSource(model.index(model.row_of(obj_id),
+                                                       model.column_index(key)))
+    assert index.isValid()
+    return panel.view.visualRect(index)
+
+
+def colours_in(image: QImage, rect: QRect) -> list[QColor]:
+    return [image.pixelColor(x, y) for x in range(rect.left(), rect.right() + 1)
+            for y in range(rect.top(), rect.bottom() + 1)]
+
+
+def has_ink_of(image: QImage, rect: QRect, colour: str, tolerance: int = 60) -> bool:
+    """Some pixel of `rect` close to `colour` (glyph edges are blended with the background,
+    their cores are the text colour)."""
+    want = QColor(colour)
+    return any(abs(c.red() - want.red()) + abs(c.green() - want.green())
+               + abs(c.blue() - want.blue()) <= tolerance for c in colours_in(image, rect))
+
+
+def painted_rows(panel: PositionsPanel) -> list[str]:
+    """The symbol the delegate paints on each row of the view."""
+    view = panel.view
+    col = panel.model.column_index("symbol")
+    return [view.cell_at(r, col)[0] for r in range(view.proxy.rowCount())]
+
+
+def shown_rows(panel: PositionsPanel) -> list[str]:
+    """What Qt's own path says each row of the view is (through the proxy's mapping)."""
+    proxy = panel.view.proxy
+    col = panel.model.column_index("symbol")
+    return [proxy.index(r, col).data() for r in range(proxy.rowCount())]
+
+
+def test_profit_and_loss_are_painted_green_and_red_also_on_the_selected_row(panel):
+    win = make_position(symbol="BTC/USDT", entry="50000", fees="0")
+    win.update_price(D("51000"))
+    loss = make_position(symbol="ETH/USDT", entry="3000", fees="0")
+    loss.update_price(D("2900"))
+    panel.model.reset([win, loss])
+    up, down = theme.current().up, theme.current().down
+    for selected in (None, win.id, loss.id):
+        if selected is not None:
+            panel.view.select_id(selected)
+        image = shot(panel)
+        win_cell = cell_rect(panel, win.id, "unrealized_pnl")
+        loss_cell = cell_rect(panel, loss.id, "unrealized_pnl")
+        assert has_ink_of(image, win_cell, up) and not has_ink_of(image, win_cell, down)
+        assert has_ink_of(image, loss_cell, down) and not has_ink_of(image, loss_cell, up)
+    assert panel.view.cell_at(0, panel.model.column_index("unrealized_pnl"))[0] in (
+        "+500.00", "-50.00")
+
+
+def test_a_tick_is_painted_with_its_new_value_and_colour(panel):
+    p = make_position(symbol="BTC/USDT", entry="50000", fees="0")
+    p.update_price(D("51000"))
+    panel.model.reset([p])
+    shot(panel)
+    p.update_price(D("49000"))
+    panel.model.upsert(p)
+    image = shot(panel)
+    col = panel.model.column_index("unrealized_pnl")
+    assert panel.view.cell_at(0, col)[0] == "-500.00"
+    assert panel.view.cell_at(0, panel.model.column_index("current_price"))[0] == "49,000.00"
+    cell = cell_rect(panel, p.id, "unrealized_pnl")
+    assert has_ink_of(image, cell, theme.current().down)
+    assert not has_ink_of(image, cell, theme.current().up)
+
+
+def test_stale_prices_paint_the_live_cells_muted_and_marked(panel):
+    p = make_position(symbol="BTC/USDT", entry="50000", fees="0")
+    p.update_price(D("51000"))
+    panel.model.reset([p])
+    shot(panel)
+    panel.model.set_stale(lambda: "price 12 s old")
+    image = shot(panel)
+    col = panel.model.column_index("unrealized_pnl")
+    text, _alignment, colour = panel.view.cell_at(0, col)
+    assert text == "+500.00" + STALE_MARK
+    assert colour.name() == theme.current().muted
+    cell = cell_rect(panel, p.id, "unrealized_pnl")
+    assert not has_ink_of(image, cell, theme.current().up, tolerance=30)
+    panel.model.set_stale(None)
+    image = shot(panel)
+    assert panel.view.cell_at(0, col)[0] == "+500.00"
+    assert has_ink_of(image, cell, theme.current().up)
+
+
+def test_the_painted_rows_follow_sorting_filtering_and_hidden_rows(panel):
+    """The delegate's row map is forgotten on every change of the proxy's mapping, including
+    rows the filter hides being inserted or removed (which the proxy does not announce)."""
+    positions = []
+    for i in range(8):
+        p = make_position(symbol=f"C{i:02d}/USDT", entry=str(100 + i), fees="0")
+        p.update_price(D(100 + i) + D(i % 3) - 1)
+        positions.append(p)
+    panel.model.reset(positions)
+    shot(panel)
+    assert painted_rows(panel) == shown_rows(panel) and len(shown_rows(panel)) == 8
+    model = panel.model
+    panel.view.sortByColumn(model.column_index("unrealized_pnl"), Qt.SortOrder.DescendingOrder)
+    shot(panel)
+    assert painted_rows(panel) == shown_rows(panel)
+    panel.symbol_filter.setText("C0")  # all of them still
+    shot(panel)
+    panel.set_filter("Open")
+    panel.view.sortByColumn(model.column_index("symbol"), Qt.SortOrder.AscendingOrder)
+    shot(panel)
+    before = shown_rows(panel)
+    assert painted_rows(panel) == before
+    # a closed position arrives, first in the model's order: under "Open" the filter hides
+    # it, yet every shown row moves down one model row
+    gone = make_position(symbol="A00/USDT", entry="1", fees="0")
+    gone.close(order_id="o", price=D("2"), reason="manual", fees=D(0))
+    model.upsert(gone)
+    assert model.row_of(gone.id) == 0 and "A00/USDT" not in shown_rows(panel)
+    assert painted_rows(panel) == shown_rows(panel) == before
+    model.remove(gone.id)
+    assert painted_rows(panel) == shown_rows(panel) == before
+    panel.view.sortByColumn(model.column_index("unrealized_pnl"), Qt.SortOrder.DescendingOrder)
+    # a row changes place on a re-sort
+    positions[0].update_price(D("1000"))
+    model.upsert(positions[0])
+    model.apply_sort()
+    shot(panel)
+    assert shown_rows(panel)[0] == "C00/USDT"
+    assert painted_rows(panel) == shown_rows(panel)
+    panel.symbol_filter.setText("C03")
+    shot(panel)
+    assert painted_rows(panel) == shown_rows(panel) == ["C03/USDT"]
+
+
+def test_the_close_button_is_painted_only_on_open_rows(panel):
+    open_one = make_position(symbol="BTC/USDT", entry="50000", fees="0")
+    shut = make_position(symbol="ETH/USDT", entry="3000", fees="0")
+    panel.model.reset([open_one, shut])
+    panel.set_filter("All")
+    col = panel.model.column_index("close")
+    view = panel.view
+    labels = {view.cell_at(r, panel.model.column_index("symbol"))[0]: view.cell_at(r, col)[0]
+              for r in range(view.proxy.rowCount())}
+    assert labels == {"BTC/USDT": "Close", "ETH/USDT": "Close"}
+    shut.close(order_id="o", price=D("3100"), reason="manual", fees=D(0))
+    panel.model.upsert(shut)
+    labels = {view.cell_at(r, panel.model.column_index("symbol"))[0]: view.cell_at(r, col)[0]
+              for r in range(view.proxy.rowCount())}
+    assert labels == {"BTC/USDT": "Close", "ETH/USDT": ""}
+    image = shot(panel)
+    # a button has a frame: more than two colours in its cell; a blank cell has the row's
+    button = cell_rect(panel, open_one.id, "close")
+    blank = cell_rect(panel, shut.id, "close")
+    assert len({c.rgba() for c in colours_in(image, button)}) > 4
+    assert len({c.rgba() for c in colours_in(image, blank)}) <= 2
