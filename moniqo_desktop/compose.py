@@ -22,12 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
-from .engine import Engine
-from .engine.events import EventBus
 from .startup_checks import UserError, check_exchange_id, check_price_feed, open_exchange
+
+if TYPE_CHECKING:  # the engine, and SQLAlchemy with it, is imported by `compose()` only: a
+    # front end starts its store file's check (`FileCheck`) before that import, not after
+    from .engine import Engine
+    from .engine.events import EventBus
+    from .store.sqlite_file import FileCheck
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -155,14 +159,18 @@ class Composition:
 
 async def compose(target: str | Path, exchange_id: str, *, sandbox: bool, settings: Settings,
                   bus: EventBus | None = None, account: str | None = None,
-                  demo_step_seconds: float | None = None) -> Composition:
+                  demo_step_seconds: float | None = None,
+                  early_check: FileCheck | None = None) -> Composition:
     """Build the venue, open the store as its one writer (`account` keys a server database's
-    lock) and the engine on them (migrations and reconciliation included)."""
+    lock; `early_check`: its file's check, started ahead) and the engine on them (migrations
+    and reconciliation included)."""
+    from .engine import Engine
+
     exchange, note = make_exchange(exchange_id, sandbox=sandbox, settings=settings,
                                    demo_step_seconds=demo_step_seconds)
     try:
         engine = await Engine.open(target, exchange, settings=settings, bus=bus,
-                                   account=account)
+                                   account=account, early_check=early_check)
     except BaseException:
         await exchange.close()
         raise

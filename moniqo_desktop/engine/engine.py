@@ -70,6 +70,7 @@ from .reconcile import reconcile
 from .scheduler import PeriodicJob, Scheduler
 from .venue_health import AnsweredExchange, VenueHealth, VenueMode, venue_mode
 from .single_writer import open_store_for
+from ..store.sqlite_file import FileCheck
 from .store_health import StoreHealth
 
 log = logging.getLogger(__name__)
@@ -154,13 +155,15 @@ class Engine:
     @classmethod
     async def open(cls, db_path: str | Path, exchange: Exchange, *,
                    settings: Settings | None = None, clock: Clock | None = None,
-                   bus: EventBus | None = None, account: str | None = None) -> "Engine":
+                   bus: EventBus | None = None, account: str | None = None,
+                   early_check: FileCheck | None = None) -> "Engine":
         """Open the store (running migrations), load our records, reconcile with the exchange.
 
-        Pass `bus` to hear start-up's own events (progress, connection) as they happen, and
-        `account` to key a server database's one-writer lock (default: the venue and mode).
+        Pass `bus` to hear start-up's own events (progress, connection) as they happen,
+        `account` to key a server database's one-writer lock (default: the venue and mode), and
+        `early_check` when the SQLite file's check was started ahead (`store.sqlite_file`).
         """
-        store = open_store_for(db_path, exchange, account)
+        store = open_store_for(db_path, exchange, account, early_check)
         engine = cls(store, exchange, settings, clock, bus)
         try:
             await engine._start_up()

@@ -13,6 +13,7 @@ from typing import Any
 from ..store import Store
 from ..store.database import resolve
 from ..store.instance_lock import InstanceLock
+from ..store.sqlite_file import FileCheck
 
 
 def account_of(exchange: Any) -> str:
@@ -21,11 +22,13 @@ def account_of(exchange: Any) -> str:
     return f"{getattr(exchange, 'id', 'unknown')}{':sandbox' if sandbox else ''}"
 
 
-def open_store_for(db_path: str | Path, exchange: Any, account: str | None = None) -> Store:
-    """The lock (keyed by `account`, by default the venue and its mode), then the store."""
+def open_store_for(db_path: str | Path, exchange: Any, account: str | None = None,
+                   early_check: FileCheck | None = None) -> Store:
+    """The lock (keyed by `account`, by default the venue and its mode), then the store
+    (`early_check`: its file's check, started before; see `Store.open`)."""
     lock = InstanceLock.acquire(resolve(db_path), account or account_of(exchange))
     try:
-        store = Store.open(db_path)
+        store = Store.open(db_path, early_check=early_check)
     except BaseException:
         lock.release()
         raise

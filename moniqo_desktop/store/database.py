@@ -1,10 +1,10 @@
 """Where the data lives, and getting a healthy SQLAlchemy engine onto it.
 
 A trader's history is the one thing the app cannot rebuild, so opening is cautious:
-- a SQLite file that exists is first inspected *read-only* (header bytes, `PRAGMA quick_check`,
-  "is this ours?") before any connection that could write touches it; a file that is not SQLite,
-  is corrupt, is someone else's database or is locked raises `StoreError` naming the file and
-  leaves its bytes exactly as they were;
+- a SQLite file that exists is first inspected *read-only* (`sqlite_file.check_sqlite_file`:
+  header, `PRAGMA quick_check`, "is this ours?") before any connection that could write
+  touches it; a refused file raises `StoreError` naming it and keeps its bytes exactly as they
+  were;
 - then each connection gets WAL (readers never block the writer, a crash mid-write loses nothing
   committed), foreign keys, a busy timeout, and explicit `BEGIN`s so a transaction really is one
   (pysqlite's legacy mode would otherwise commit DDL and run SELECTs outside any transaction).
@@ -26,13 +26,12 @@ from sqlalchemy.exc import ArgumentError
 
 from .. import config
 from .errors import StoreError
+from .sqlite_file import DEFAULT_BUSY_TIMEOUT
 
 log = logging.getLogger(__name__)
 
 Target = str | os.PathLike[str] | URL
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-DEFAULT_BUSY_TIMEOUT = 5.0  # seconds a statement waits for another connection's lock
 BEGIN_OPTION = "moniqo_begin"  # execution option: the BEGIN statement a SQLite transaction uses
 
 # "scheme://": at least two letters, so a Windows drive ("C:\\...") is never taken for a URL.
@@ -86,87 +85,6 @@ def _from_url(url: URL) -> Location:
         return Location(url, None)  # in-memory or URI form: nothing on disk to inspect
     path = Path(database).expanduser().absolute()
     return Location(url.set(database=str(path)), path)
-
-
-# -- SQLite file checks -------------------------------------------------------------------------
-
-
-def check_sqlite_file(path: Path, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
-    """Refuse (with StoreError) a file we must not open read-write; never writes to it.
-
-    A missing or empty file is fine: SQLite treats both as a new, empty database.
-    """
-    if not path.exists():
-        return
-    if not path.is_file():
-        raise StoreError(f"database path {path} is not a file")
-    try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise StoreError(f"cannot read the database file {path}: {exc.strerror or exc}") from exc
-    if not header:
-        return
-    if header != SQLITE_HEADER:
-        raise StoreError(
-            f"{path} is not a SQLite database (it starts with other data); it was left "
-            "untouched — move it away or choose another data directory"
-        )
-    # Note: on a WAL database even a read-only connection creates (and cannot remove) the -wal
-    # and -shm side files; they are harmless and deliberately not deleted here, because another
-    # process may be starting to use them.
-    _inspect_read_only(path, busy_timeout)
-
-
-def _inspect_read_only(path: Path, busy_timeout: float) -> None:
-    """quick_check and "is it ours?" through a read-only connection (mode=ro cannot write)."""
-    try:
-        con = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True, timeout=busy_timeout)
-    except sqlite3.Error as exc:
-        raise _sqlite_error(path, exc) from exc
-    try:
-        problems = [row[0] for row in con.execute("PRAGMA quick_check").fetchall()]
-        if problems != ["ok"]:
-            shown = "; ".join(str(p) for p in problems[:3])
-            raise StoreError(
-                f"the database {path} is corrupt ({shown}); it was left untouched — restore a "
-                "backup or move it away to start afresh"
-            )
-        tables = {
-            row[0]
-            for row in con.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        }
-    except sqlite3.Error as exc:
-        raise _sqlite_error(path, exc) from exc
-    finally:
-        con.close()
-    if tables and "alembic_version" not in tables:
-        raise StoreError(
-            f"{path} is a SQLite database of another program (tables: "
-            f"{', '.join(sorted(tables)[:5])}); it was left untouched — choose another data "
-            "directory"
-        )
-
-
-def _sqlite_error(path: Path, exc: sqlite3.Error) -> StoreError:
-    """Turn a sqlite3 error into a message a trader can act on."""
-    name = getattr(exc, "sqlite_errorname", "")
-    text = str(exc)
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return StoreError(
-            f"the database {path} is locked by another program (is Moniqo Desktop already "
-            "running?); close it and try again"
-        )
-    if name.startswith("SQLITE_NOTADB") or "not a database" in text:
-        return StoreError(f"{path} is not a SQLite database; it was left untouched")
-    if name.startswith("SQLITE_CORRUPT") or "malformed" in text or "corrupt" in text:
-        return StoreError(
-            f"the database {path} is corrupt ({text}); it was left untouched — restore a backup "
-            "or move it away to start afresh"
-        )
-    return StoreError(f"cannot open the database {path}: {text}")
 
 
 # -- engines -------------------------------------------------------------------------------------

@@ -54,7 +54,6 @@ from .database import (
     DEFAULT_BUSY_TIMEOUT,
     Location,
     Target,
-    check_sqlite_file,
     create_store_engine,
     resolve,
 )
@@ -71,6 +70,7 @@ from .mapping import (
     update_row,
 )
 from .migrate import upgrade_to_head
+from .sqlite_file import FileCheck, check_before_opening
 from .wal_checkpoints import WalCheckpointer
 from .models import (
     app_state,
@@ -112,17 +112,20 @@ class Store:
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, target: Target | None = None, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+        cls, target: Target | None = None, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        early_check: FileCheck | None = None,
     ) -> "Store":
         """Open (creating and migrating as needed) the database at `target`.
 
         `target` is a file path (Path or str: a SQLite file, parent directories created), any
         SQLAlchemy URL string, or None for `default_db_path()`. Raises `StoreError` when the
         database cannot be used; an existing file that is refused is never modified.
+        `early_check`: the file's read-only check, already started on a thread
+        (`sqlite_file.FileCheck`); its answer is awaited before anything else touches the file.
         """
         location = resolve(target)
         if location.path is not None:
-            check_sqlite_file(location.path, busy_timeout)
+            check_before_opening(location.path, busy_timeout, early_check)
         engine = create_store_engine(location, busy_timeout)
         try:
             upgrade_to_head(engine, location)

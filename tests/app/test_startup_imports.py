@@ -4,7 +4,8 @@
 an up-to-date store pulls in, without timing anything: no Alembic (the store is at head: one
 version read decides that), no keyring (paper trading has no keys), no ccxt (no real venue),
 no psycopg or remote engine (no server), no SQLAlchemy ORM (the store's tables are Core `Table`s
-and it reads them with Core statements: the ORM's import alone was about 0.3 s).
+and it reads them with Core statements: the ORM's import alone was about 0.3 s); and the store
+file's check is under way before SQLAlchemy and Qt are imported.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ import sys
 from pathlib import Path
 
 
-def imported_by_a_start(data_dir: Path) -> set[str]:
+def imported_by_a_start(data_dir: Path) -> list[str]:
+    """Every module a start imported, in the order their imports finished."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "moniqo_desktop", "--data-dir",
          str(data_dir), "--quit-after", "0.1"],
         env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
-            if line.startswith("import time:")}
+    return [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+            if line.startswith("import time:")]
 
 
 def test_a_paper_start_on_an_up_to_date_store_imports_only_what_it_uses(tmp_path):
@@ -33,3 +35,13 @@ def test_a_paper_start_on_an_up_to_date_store_imports_only_what_it_uses(tmp_path
     for package in ("alembic", "keyring", "ccxt", "psycopg", "moniqo_desktop.remote",
                     "sqlalchemy.orm"):
         assert not {m for m in again if m == package or m.startswith(package + ".")}, package
+
+
+def test_the_store_file_check_starts_before_sqlalchemy_and_qt_load(tmp_path):
+    """`quick_check` runs on its own thread while the heavy imports run (`store.sqlite_file`):
+    so its module must be in before SQLAlchemy and Qt (PySide6) are, and must not bring either."""
+    imported_by_a_start(tmp_path)  # the store exists from here on
+    order = imported_by_a_start(tmp_path)
+    check = order.index("moniqo_desktop.store.sqlite_file")
+    assert check < order.index("sqlalchemy")
+    assert check < order.index("shiboken6")  # the first module of Qt's bindings

@@ -264,3 +264,11 @@ def assert_pages_match_columns(store: Any, position_id: str, rows: int, **kw: An
     for name in COLUMN_FIELDS:
         assert np.array_equal(getattr(joined, name), getattr(whole, name), equal_nan=True), name
     return pages
+
+
+def corrupt_page(data: bytes) -> bytes:
+    """A SQLite file's bytes with one b-tree page header overwritten: `quick_check` fails."""
+    page_size = int.from_bytes(data[16:18], "big")
+    b = bytearray(data)
+    b[page_size * 3 : page_size * 3 + 64] = b"\xff" * 64  # a b-tree page header
+    return bytes(b)

@@ -18,7 +18,7 @@ from moniqo_desktop.store import PositionUpdate, Store, StoreError, default_db_p
 from moniqo_desktop.store.database import resolve
 from moniqo_desktop.store.migrate import head_revision
 
-from store_helpers import T0, minimal_position
+from store_helpers import T0, corrupt_page, minimal_position
 
 D = Decimal
 TABLES = {
@@ -51,15 +51,6 @@ def tables_of(path: Path) -> set[str]:
 def revision_of(path: Path) -> str:
     with sqlite3.connect(path) as con:
         return con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-
-
-@pytest.fixture
-def healthy_db(tmp_path: Path) -> Path:
-    """A closed database of ours holding a few hundred rows (several pages)."""
-    path = tmp_path / "moniqo.sqlite3"
-    with Store.open(path) as s:
-        s.save(*[minimal_position(amount=D(i + 1)) for i in range(400)])
-    return path
 
 
 # -- creating and reopening ---------------------------------------------------------------
@@ -131,13 +122,6 @@ def test_closed_store_refuses_work_and_close_is_idempotent(db_path: Path) -> Non
 # -- refusing files -------------------------------------------------------------------------
 
 
-def _corrupt_page(data: bytes) -> bytes:
-    page_size = int.from_bytes(data[16:18], "big")
-    b = bytearray(data)
-    b[page_size * 3 : page_size * 3 + 64] = b"\xff" * 64  # a b-tree page header
-    return bytes(b)
-
-
 def _corrupt_schema(data: bytes) -> bytes:
     i = data.find(b"CREATE TABLE orders")
     assert i > 0
@@ -147,7 +131,7 @@ def _corrupt_schema(data: bytes) -> bytes:
 BAD_CONTENT: dict[str, Callable[[bytes], bytes]] = {
     "text file": lambda _: b"hello, I am a shopping list, not a database\n" * 20,
     "random bytes": lambda _: os.urandom(8192),
-    "corrupt page": _corrupt_page,
+    "corrupt page": corrupt_page,
     "corrupt schema": _corrupt_schema,
     "truncated": lambda data: data[: len(data) // 2],
     "header only": lambda data: data[:100],
