@@ -184,11 +184,8 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.account = AccountStrip()
         self.entry = OrderEntry()
-        self.account.pricesStale.connect(self.entry.set_prices_stale)
         self.positions = PositionsPanel()
-        self.account.pricesStale.connect(  # one flag for the whole table, never per row
-            lambda stale: self.positions.model.set_stale(
-                self.account.prices_note if stale else None))
+        self.account.pricesStale.connect(self._on_prices_stale)
         self.orders = OrdersPanel()
         self.chart = PositionChart()
         self.chart_history = ChartHistory(self.engine, self.chart)
@@ -492,6 +489,13 @@ class MainWindow(QMainWindow):
         self.log_panel.add(f"Connection {event.state.value}"
                            + (f": {event.detail}" if event.detail else ""), level)
 
+    def _on_prices_stale(self, stale: bool) -> None:
+        """Where prices show (the form's "Last", the table's live cells: one flag for the
+        whole table, never per row), marked with the strip's one wording of how old."""
+        note = self.account.prices_note if stale else None
+        self.entry.set_prices_stale(note)
+        self.positions.model.set_stale(note)
+
     def _on_server_heartbeat(self, event: ServerHeartbeat) -> None:
         self.account.set_server(event.host, event.pid, event.beat_at, event.stopped_at)
 
@@ -711,11 +715,20 @@ class MainWindow(QMainWindow):
             self.edit_protection(position_id)
 
     def close_or_cancel_selected(self) -> None:
-        """Ctrl+W / Del: act on the table that has focus (orders → cancel, else close)."""
+        """Ctrl+W / Del: act on the table that has focus (orders → cancel, positions → close).
+
+        Anywhere else (the order form, the chart, the log) it closes nothing: the selected
+        row is then not what the trader is looking at, and the Close dialog is one Enter from
+        closing it. The status bar says where the keys work instead."""
         if self.orders.view.hasFocus():
             order_id = self.orders.view.current_id()
             if order_id:
                 self.request_cancel_order(order_id)
+            return
+        if not self.positions.view.hasFocus():
+            self.statusBar().showMessage(
+                "Ctrl+W / Del close the selected position or cancel the selected order: "
+                "select it in the positions or orders table first", 8000)
             return
         position_id = self.positions.view.current_id()
         if position_id:

@@ -167,6 +167,10 @@ def test_a_stale_heartbeat_turns_the_badge_offline(qloop, qtbot, pg_url, account
             clock.advance(seconds=engine.poll_interval * 3)  # the server stopped beating
             await until(lambda: "Degraded" in badge.text())
             assert "last heartbeat" in badge.text()
+            # what a stale price says (the positions table's and the form's tooltips) is
+            # true here too: the server stopped beating; no answer from a venue is awaited
+            note = window.account.prices_note()
+            assert "last heartbeat from the server " in note and "answer" not in note, note
             clock.advance(seconds=engine.poll_interval * 10)
             await until(lambda: "Offline" in badge.text())
             assert "last heartbeat" in window.account.engine.value.text()

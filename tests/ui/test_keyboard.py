@@ -145,6 +145,37 @@ def test_del_and_ctrl_w_close_and_cancel_from_the_keyboard(run, qtbot, monkeypat
     run(scenario)
 
 
+
+def test_ctrl_w_outside_the_tables_closes_nothing_and_says_where_it_works(run, qtbot,
+                                                                           monkeypatch):
+    """Ctrl+W typed while the order form had focus opened "Close position" for whichever row
+    the positions table had selected - a position the trader was not looking at, one Enter
+    away from closing. Ctrl+W / Del act on the table that has focus; elsewhere they close
+    nothing, and the status bar says how to close or cancel."""
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda parent, title, text, *a, **k: asked.append(text) or
+        QMessageBox.StandardButton.Yes))
+
+    async def scenario(window, engine, exchange):
+        await open_position(qtbot, window)
+        [position] = engine.positions(open_only=True)
+        window.positions.view.select_id(position.id)
+        for widget in (window.entry.amount, window.entry.stop_loss, window.log_panel):
+            await focus(widget)
+            qtbot.keyClick(widget, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+            await until_idle()
+            assert asked == [] and position.is_open, widget.objectName()
+            hint = window.statusBar().currentMessage()
+            assert "Ctrl+W" in hint and "positions or orders table" in hint, hint
+        await focus(window.positions.view)  # where it does work: the row in view is closed
+        qtbot.keyClick(window.positions.view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+        await until(lambda: position.status is PositionStatus.CLOSED)
+        assert len(asked) == 1 and position.symbol in asked[0]
+
+    run(scenario)
+
+
 @pytest.mark.parametrize("keys", [(Qt.Key.Key_Menu, Qt.KeyboardModifier.NoModifier),
                                   (Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)],
                          ids=["menu key", "shift+f10"])

@@ -198,6 +198,7 @@ def test_ctrl_w_closes_the_selected_position(run, qtbot, monkeypatch):
         await until(lambda: window.positions.model.rowCount() == 1)
         position = engine.position(window.positions.model.object_at(0).id)  # live object
         window.positions.view.select_id(position.id)
+        window.positions.view.setFocus()  # Ctrl+W acts on the table that has focus
         action_for(window, "Ctrl+W").trigger()
         await until(lambda: not position.is_open)
         assert position.close_reason is ExitReason.MANUAL

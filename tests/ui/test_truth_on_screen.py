@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QSettings, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication
 
 from fake_clock import FakeClock
 from moniqo_desktop.config import Settings
@@ -171,7 +173,18 @@ def test_stale_prices_are_marked_where_prices_show(qloop, qtbot, tmp_path):
             assert strip.stale["prices"]
             assert strip.open_pnl.value.text() == "+19.00 USDT  ⚠ stale"
             assert entry.last_price.text() == "Last 50,240.00 ⚠"
-            assert "stale" in entry.last_price.toolTip()
+            # the form's tooltip says what the positions table's stale cells say, in the
+            # same words (one wording, from the strip), and its ages as of when it shows
+            [position] = engine.positions(open_only=True)
+            model = window.positions.model
+            cell = model.index(model.row_of(position.id),
+                               model.column_index("current_price"))
+            said = cell.data(Qt.ItemDataRole.ToolTipRole)
+            assert said.startswith("price ") and entry.last_price.toolTip() == said
+            clock.advance(seconds=5)
+            QApplication.sendEvent(entry.last_price, QHelpEvent(
+                QEvent.Type.ToolTip, QPoint(2, 2), entry.last_price.mapToGlobal(QPoint(2, 2))))
+            assert entry.last_price.toolTip() == cell.data(Qt.ItemDataRole.ToolTipRole) != said
             await engine.run_cycle()  # the venue answers again, with prices
             await until_idle()
             strip.refresh_ages()

@@ -134,8 +134,11 @@ class AccountStrip(QFrame):
         self.engine = _Figure("Engine", "engine")
         self.engine.hide()
         self._server: tuple[str, int, datetime, datetime | None] | None = None
+        # what "answered" means, said the same in the badge and in every stale note: the
+        # venue's last answer here, the server's last heartbeat in a window on a server
         self.answer_word = "last answer"
         self.venue = "the exchange"
+        self.answered_by = ""  # "" = the venue (`self.venue`)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(28)
@@ -199,6 +202,7 @@ class AccountStrip(QFrame):
         """The engine runs on a server: "server (host, pid 1234), last heartbeat 2 s ago"."""
         self._server = (host, pid, beat_at, stopped_at)
         self.answer_word = "last heartbeat"
+        self.answered_by = "the server"
         self.engine.show()
         self.refresh_ages()
 
@@ -312,18 +316,20 @@ class AccountStrip(QFrame):
         self.equity.value.setProperty("stale", equity_stale)
         if self.stale["prices"] and self._prices_at is not None:
             age = age_text((now - self._prices_at).total_seconds())
-            self.updated.setToolTip(f"prices last received {age}; the exchange is not answering")
+            self.updated.setToolTip(self.prices_note())
             self.updated.recolour(muted)
 
     def prices_note(self) -> str:
         """How old the prices are, and why: "price 12 s old: last answer from Binance 12 s
-        ago" (what a stale price says where it shows; ages as of now)."""
+        ago" (in a window on a server: "last heartbeat from the server 12 s ago"). The one
+        wording of a stale price wherever it shows (strip, table, order form); ages as of now."""
         now = self.clock()
         price = ("price of unknown age" if self._prices_at is None else "price "
                  + age_text((now - self._prices_at).total_seconds()).removesuffix(" ago")
                  + " old")
-        answer = (f"no answer from {self.venue} yet" if self._last_answer is None else
-                  f"last answer from {self.venue} "
+        source = self.answered_by or self.venue
+        answer = (f"no {self.answer_word.removeprefix('last ')} from {source} yet"
+                  if self._last_answer is None else f"{self.answer_word} from {source} "
                   + age_text((now - self._last_answer).total_seconds()))
         return f"{price}: {answer}"
 

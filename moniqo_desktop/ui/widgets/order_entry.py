@@ -7,6 +7,7 @@ submits nothing, and the widget is testable without an engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -69,6 +70,20 @@ class _NoArrowFlip(QObject):
         return False
 
 
+class _TooltipWhenShown(QObject):
+    """Sets a label's tooltip from `text()` just before Qt shows it: a stale price's note
+    names ages ("price 12 s old"), which keep growing while the label's text stays put."""
+
+    def __init__(self, text: Callable[[], str], parent: QObject) -> None:
+        super().__init__(parent)
+        self.text = text
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip and isinstance(obj, QWidget) and obj.toolTip():
+            obj.setToolTip(self.text())
+        return False
+
+
 def _quiet(text: str) -> Decimal | None:
     """Parse for the live estimate only: anything odd is simply "no estimate"."""
     try:
@@ -95,7 +110,9 @@ class OrderEntry(QFrame):
         self._prices: dict[str, Decimal] = {}
         self._balances: dict[str, tuple[Decimal, Decimal]] = {}
         self._held: dict[str, Position] = {}  # symbol -> its one open (net) position
-        self._prices_stale = False
+        # while the last prices are stale: what the "Last" price's tooltip says (the account
+        # strip's note, the one wording the positions table's stale cells use too)
+        self._stale_note: Callable[[], str] | None = None
         self.fee_rate = Decimal("0.001")
         self._build()
         self._on_type_changed()
@@ -125,6 +142,8 @@ class OrderEntry(QFrame):
         self.last_price = QLabel("")
         self.last_price.setObjectName("muted")
         self.last_price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.last_price.installEventFilter(_TooltipWhenShown(
+            lambda: self._stale_note() if self._stale_note is not None else "", self))
         symbol_row = QHBoxLayout()
         symbol_row.addWidget(self.symbol, 3)
         symbol_row.addWidget(self.last_price, 2)
@@ -296,10 +315,11 @@ class OrderEntry(QFrame):
         if self.symbol.currentText() in prices:
             self._refresh_info()
 
-    def set_prices_stale(self, stale: bool) -> None:
+    def set_prices_stale(self, note: Callable[[], str] | None) -> None:
         """The venue stopped answering and the last price is older than allowed: "Last" says
-        so, as the account strip does, rather than look like a live quote."""
-        self._prices_stale = stale
+        so, as the account strip does, rather than look like a live quote; `note` (None:
+        fresh again) says how old, in the words the positions table uses."""
+        self._stale_note = note
         self._refresh_info()
 
     def set_balances(self, balances: dict[str, tuple[Decimal, Decimal]]) -> None:
@@ -418,12 +438,11 @@ class OrderEntry(QFrame):
         market = self.market()
         symbol = self.symbol.currentText()
         last = self._prices.get(symbol)
-        stale = self._prices_stale and last is not None
+        stale = self._stale_note is not None and last is not None
         # the row is narrow: a ⚠ in the text, the words in the tooltip
         self.last_price.setText("" if last is None else f"Last {fmt_price(last, symbol)}"
                                 + (" ⚠" if stale else ""))
-        self.last_price.setToolTip("stale: the exchange is not answering, this price is "
-                                   "older than allowed" if stale else "")
+        self.last_price.setToolTip(self._stale_note() if stale and self._stale_note else "")
         if market is None:
             self.available.setText("")
             self.estimate.setText("")
