@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from moniqo_desktop.ui.models.monitor import Column
 from moniqo_desktop.ui.widgets.positions_panel import PositionsPanel
 
-from ui_factories import make_position
+from position_book import positions_book
 
 D = Decimal
 ROWS = 200
@@ -26,12 +26,7 @@ ROWS = 200
 
 @pytest.fixture
 def shown(qtbot):
-    panel = PositionsPanel()
-    qtbot.addWidget(panel)
-    positions = [make_position(symbol=f"C{i:04d}/USDT", entry=str(100 + i)) for i in range(ROWS)]
-    for i, p in enumerate(positions):
-        p.update_price(D(100 + i) + D(i % 7))
-    panel.model.reset(positions)
+    panel, positions = positions_book(qtbot, ROWS)
     panel.resize(1400, 500)
     panel.show()
     qtbot.waitExposed(panel)

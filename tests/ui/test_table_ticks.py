@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from moniqo_desktop.ui.models.monitor import SortRole
 from moniqo_desktop.ui.widgets.positions_panel import PositionsPanel
 
+from position_book import positions_book
 from ui_factories import make_position
 
 D = Decimal
@@ -22,12 +23,7 @@ ROWS = 300
 
 
 def book(qtbot, sort_key: str = "unrealized_pnl"):
-    panel = PositionsPanel()
-    qtbot.addWidget(panel)
-    positions = [make_position(symbol=f"C{i:04d}/USDT", entry=str(100 + i)) for i in range(ROWS)]
-    for i, p in enumerate(positions):
-        p.update_price(D(100 + i) + D(i % 7))
-    panel.model.reset(positions)
+    panel, positions = positions_book(qtbot, ROWS)
     panel.view.sortByColumn(panel.model.column_index(sort_key), Qt.SortOrder.DescendingOrder)
     return panel, positions
 
