@@ -8,9 +8,22 @@ row can ask for `interval_ms`: then it runs at most that often however long the 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
+
+_throttled: "weakref.WeakSet[Coalesced]" = weakref.WeakSet()
+
+
+def flush_throttled() -> None:
+    """Run every pending throttled refresh now (tests and screenshots want what the window
+    knows now, not what it will show within `interval_ms`)."""
+    for refresh in list(_throttled):
+        try:
+            refresh.flush()
+        except RuntimeError:  # its widget is gone
+            _throttled.discard(refresh)
 
 
 class Coalesced(QObject):
@@ -22,6 +35,8 @@ class Coalesced(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(callback)
+        if interval_ms > 0:
+            _throttled.add(self)
 
     def request(self, *_: object) -> None:
         """Schedule the refresh (signal-compatible: extra arguments are ignored)."""

@@ -71,6 +71,8 @@ from .event_pump import EventPump
 log = logging.getLogger(__name__)
 
 LOG_LINES_KEPT = 500  # the log panel's last lines come back after a restart
+STRIP_MS = 250
+"""How often the account strip shows new prices and open P&L (figures current within it)."""
 
 MODE_WORDS = {VenueMode.PAPER: "paper trading", VenueMode.LIVE: "LIVE trading, real money",
               VenueMode.TESTNET: "testnet (sandbox)"}
@@ -151,7 +153,13 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.settings_path = settings_file
         self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
-        self._open_pnl_refresh = Coalesced(self._compute_open_pnl, self)
+        # the strip's price-driven figures (equity, open P&L, last update) at most every
+        # STRIP_MS: prices tick 20 times a second and each strip repaint repainted the window
+        # behind it (~80 paints a second in the lag benchmark, for figures no one reads
+        # faster than a few times a second)
+        self._strip_refresh = Coalesced(self._refresh_strip, self, interval_ms=STRIP_MS)
+        self._strip_prices: dict[str, Decimal] = {}
+        self._strip_prices_at: Any = None
         # open position id -> its unrealized P&L: an update changes one entry and moves the
         # strip's total by its difference, never a pass over every position's P&L
         self._open_pnl = RunningTotal()
@@ -347,6 +355,7 @@ class MainWindow(QMainWindow):
         self._held_changed()
         for position in positions:
             self._pnl_changed(position)
+        self._strip_refresh.flush()  # the first figures at once, not after STRIP_MS
         self.log_panel.add(_connected_line(engine, len(orders),
                                            len(self.positions.model.objects())))
         self.statusBar().showMessage(f"{engine.exchange_name} · {MODE_WORDS[self.mode]}")
@@ -382,8 +391,9 @@ class MainWindow(QMainWindow):
             handler(event)
 
     def flush_events(self) -> None:
-        """Deliver queued engine events now (tests, screenshots)."""
+        """Deliver queued engine events now and show them (tests, screenshots)."""
         self.events.flush()
+        self._strip_refresh.flush()
 
     def unsubscribe(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -476,7 +486,9 @@ class MainWindow(QMainWindow):
 
     def _on_prices(self, event: PricesUpdated) -> None:
         self.entry.set_prices(event.prices)
-        self.account.set_prices(event.prices, event.at)
+        self._strip_prices.update(event.prices)
+        self._strip_prices_at = event.at
+        self._strip_refresh.request()
 
     def _on_account(self, event: AccountUpdated) -> None:
         self.entry.set_balances(event.balances)
@@ -532,9 +544,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{event.task}… ({event.done}/{event.total})")
 
     def _refresh_open_pnl(self) -> None:
-        self._open_pnl_refresh.request()
+        self._strip_refresh.request()
 
-    def _compute_open_pnl(self) -> None:
+    def _refresh_strip(self) -> None:
+        """The prices and open P&L gathered since the last refresh, in one strip update."""
+        if self._strip_prices:
+            prices, self._strip_prices = self._strip_prices, {}
+            self.account.set_prices(prices, self._strip_prices_at)
         self.account.set_open_pnl(self._open_pnl.total, len(self._open_pnl))
 
     def _watch_symbol(self, symbol: str) -> None:

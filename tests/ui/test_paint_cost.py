@@ -244,3 +244,104 @@ def test_a_repaint_asks_the_model_one_call_per_cell_and_no_roles(shown, monkeypa
     assert len(cells) >= (rows - 1) * columns  # the last row may be cut by the edge
     assert {row for row, _ in cells} == {panel.model.row_of(p.id) for p in panel.model.objects()
                                           if p.symbol in visible_symbols(panel)}
+
+
+def test_the_strip_shows_a_burst_of_ticks_in_one_update(run):
+    """Prices tick 20 times a second, each tick delivered over several turns of the loop; the
+    strip set its figures (and so repainted, with the window behind it) on each: ~80 paints a
+    second in the lag benchmark. Now the figures change at most every `STRIP_MS`, showing
+    the latest prices and open P&L of everything that arrived meanwhile."""
+    import asyncio
+
+    from moniqo_desktop.engine.events import PositionUpdated, PricesUpdated
+    from moniqo_desktop.ui.formatting import fmt_decimal
+
+    from window_harness import until, until_idle
+
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        await until_idle()
+        strip = window.account
+        window._strip_refresh._timer.setInterval(60_000)  # the test says when time is up
+        await asyncio.sleep(0.05)  # what is shown so far is painted
+        equity_paints = paints_of(strip.equity.value)
+        pnl_paints = paints_of(strip.open_pnl.value)
+        texts: list[str] = []
+        strip.open_pnl.value.setText = (  # every text the label is given
+            lambda text, set_text=strip.open_pnl.value.setText: (texts.append(text),
+                                                                  set_text(text)))
+        btc = next(p for p in engine.positions() if p.symbol == "BTC/USDT")
+        for tick in range(10):  # ten ticks, each in its own turns of the loop
+            price = D(50000 + 10 * (tick + 1))
+            btc.update_price(price)
+            engine.events.publish(PricesUpdated({"BTC/USDT": price}))
+            engine.events.publish(PositionUpdated(btc))
+            await asyncio.sleep(0.01)
+        assert window._strip_refresh.pending
+        assert equity_paints == [] and pnl_paints == [] and texts == []
+        window._strip_refresh.flush()
+        await asyncio.sleep(0.05)
+        assert len(texts) == 1  # one new text for the whole burst, and it is painted
+        assert pnl_paints and equity_paints
+        assert strip.open_pnl.value.text() == (
+            fmt_decimal(btc.unrealized_pnl, 2, sign=True) + " USDT")  # 0.1 x 100 - fee
+        balances = engine.balances()
+        worth = balances["USDT"][1] + balances["BTC"][1] * D(50100)
+        assert strip.equity.value.text() == fmt_decimal(worth, 2)
+
+    run(scenario)
+
+
+def test_the_strip_catches_up_by_itself_within_its_interval(run):
+    """No flush, no event after the last tick: the last prices still reach the strip."""
+    import asyncio
+
+    from moniqo_desktop.engine.events import PositionUpdated, PricesUpdated
+    from moniqo_desktop.ui.formatting import fmt_decimal
+
+    from window_harness import until, until_idle
+
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        await until_idle()
+        btc = next(p for p in engine.positions() if p.symbol == "BTC/USDT")
+        btc.update_price(D("51234"))
+        engine.events.publish(PricesUpdated({"BTC/USDT": D("51234")}))
+        engine.events.publish(PositionUpdated(btc))
+        want = fmt_decimal(btc.unrealized_pnl, 2, sign=True) + " USDT"
+        await until(lambda: window.account.open_pnl.value.text() == want, timeout=5)
+        assert window.account.open_pnl.value.text() == want
+
+    run(scenario)
+
+
+def test_a_new_strip_value_repaints_the_label_not_the_window_behind_it(run):
+    """Strip labels were transparent: each repaint of one repainted the strip, the central
+    widget and the main window under it (as many window paints as strip paints in the lag
+    benchmark). A figure's value paints its own background now."""
+    import asyncio
+
+    from PySide6.QtGui import QColor
+
+    from moniqo_desktop.ui import theme
+
+    async def scenario(window, engine, exchange):
+        strip = window.account
+        strip.set_open_pnl(D("1000.25"), 3)
+        await asyncio.sleep(0.1)  # laid out and painted
+        behind = paints_of(window)
+        frame = paints_of(strip)
+        label = paints_of(strip.open_pnl.value)
+        for cents in range(26, 31):  # new values of the same width
+            strip.set_open_pnl(D(f"1000.{cents}"), 3)
+            await asyncio.sleep(0.02)
+        assert len(label) >= 5  # each new value is painted
+        assert behind == [] and frame == []
+        assert strip.open_pnl.value.text() == "+1,000.30 USDT"
+        image = window.grab().toImage()
+        value = strip.open_pnl.value
+        corner = value.mapTo(window, value.rect().topRight())
+        # the label's own background is the strip's: no box around the figure
+        assert image.pixelColor(corner.x() - 1, corner.y() + 1) == QColor(theme.current().panel)
+
+    run(scenario)

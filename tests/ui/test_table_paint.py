@@ -196,3 +196,37 @@ def test_the_close_button_is_painted_only_on_open_rows(panel):
     blank = cell_rect(panel, shut.id, "close")
     assert len({c.rgba() for c in colours_in(image, button)}) > 4
     assert len({c.rgba() for c in colours_in(image, blank)}) <= 2
+
+
+def test_a_table_repaint_paints_the_table_not_the_window_behind_it(run, qapp):
+    """The viewport was transparent: each repaint of changed rows (5 a second while prices
+    stream) also repainted the panel, the splitters, the central widget and the main window
+    behind it. It paints its own background now, in both themes."""
+    import asyncio
+
+    from test_paint_cost import paints_of
+
+    from moniqo_desktop.ui import coalesce
+
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        view = window.positions.view
+        for name in ("dark", "light"):
+            window.set_theme(name)
+            await asyncio.sleep(0.1)
+            window.flush_events()
+            coalesce.flush_throttled()  # what the theme change asked for is painted now
+            await asyncio.sleep(0.1)
+            behind, panel = paints_of(window), paints_of(window.positions)
+            rows = paints_of(view.viewport())
+            position = window.positions.model.object_at(0)
+            window.positions.model.upsert(position)
+            view.repaint_changes.flush()
+            await asyncio.sleep(0.05)
+            assert rows and behind == [] and panel == []
+            image = view.viewport().grab().toImage()
+            below = view.viewport().height() - 3  # below the only row: the table's colour
+            assert image.pixelColor(5, below) == QColor(theme.current().base)
+        window.set_theme("dark")
+
+    run(scenario)

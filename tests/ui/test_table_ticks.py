@@ -145,7 +145,7 @@ def test_a_tick_elsewhere_leaves_the_order_form_and_the_total_alone(run):
         Position.unrealized_pnl = property(lambda p: (summed.append(p.id), pnl.fget(p))[1])
         try:  # the window's handling of the update, without painting in between
             window.flush_events()
-            window._open_pnl_refresh.flush()
+            window._strip_refresh.flush()
         finally:
             Position.unrealized_pnl = pnl
         assert checks == []  # BTC's form: nothing to re-check

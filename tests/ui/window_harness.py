@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from moniqo_desktop.ui import event_pump, tasks
+from moniqo_desktop.ui import coalesce, event_pump, tasks
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -19,6 +19,8 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def until_idle() -> None:
-    """No spawned task running and no engine event waiting to reach the widgets."""
+    """No spawned task running and no engine event waiting to reach the widgets; then the
+    throttled figures (the strip's prices and P&L) show what the window knows."""
     while tasks.pending() or event_pump.pending():
         await asyncio.sleep(0.01)
+    coalesce.flush_throttled()

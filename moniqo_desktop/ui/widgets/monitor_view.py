@@ -11,9 +11,12 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signa
 from PySide6.QtGui import (
     QAction,
     QBrush,
+    QColor,
     QFont,
     QFontMetrics,
     QKeySequence,
+    QPainter,
+    QPaintEvent,
     QPalette,
     QShortcut,
 )
@@ -168,6 +171,17 @@ class MonitorView(QTableView):
         self.column_menu: QMenu | None = None  # the one open, for tests
         self.reset_columns()
         self.repaint_changes = Coalesced(self.viewport().update, self, REPAINT_MS)
+        # opaque: the view fills its own background (`paintEvent`), so a repaint of rows is
+        # that, not also the panel, the splitters and the main window behind the viewport
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        """The viewport's background (the table's colour, below the last row and right of
+        the last column; the cells paint their own), then Qt's painting of the cells."""
+        painter = QPainter(self.viewport())
+        painter.fillRect(event.rect(), QColor(theme.current().base))
+        painter.end()
+        super().paintEvent(event)
 
     def cell_at(self, proxy_row: int, col: int) -> tuple[str, int, Any]:
         """(text, alignment, colour) of the cell shown at `proxy_row`, `col`: what the
