@@ -21,7 +21,7 @@ from .compose import FeedStatus, check_venue_ready, choose_venue, \
     feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
 from .gc_pauses import settle_after_start
-from .startup_checks import UserError, usable_dir
+from .startup_checks import PAPER_IDS, UserError, usable_dir
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -139,18 +139,27 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
             connect: tuple[str, str] | None = None, early_check: Any = None) -> int:
     """The window on a local engine, or with `connect` (URL, account) on a server's.
     `early_check`: the store file's check, already running (`store.sqlite_file.FileCheck`)."""
-    import qasync
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QIcon
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
+    # The engine (SQLAlchemy with it) before Qt: once PySide6 is in, every module imported
+    # after it is read back from its source file (PySide6's `__feature__` check calls
+    # inspect.getsource on each), and SQLAlchemy's ~90 modules cost 12 MiB of cached source
+    # lines and their CPU time there (#14, start-up).
     from .compose import compose
     from .engine.events import EventBus, Progress
     if connect is not None:  # psycopg and the remote engine: only for a window on a server
         from .remote.session import connect as connect_to_server, server_label
     from .store import StoreError
     from .store.instance_lock import StoreInUse
+    if connect is None:  # what `compose` builds: the local file's SQL dialect, a paper venue
+        import sqlalchemy.dialects.sqlite  # noqa: F401
+        if exchange_id in PAPER_IDS:
+            from .exchanges import demo  # noqa: F401  (a real venue's ccxt is in already)
+
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QIcon
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
     from .ui import single_instance
     from .ui.first_paint import FIRST_PAINT_TIMEOUT, first_paint
     from .ui.startup import StartupProgress
