@@ -80,7 +80,10 @@ def resolve_url(database: str | None, account: str) -> str:
     try:
         url = load_url(name)
     except KeyStoreError as exc:
-        raise UserError(str(exc)) from None
+        # without a keyring no name can be looked up: the likelier mistake (a URL mistyped)
+        # is said first, then why a stored name is no way out here
+        raise UserError(f"{name!r} is not a database URL (postgresql+psycopg://user@host/db), "
+                        f"and a stored name needs the OS keyring: {exc}") from None
     if url is None:
         raise UserError(f"no database URL stored as {name!r}; store it with: moniqo-desktop keys "
                         f"set-database {name}   (or pass --database postgresql+psycopg://...)")

@@ -355,7 +355,9 @@ class MainWindow(QMainWindow):
         self._held_changed()
         for position in positions:
             self._pnl_changed(position)
-        self._strip_refresh.flush()  # the first figures at once, not after STRIP_MS
+        # the first figures at once, not after STRIP_MS; with none open too: "0", not "—"
+        self._strip_refresh.request()
+        self._strip_refresh.flush()
         self.log_panel.add(_connected_line(engine, len(orders),
                                            len(self.positions.model.objects())))
         self.statusBar().showMessage(f"{engine.exchange_name} · {MODE_WORDS[self.mode]}")

@@ -9,7 +9,9 @@
   and Open % dimmed with a ⚠);
 - issue14-history.png: History (closed positions, realized P&L, fees, reason, time held).
 
-    QT_QPA_PLATFORM=offscreen python resources/screenshots/issue14_shots.py /work/shots
+    QT_QPA_PLATFORM=offscreen python resources/screenshots/issue14_shots.py /work/shots [PREFIX]
+
+(PREFIX, default "issue14-", begins every file name: "issue14-final-" keeps an earlier set.)
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ from moniqo_desktop.ui.main_window import MainWindow  # noqa: E402
 from moniqo_desktop.ui.notifier import Notifier  # noqa: E402
 
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
+PREFIX = sys.argv[2] if len(sys.argv) > 2 else "issue14-"
+
+
+def shot(name: str) -> str:
+    """Where the picture `name` ("live-badge.png") goes."""
+    return str(OUT / (PREFIX + name))
 
 
 async def idle() -> None:
@@ -67,8 +75,9 @@ async def venue_shot(name: str, sandbox: bool) -> None:
                         SleepRecorder(), sandbox=sandbox)
     engine = await Engine.open(Path(folder) / "m.sqlite3", exchange)
     window = window_on(engine, folder)
+    await engine.run_cycle()  # one poll, as the running app makes within its first interval
     await idle()
-    window.grab().save(str(OUT / name))
+    window.grab().save(shot(name))
     window.close()
     await engine.close()
 
@@ -96,8 +105,8 @@ async def degraded_shot() -> None:
     clock.advance(seconds=8)
     await idle()
     window.account.refresh_ages()
-    window.grab().save(str(OUT / "issue14-degraded.png"))
-    window.positions.grab().save(str(OUT / "issue14-degraded-table.png"))
+    window.grab().save(shot("degraded.png"))
+    window.positions.grab().save(shot("degraded-table.png"))
     window.close()
     await engine.close()
 
@@ -126,8 +135,8 @@ async def history_shot() -> None:
     await idle()
     dialog = window.open_history()
     await idle()
-    dialog.grab().save(str(OUT / "issue14-history.png"))
-    window.grab().save(str(OUT / "issue14-main.png"))
+    dialog.grab().save(shot("history.png"))
+    window.grab().save(shot("main.png"))
     dialog.close()
     window.close()
     await engine.close()
@@ -135,8 +144,8 @@ async def history_shot() -> None:
 
 async def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    await venue_shot("issue14-live-badge.png", sandbox=False)
-    await venue_shot("issue14-testnet-badge.png", sandbox=True)
+    await venue_shot("live-badge.png", sandbox=False)
+    await venue_shot("testnet-badge.png", sandbox=True)
     await degraded_shot()
     await history_shot()
     print("saved to", OUT)

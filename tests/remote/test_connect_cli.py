@@ -84,6 +84,15 @@ async def test_connect_wants_a_url_or_a_stored_name_and_a_window(tmp_path: Path)
                               "--quit-after", "1", env=keyring_env(tmp_path))
     assert code == 2 and "no database URL stored as 'myserver'" in err
     assert "keys set-database myserver" in err
+    # no keyring at all: a typo in the URL is said first, then why a name cannot be looked up
+    code, err = await run_app("--connect", "myserver", "--data-dir", str(tmp_path),
+                              "--quit-after", "1",
+                              env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("error: 'myserver' is not a database URL "
+                               "(postgresql+psycopg://user@host/db)"), lines[0]
+    assert "OS keyring" in lines[0]
     code, err = await run_app("--connect", "sqlite:////tmp/x.sqlite3", "--data-dir",
                               str(tmp_path), "--quit-after", "1")
     assert code == 2 and "PostgreSQL" in err

@@ -59,6 +59,20 @@ def test_badge_and_title_follow_the_real_exchange(qloop, qtbot, tmp_path, sandbo
     qloop.run_until_complete(main())
 
 
+def test_an_account_with_nothing_open_says_zero_not_unknown(run):
+    """Issue #14's LIVE screenshot: a connected account holding no position showed "Open P&L
+    —" and "Open positions —" (unknown) until its first position; the paper window, once its
+    positions closed, said 0.00 and 0. Nothing open is known: it says 0 from the start."""
+    from window_harness import until
+
+    async def scenario(window, engine, exchange):
+        strip = window.account
+        await until(lambda: strip.open_count.value.text() == "0")
+        assert strip.open_pnl.value.text() == "0.00 USDT"
+
+    run(scenario)
+
+
 def test_paper_badge(run):
     async def scenario(window, engine, exchange):
         assert window.account.badge.text() == "PAPER"
