@@ -116,8 +116,8 @@ def test_two_windows_one_server(qloop, qtbot, pg_url, account, tmp_path, no_keys
             assert a.entry.error.text().startswith("you hold 0.01 BTC; sell at most 0.01")
             assert len(server.executed) == 2 and a.orders.model.rowCount() == 1
             assert not b.entry.error.text()  # the refusal is A's alone
-            SHOTS.mkdir(exist_ok=True)
-            a.grab().save(str(SHOTS / "remote_window.png"))
+            if SHOTS.is_dir():  # a box without it (CI) gets no picture and no leftover
+                a.grab().save(str(SHOTS / "remote_window.png"))
         finally:
             serving.cancel()
             await asyncio.gather(serving, return_exceptions=True)
@@ -174,7 +174,8 @@ def test_a_stale_heartbeat_turns_the_badge_offline(qloop, qtbot, pg_url, account
             clock.advance(seconds=engine.poll_interval * 10)
             await until(lambda: "Offline" in badge.text())
             assert "last heartbeat" in window.account.engine.value.text()
-            window.grab().save(str(SHOTS / "remote_window_offline.png"))
+            if SHOTS.is_dir():
+                window.grab().save(str(SHOTS / "remote_window_offline.png"))
         finally:
             await shut(window, engine, server)
 
