@@ -242,12 +242,14 @@ class PositionChart(QWidget):
         self.stack.addWidget(self.graphics)
         layout.addWidget(self.stack, 1)
 
+        # no pyqtgraph menus (the chart has its own, `context_menu`): not built at all, rather
+        # than built and switched off (two ViewBox menus were ~10 ms of the start, #14)
         self.price_plot: pg.PlotItem = self.graphics.addPlot(
             row=0, col=0, axisItems={"bottom": TimeAxis(), "left": NumberAxis("left"),
-                                     "right": NumberAxis("right")})
+                                     "right": NumberAxis("right")}, enableMenu=False)
         self.dd_plot: pg.PlotItem = self.graphics.addPlot(
             row=1, col=0, axisItems={"bottom": TimeAxis(), "left": NumberAxis("left"),
-                                     "right": NumberAxis("right")})
+                                     "right": NumberAxis("right")}, enableMenu=False)
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 1)
         self.graphics.ci.layout.setSpacing(0)
