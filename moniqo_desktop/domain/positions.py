@@ -112,6 +112,12 @@ def _grade(value: Decimal, bounds: tuple[Decimal, Decimal, Decimal]) -> RiskLeve
 
 OPEN_STATUSES = frozenset({PositionStatus.OPENING, PositionStatus.OPEN, PositionStatus.CLOSING})
 
+MARK_FIELDS = ("current_price", "high_water_mark", "low_water_mark", "max_drawdown",
+               "updated_at", "stop_loss", "stop_source", "break_even_armed")
+"""What marking a position to a price changes (`update_price`, then `exits.apply_evaluation`):
+the engine writes only these after a tick (`Store.save_marks`); every other change of a
+position is written whole by the code that makes it."""
+
 
 @money_methods("direction", "base", "quote", "is_open", "favourable_water_mark", "time_held",
                "_require_open", "saved_state", "roll_back", "owe_follow_up", "mark_open",

@@ -21,7 +21,13 @@ LATE_FILL_WINDOW = timedelta(hours=24)
 
 
 def cutoff(ctx: EngineContext, now: datetime) -> datetime:
-    days = getattr(ctx.settings, "history_in_memory_days", 7)
+    return working_since(ctx.settings, now)
+
+
+def working_since(settings: Any, now: datetime) -> datetime:
+    """Where the working set starts: finished orders and closed positions older than this are
+    history (a window on a server keeps the same set as the engine: `remote.engine`)."""
+    days = getattr(settings, "history_in_memory_days", 7)
     return now - max(timedelta(days=days), LATE_FILL_WINDOW)
 
 

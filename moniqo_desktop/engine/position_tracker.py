@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
+from operator import attrgetter
 
 from ..domain import (
     DomainError,
@@ -24,6 +26,7 @@ from ..domain import (
     PositionStatus,
 )
 from ..domain.exits import ExitDecision, ExitRecord, apply_evaluation, evaluate_exit
+from ..domain.positions import MARK_FIELDS
 from ..domain.money import HUNDRED, ZERO, in_money_context, money_context
 from ..exchanges.errors import ExchangeError, InvalidOrder
 from ..store import PositionUpdate, StoreError
@@ -32,6 +35,7 @@ from .events import (
     EngineError,
     ExitTriggered,
     MessageLevel,
+    OrderChanged,
     PositionClosed,
     PositionOpened,
     PositionUpdated,
@@ -56,20 +60,60 @@ class ExitWaits(DomainError):
     (it may still fill and grow the position). Expected; the exit is decided again next cycle."""
 
 
+class _Watched(set):
+    """The watched symbols: a set that says when it changes (see `symbols_version`)."""
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        super().__init__()
+        self._changed = changed
+
+    def add(self, symbol: str) -> None:
+        super().add(symbol)
+        self._changed()
+
+    def update(self, *symbols: Iterable[str]) -> None:
+        super().update(*symbols)
+        self._changed()
+
+    def discard(self, symbol: str) -> None:
+        super().discard(symbol)
+        self._changed()
+
+    def remove(self, symbol: str) -> None:
+        super().remove(symbol)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+
 class PositionTracker:
     def __init__(self, ctx: EngineContext, monitor: OrderMonitor) -> None:
         self.ctx = ctx
         self.monitor = monitor
         self.protective = ProtectiveStops(ctx, monitor)
-        self.watched: set[str] = set()
+        self.watched: set[str] = _Watched(self._symbols_may_change)
         self._pending_updates: list[PositionUpdate] = []
         # marks waiting for the next throttled save (see Settings.position_save_seconds)
         self._dirty: dict[str, Position] = {}
         self._marks_saved_at: datetime | None = None
         self._last_logged: dict[str, tuple[datetime, Decimal, Decimal | None]] = {}
+        self.unchanged = 0
+        """Positions a pass looked at and found as they were (not announced, not written)."""
         # Opening and closing moments always belong in a position's history (chart ends).
         ctx.bus.subscribe(lambda event: self.record(event.position), PositionOpened,
                           PositionClosed)
+        self.symbols_version = 0
+        """Moves whenever `symbols()` may have changed: a position opened or closed, an order
+        changed (each change is announced), a symbol watched. A price stream asks
+        `symbols()` again only then, not after every batch (a scan of every position and
+        every order in memory)."""
+        ctx.bus.subscribe(self._symbols_may_change, PositionOpened, PositionClosed,
+                          OrderChanged)
+
+    def _symbols_may_change(self, _event: object = None) -> None:
+        self.symbols_version += 1
 
     def symbols(self) -> list[str]:
         held = {p.symbol for p in self.ctx.positions.values() if p.is_open}
@@ -100,7 +144,8 @@ class PositionTracker:
         ctx = self.ctx
         prices = ctx.prices if prices is None else prices
         now = ctx.clock()
-        changed: list[Position] = []
+        changed: list[Position] = []  # to announce and write
+        looked: list[Position] = []  # marked to the price (changed or not)
         urgent: list[Position] = []
         decisions: list[tuple[Position, ExitDecision]] = []
         followups: list[Position] = []
@@ -110,13 +155,16 @@ class PositionTracker:
         symbols = prices if len(prices) <= len(held) else [s for s in held if s in prices]
         book = ctx.open_positions_on(symbols)
         for n, position in enumerate(book):
-            if n and n % STEP_POSITIONS == 0:
-                await asyncio.sleep(0)  # the loop (and the window) gets the thread back
+            if n % STEP_POSITIONS == 0:
+                # the loop (and the window) gets the thread back: between steps, and before
+                # the first (the poll fetched and applied a price per symbol just before)
+                await asyncio.sleep(0)
             price = prices.get(position.symbol)
             if not position.is_open or price is None:  # closed while we gave the loop back
                 continue
             try:
                 marks = (position.high_water_mark, position.low_water_mark)
+                was = marked_state(position)
                 with money_context():  # P&L and stops: the app's arithmetic, not ccxt's
                     position.update_price(price, now)
                     moved = False
@@ -129,29 +177,39 @@ class PositionTracker:
                         moved = apply_evaluation(position, evaluation) or moved
                         if evaluation.decision is not None:
                             decisions.append((position, evaluation.decision))
-                self._log_update(position, now, force=moved)
-                changed.append(position)
+                logged = self._log_update(position, now, force=moved)
                 trails = position.trailing_stop_percent is not None and \
                     marks != (position.high_water_mark, position.low_water_mark)
                 if moved or trails:
                     urgent.append(position)  # protection moved: durable before we go on
+                looked.append(position)
+                if not logged and marked_state(position) == was:
+                    # A pass over prices already applied (the poll after a stream tick, a
+                    # quiet market): nothing to show or write. The time of the mark alone is
+                    # not news; the chart's samples (`logged`) are.
+                    self.unchanged += 1
+                    continue
+                changed.append(position)
                 # pending until written, so a pass cancelled at a step (the app closing)
                 # still has `close` write what it changed
                 self._dirty[position.id] = position
             except Exception as exc:  # one broken position must not stop the others
                 log.exception("evaluating %s failed", position.id)
                 ctx.bus.publish(EngineError(f"Could not evaluate {position.symbol}: {exc}"))
+        # Each batch of the phases below starts on a turn of its own (the last step of
+        # marking is not followed in the same turn by a write, nor a write by another write
+        # or a batch of announcements): the loop is free between any two.
         if urgent:
             await self._save_in_batches(urgent)
-        if changed:
-            if await self.save_marks_in_steps(now) or urgent:
-                # chart samples go with the marks: batched, not every tick
-                await self.flush_updates_in_steps()
-            # the screen hears every move; only the writes are throttled
-            for n, position in enumerate(changed):
-                if n and n % STEP_POSITIONS == 0:
-                    await asyncio.sleep(0)
-                ctx.bus.publish(PositionUpdated(position))
+        # this pass's changes, or earlier ones still waiting for their time (a quiet pass too)
+        if await self.save_marks_in_steps(now) or urgent:
+            # chart samples go with the marks: batched, not every tick
+            await self.flush_updates_in_steps()
+        # the screen hears every move; only the writes are throttled
+        for n, position in enumerate(changed):
+            if n % STEP_POSITIONS == 0:
+                await asyncio.sleep(0)
+            ctx.bus.publish(PositionUpdated(position))
         for position in followups:
             try:
                 await self.exit(position, position.pending_exit_reason or ExitReason.MANUAL)
@@ -168,7 +226,11 @@ class PositionTracker:
             except Exception as exc:  # the next position's exit must still go out
                 log.exception("exit of %s failed", position.id)
                 ctx.bus.publish(EngineError(f"Could not exit {position.symbol}: {exc}"))
-        for position in changed:
+        # every position looked at, changed or not: a resting stop that failed to go out is
+        # tried again each pass, in a quiet market too
+        for n, position in enumerate(looked):
+            if n % STEP_POSITIONS == 0:
+                await asyncio.sleep(0)  # a full pass syncs the whole book
             if position.status is PositionStatus.OPEN:
                 try:
                     await self.protective.sync(position)
@@ -350,9 +412,9 @@ class PositionTracker:
 
     # -- position update log ---------------------------------------------------------------
     @in_money_context
-    def _log_update(self, position: Position, now: datetime, force: bool = False) -> None:
+    def _log_update(self, position: Position, now: datetime, force: bool = False) -> bool:
         """Keep a row when time or price moved enough (or the stop moved): charts need shape,
-        not every tick."""
+        not every tick. True when a row was kept."""
         s = self.ctx.settings
         price = position.current_price
         assert price is not None
@@ -361,9 +423,10 @@ class PositionTracker:
             at, last_price, last_stop = last
             moved = abs(price - last_price) / last_price * HUNDRED
             if (now - at) < timedelta(seconds=s.update_log_min_seconds) and moved < s.update_log_min_move:
-                return
+                return False
         self._last_logged[position.id] = (now, price, position.stop_loss)
         self._pending_updates.append(update_row(position, now))
+        return True
 
     def record(self, position: Position) -> None:
         """Always log this moment (open, close, protection edit)."""
@@ -399,14 +462,17 @@ class PositionTracker:
         return list(self._dirty.values())
 
     async def _save_in_batches(self, positions: list[Position]) -> None:
-        """Write `positions` `WRITE_BATCH` at a time, the loop free between batches. Each stays
-        dirty until its own batch is written: a pass cancelled between batches (the app
-        closing) or a failed write leaves the rest to `close` or the next save."""
+        """Write the marks of `positions` `WRITE_BATCH` at a time, the loop free between
+        batches. Each stays dirty until its own batch is written: a pass cancelled between
+        batches (the app closing) or a failed write leaves the rest to `close` or the next save.
+
+        Only what marking changes is written (`Store.save_marks`, the same columns
+        `marked_state` watches): every other change of a position (a fill, a protection edit,
+        an exit) is written in full by the code that made it, before it is announced."""
         for start in range(0, len(positions), WRITE_BATCH):
-            if start:
-                await asyncio.sleep(0)
+            await asyncio.sleep(0)
             batch = positions[start:start + WRITE_BATCH]
-            self.ctx.store.save(*batch)
+            self.ctx.store.save_marks(batch)
             self._written(batch)
 
     def _written(self, positions: list[Position]) -> None:
@@ -420,15 +486,24 @@ class PositionTracker:
 
     async def flush_updates_in_steps(self) -> None:
         """`flush_updates` in batches of `WRITE_BATCH` rows, the loop free between them."""
-        rows, self._pending_updates = self._pending_updates, []
-        for start in range(0, len(rows), WRITE_BATCH):
-            if start:
-                await asyncio.sleep(0)
-            self.ctx.store.add_position_updates(rows[start:start + WRITE_BATCH])
+        while self._pending_updates:
+            await asyncio.sleep(0)  # a pass cancelled here leaves the rows pending for `close`
+            rows = self._pending_updates[:WRITE_BATCH]
+            del self._pending_updates[:WRITE_BATCH]
+            self.ctx.store.add_position_updates(rows)
 
     def prune(self) -> int:
         days = self.ctx.settings.update_log_retention_days
         return self.ctx.store.prune_position_updates(self.ctx.clock() - timedelta(days=days))
+
+
+_MARKED = attrgetter(*(name for name in MARK_FIELDS if name != "updated_at"))
+
+
+def marked_state(position: Position) -> tuple:
+    """What marking a position to a price can change, besides the time of the mark (the
+    fields `Store.save_marks` writes): equal before and after, the mark is not news."""
+    return _MARKED(position)
 
 
 @in_money_context

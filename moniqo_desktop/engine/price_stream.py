@@ -39,6 +39,7 @@ class PriceStream:
         exchange: Any = self.ctx.exchange
         while True:
             wait = self.ctx.settings.position_poll_seconds
+            version = self.tracker.symbols_version
             symbols = self.tracker.symbols()
             if not symbols:  # nothing to stream yet: look again soon
                 await asyncio.sleep(min(1.0, wait))
@@ -50,8 +51,10 @@ class PriceStream:
                     async with self.lock:
                         self.tracker.apply_prices(prices)
                         await evaluate_batch(self.tracker, prices)
-                    if self.tracker.symbols() != symbols:
-                        break  # restart with the new set
+                    if self.tracker.symbols_version != version:  # else nothing to look at
+                        version = self.tracker.symbols_version
+                        if self.tracker.symbols() != symbols:
+                            break  # restart with the new set
             except asyncio.CancelledError:
                 raise
             except ExchangeError as exc:

@@ -53,6 +53,7 @@ from ..engine.events import (
 )
 from ..engine.context import risk_thresholds
 from ..engine.engine import check_decimals, closing_part
+from ..engine.history import working_since
 from ..engine.venue_health import VenueHealth, VenueMode, age_text
 from ..exchanges.base import Candle, MarketInfo
 from ..store import UPDATE_PAGE_ROWS, PositionUpdate, Store, StoreError, UpdateColumns
@@ -476,8 +477,9 @@ class RemoteEngine:
             self.bus.publish(PricesUpdated(changed))
 
     def refresh_orders(self, ids: Iterable[str] | None) -> None:
-        """Re-read the named orders (all when None) and announce those that changed."""
-        loaded = (self.reader.load_orders() if ids is None
+        """Re-read the named orders (when None: the working set the engine itself keeps in
+        memory, not every order ever stored) and announce those that changed."""
+        loaded = (self.reader.load_working_orders(self._working_since()) if ids is None
                   else self.reader.load_orders_by_id(ids))
         for order in loaded:
             signature = (tuple(order_row(order).items()), len(order.fills), len(order.history))
@@ -492,12 +494,17 @@ class RemoteEngine:
                 if fill.fill_id not in known:
                     self.bus.publish(FillReceived(order, fill))
 
+    def _working_since(self) -> datetime:
+        return working_since(self.settings, self.clock())
+
     def refresh_positions(self, ids: Iterable[str] | None) -> None:
-        """Re-read the named positions (when None: every open one, and those this window
-        holds as open, which may have closed) and announce what changed."""
+        """Re-read the named positions (when None: the engine's working set - open ones and
+        those closed recently - and those this window holds as open, which may have closed
+        since) and announce what changed."""
         thresholds = risk_thresholds(self.settings)
         if ids is None:
-            loaded = self.reader.load_positions(open_only=True, risk_thresholds=thresholds)
+            loaded = self.reader.load_working_positions(self._working_since(),
+                                                        risk_thresholds=thresholds)
             seen = {p.id for p in loaded}
             gone = [pid for pid, p in self._positions.items() if p.is_open and pid not in seen]
             if gone:

@@ -69,3 +69,58 @@ async def test_the_stream_is_opened_again_after_it_ends_or_breaks(tmp_path):
         assert demo.subscriptions >= 4
     finally:
         await engine.close()
+
+
+class SteadyStream(DemoExchange):
+    """One long subscription: pushes each queued tick as it comes, records what it was asked
+    to follow."""
+
+    features = frozenset({"watch_tickers"})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticks: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self.asked: list[list[str]] = []
+        self.pushed = 0
+
+    async def watch_tickers(self, symbols, *, poll_interval=5.0):
+        self.asked.append(list(symbols))
+        while True:
+            symbol, price = await self.ticks.get()
+            self.set_price(symbol, price)
+            self.pushed += 1
+            yield {symbol: Ticker(symbol, D(price))}
+
+
+async def test_the_stream_looks_at_its_symbol_set_only_when_it_may_have_changed(tmp_path):
+    """After every batch the stream asked `symbols()` whether to follow another set: a scan
+    of every position and every order in memory, 20 times a second. Now it asks only after
+    something that can change the set (an order, a position opening or closing, a symbol
+    watched), and still follows a new symbol."""
+    settings = Settings(order_poll_seconds=600, position_poll_seconds=600)
+    demo = SteadyStream(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")})
+    engine = await Engine.open(tmp_path / "s.sqlite3", demo, settings=settings)
+    try:
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        scans = 0
+        symbols = engine.tracker.symbols
+
+        def counted():
+            nonlocal scans
+            scans += 1
+            return symbols()
+
+        engine.tracker.symbols = counted
+        engine.start()
+        for i in range(50):
+            demo.ticks.put_nowait(("BTC/USDT", str(50001 + i)))
+        await wait_for(lambda: demo.pushed == 50 and demo.ticks.empty())
+        await wait_for(lambda: engine.positions()[0].current_price == D("50050"))
+        assert demo.asked == [["BTC/USDT"]]
+        assert scans < 5  # the subscription's own and the jobs' first runs, not one a batch
+        engine.tracker.watched.add("ETH/USDT")  # the order form shows ETH
+        demo.ticks.put_nowait(("BTC/USDT", "50100"))
+        await wait_for(lambda: len(demo.asked) == 2)
+        assert demo.asked[-1] == ["BTC/USDT", "ETH/USDT"]
+    finally:
+        await engine.close()

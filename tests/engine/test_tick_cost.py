@@ -3,12 +3,18 @@
 The lag benchmark's profile (1 000 positions) showed single engine steps holding the qasync
 loop - so the window - for hundreds of milliseconds: the periodic full evaluation marked every
 position in one go, then wrote every mark in one transaction. And a tick that did not write
-the marks was never announced, so the window showed stale P&L. These tests count (steps,
-batch sizes, events); none of them times anything.
+the marks was never announced, so the window showed stale P&L. Later (1 000 positions, a
+price stream and the periodic poll every 2 s): the poll re-announced and re-wrote all 1 000
+positions although the stream had already applied every one of their prices, single loop turns
+marked 20 positions and then wrote 25 rows and announced 20 more, and the resting-stop check
+ran over the whole book in one turn. These tests count (steps, batch sizes, events, work per
+loop turn); none of them times anything.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -29,6 +35,30 @@ def demo():
 
     return DemoExchange(prices={"BTC/USDT": D("50000")}, fee_rate=D("0.001"),
                         balances={"USDT": D("10000000")})
+
+
+class LoopTurns:
+    """Counts the event loop's turns while in use: a task that adds one and yields, so `n`
+    moves between any two pieces of work that gave the loop back between them."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._task: asyncio.Future | None = None
+
+    async def __aenter__(self) -> "LoopTurns":
+        self._task = asyncio.ensure_future(self._count())
+        await asyncio.sleep(0)
+        self.n = 0
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+    async def _count(self) -> None:
+        while True:
+            self.n += 1
+            await asyncio.sleep(0)
 
 
 def stored(engine, position_id):
@@ -53,12 +83,12 @@ async def test_a_tick_between_mark_writes_still_reaches_the_screen(engine, demo,
     assert shown and shown[-1] == D("50500")
 
 
-async def many_positions(engine, demo, n: int) -> list:
+async def many_positions(engine, demo, n: int, **protection) -> list:
     for i in range(n):
         symbol = f"C{i:04d}/USDT"
         demo.set_price(symbol, D(100 + i))
         await engine.place_order(symbol=symbol, side="buy", type="market", amount="1",
-                                 stop_loss=str(50 + i // 2))
+                                 **(protection or {"stop_loss": str(50 + i // 2)}))
     return engine.positions(open_only=True)
 
 
@@ -75,20 +105,9 @@ async def test_a_full_evaluation_gives_the_loop_back_between_steps(engine, demo,
     for p in engine.positions(open_only=True):
         demo.set_price(p.symbol, p.entry_price * D("1.01"))
     await engine.tracker.refresh_prices()
-    turns = 0
-
-    async def other_work():
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    task = asyncio.ensure_future(other_work())
-    await asyncio.sleep(0)
-    turns = 0
-    await engine.tracker.evaluate()
-    task.cancel()
-    assert turns >= 3  # at least once per step
+    async with LoopTurns() as turns:
+        await engine.tracker.evaluate()
+    assert turns.n >= 3  # at least once per step
     assert all(p.current_price == p.entry_price * D("1.01")
                for p in engine.positions(open_only=True))
 
@@ -105,8 +124,8 @@ async def test_many_marks_are_written_in_batches(engine, demo, clock):
     for p in positions:
         demo.set_price(p.symbol, p.entry_price * D("1.02"))
     sizes: list[int] = []
-    save = engine.ctx.store.save
-    engine.ctx.store.save = lambda *objs: (sizes.append(len(objs)), save(*objs))[1]
+    save = engine.ctx.store.save_marks
+    engine.ctx.store.save_marks = lambda objs: (sizes.append(len(objs)), save(objs))[1]
     await engine.run_cycle()
     assert sizes and max(sizes) <= WRITE_BATCH and sum(sizes) >= n
     for p in positions:
@@ -174,3 +193,123 @@ async def test_an_evaluation_cancelled_between_steps_loses_no_protection_move(db
     with Store.open(db_path) as store:
         for position_id, stop in moved.items():
             assert store.get_position(position_id).stop_loss == stop
+
+
+def announced(engine) -> list:
+    from moniqo_desktop.engine.events import PositionUpdated
+
+    seen: list = []
+    engine.events.subscribe(lambda e: seen.append(e.position.id), PositionUpdated)
+    return seen
+
+
+def count_mark_rows(engine) -> list[int]:
+    sizes: list[int] = []
+    save = engine.ctx.store.save_marks
+    engine.ctx.store.save_marks = lambda objs: (sizes.append(len(objs)), save(objs))[1]
+    return sizes
+
+
+async def test_a_pass_over_prices_already_applied_announces_and_writes_nothing(
+        engine, demo, clock):
+    """The poll after a stream tick finds every position at the price the tick gave it:
+    nothing to show, nothing to write (before: every position announced - 1 000 row updates
+    in the window every 2 s - and written again)."""
+    engine.ctx.settings.update_log_min_seconds = 60  # chart samples on a real move only
+    positions = await many_positions(engine, demo, 30)
+    clock.advance(seconds=10)
+    prices = {p.symbol: p.entry_price * D("1.01") for p in positions}
+    engine.tracker.apply_prices(prices)
+    await engine.tracker.evaluate(prices)  # the stream's tick: every position moved
+    seen = announced(engine)
+    rows = count_mark_rows(engine)
+    unchanged = engine.tracker.unchanged
+    clock.advance(seconds=10)  # the marks' save is due: anything pending would be written
+    await engine.tracker.evaluate()  # the poll: the same prices
+    assert seen == []
+    assert sum(rows) == 0
+    assert engine.tracker.unchanged - unchanged == len(positions)
+    # a real move is news again
+    moved = positions[3]
+    await engine.tracker.evaluate({moved.symbol: moved.current_price * D("1.01")})
+    assert seen == [moved.id]
+
+
+async def test_a_quiet_pass_still_checks_every_resting_stop(engine, demo, clock):
+    """Nothing changed is no reason to skip the resting-stop check: a stop that failed to go
+    out is placed by a later pass, in a quiet market too."""
+    positions = await many_positions(engine, demo, 5, stop_loss="50")
+    await engine.tracker.evaluate()
+    synced: list[str] = []
+    sync = engine.tracker.protective.sync
+    engine.tracker.protective.sync = lambda p, **kw: (synced.append(p.id), sync(p, **kw))[1]
+    await engine.tracker.evaluate()  # nothing moved
+    assert sorted(synced) == sorted(p.id for p in positions)
+
+
+async def test_a_quiet_pass_writes_the_marks_an_earlier_tick_left_pending(engine, demo, clock):
+    """Marks are written at most every `position_save_seconds`; a tick inside that time leaves
+    them pending. A later pass that changes nothing must still write them once their time
+    came, or a quiet market would keep them off the disk until the next move."""
+    engine.ctx.settings.update_log_min_seconds = 60  # a repeat pass logs no chart sample
+    [position] = await many_positions(engine, demo, 1)
+    await engine.tracker.evaluate({position.symbol: position.current_price * D("1.01")})
+    assert engine.ctx.store.get_position(position.id).current_price == \
+        position.current_price  # written now
+    clock.advance(seconds=1)
+    new = position.current_price * D("1.02")
+    await engine.tracker.evaluate({position.symbol: new})  # throttled: pending
+    assert engine.ctx.store.get_position(position.id).current_price != new
+    clock.advance(seconds=10)
+    await engine.tracker.evaluate({position.symbol: new})  # the same price: a quiet pass
+    assert engine.ctx.store.get_position(position.id).current_price == new
+
+
+async def test_no_loop_turn_holds_more_than_one_step_of_one_kind_of_work(
+        engine, demo, clock, monkeypatch):
+    """A full pass in which every position moves and every trailing stop follows: per turn
+    of the event loop, one kind of work (marking, writing, announcing, resting-stop checks)
+    and at most one step of it. Before: the turn that marked the last positions also wrote
+    the first batch of rows and announced the first positions, the marks' batch and the chart
+    samples' batch shared a turn, and the resting-stop check ran over the book in one turn."""
+    from moniqo_desktop.domain import Position
+    from moniqo_desktop.engine.events import PositionUpdated
+    from moniqo_desktop.engine.position_tracker import STEP_POSITIONS, WRITE_BATCH
+
+    n = 3 * STEP_POSITIONS + 7
+    positions = await many_positions(engine, demo, n, trailing_stop_percent="5")
+    await engine.run_cycle()
+    clock.advance(seconds=61)  # marks due, chart samples due
+    prices = {p.symbol: p.entry_price * D("1.03") for p in positions}
+    engine.tracker.apply_prices(prices)
+
+    turns = LoopTurns()
+    work: dict[int, Counter] = {}
+
+    def note(kind: str, units: int = 1) -> None:
+        work.setdefault(turns.n, Counter())[kind] += units
+
+    update_price = Position.update_price
+    monkeypatch.setattr(Position, "update_price",
+                        lambda self, *a, **k: (note("mark"), update_price(self, *a, **k))[1])
+    store = engine.ctx.store
+    save_marks, add_updates = store.save_marks, store.add_position_updates
+    store.save_marks = lambda objs: (note("write", len(objs)), save_marks(objs))[1]
+    store.add_position_updates = lambda rows: (note("write", len(rows)),
+                                               add_updates(rows))[1]
+    engine.events.subscribe(lambda e: note("announce"), PositionUpdated)
+    sync = engine.tracker.protective.sync
+    engine.tracker.protective.sync = lambda p, **kw: (note("stop check"), sync(p, **kw))[1]
+
+    async with turns:
+        await engine.tracker.evaluate(prices)
+
+    totals = sum(work.values(), Counter())
+    assert totals["mark"] == totals["announce"] == totals["stop check"] == n
+    assert totals["write"] >= 2 * n  # marks and a chart sample of each
+    limit = {"mark": STEP_POSITIONS, "announce": STEP_POSITIONS,
+             "stop check": STEP_POSITIONS, "write": WRITE_BATCH}
+    for at, done in sorted(work.items()):
+        assert len(done) == 1, f"turn {at} mixed {dict(done)}"
+        [(kind, units)] = done.items()
+        assert units <= limit[kind], f"turn {at}: {units} x {kind}"

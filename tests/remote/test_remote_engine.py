@@ -174,3 +174,47 @@ async def test_a_request_no_server_takes_is_withdrawn_and_never_runs_later(serve
         assert status == "refused" and "withdrawn" in error
     finally:
         await client.close()
+
+
+async def test_a_window_on_a_server_reads_the_working_set_not_all_history(server, pg_url,
+                                                                          account,
+                                                                          monkeypatch):
+    """The local engine keeps in memory open orders and positions and what finished within
+    `history_in_memory_days`; the window on a server read every order ever stored (and only
+    open positions) at start and on every reconnect. It now reads the same working set;
+    older history is still there on demand (History view)."""
+    from datetime import timedelta
+
+    from moniqo_desktop.domain import Order
+    from moniqo_desktop.domain.orders import utcnow
+    from moniqo_desktop.store import Store
+
+    old_at = utcnow() - timedelta(days=30)
+    old = Order(symbol="BTC/USDT", side="buy", type="limit", amount="0.01", price="40000",
+                created_at=old_at)
+    old.update_status(OrderStatus.SUBMITTED, "sent", old_at)
+    old.update_status(OrderStatus.CANCELLED, "by the trader", old_at)
+    server.store.save(old)
+    await server.step()
+    recent = await server.engine.place_order(symbol="BTC/USDT", side="buy", type="market",
+                                             amount="0.01")
+    [held] = server.engine.positions(open_only=True)
+    closing = await server.engine.close_position(held.id)
+    assert closing is not None and not held.is_open
+    await server.step()
+
+    read_all: list[str] = []
+    for name in ("load_orders", "load_positions"):
+        everything = getattr(Store, name)
+        monkeypatch.setattr(Store, name, lambda self, *a, _f=everything, _n=name, **k:
+                            (read_all.append(_n), _f(self, *a, **k))[1])
+    window = await RemoteEngine.open(pg_url, account=account)
+    try:
+        assert read_all == []  # no whole-history read at start
+        assert {o.id for o in window.orders()} == {recent.id, closing.id}
+        assert [p.id for p in window.positions()] == [held.id]  # closed today: kept, as local
+        window.refresh_all()  # a reconnect reads the same set
+        assert read_all == [] and old.id not in {o.id for o in window.orders()}
+        assert old.id in {o.id for o in window.order_history()}  # history on demand
+    finally:
+        await window.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, event
 
 from moniqo_desktop.domain import (
     ExitReason,
@@ -28,6 +28,7 @@ from moniqo_desktop.domain import (
     PositionStatus,
     Protection,
 )
+from moniqo_desktop.domain.positions import MARK_FIELDS
 from moniqo_desktop.store import PositionUpdate
 from moniqo_desktop.store.models import metadata as store_metadata
 
@@ -272,3 +273,43 @@ def corrupt_page(data: bytes) -> bytes:
     b = bytearray(data)
     b[page_size * 3 : page_size * 3 + 64] = b"\xff" * 64  # a b-tree page header
     return bytes(b)
+
+
+def statements(store: Any) -> list[tuple[str, int]]:
+    """(SQL, rows) of every statement the store runs from now on."""
+    seen: list[tuple[str, int]] = []
+
+    def before(conn, cursor, sql, params, context, executemany):  # noqa: ANN001
+        seen.append((sql.split()[0].upper(), len(params) if executemany else 1))
+
+    event.listen(store._engine, "before_cursor_execute", before)
+    return seen
+
+
+def check_marks_round_trip(store: Any) -> None:
+    """`save_marks` writes the eight mark columns of stored positions in one UPDATE (no
+    existence check, other columns untouched) and a position not stored yet whole."""
+    stored = [full_position(), full_position(entry_order_id="order-entry-2")]
+    store.save(*stored)
+    seen = statements(store)
+    for i, p in enumerate(stored):
+        p.current_price = D("2940.75") + i
+        p.low_water_mark = D("2890.5")
+        p.max_drawdown = D("2.5")
+        p.stop_loss = D("2980")
+        p.break_even_armed = False
+        p.updated_at = T0 + timedelta(minutes=9)
+        p.take_profit = D("2400")  # not a mark: written by whoever changes it, not here
+    store.save_marks(stored)
+    writes = [(sql, rows) for sql, rows in seen if sql in ("INSERT", "UPDATE", "SELECT")]
+    assert writes == [("UPDATE", 2)]  # one statement, no existence check
+    for p in stored:
+        back = store.get_position(p.id)
+        for name in MARK_FIELDS:
+            assert getattr(back, name) == getattr(p, name), name
+        assert back.take_profit == D("2500.00")
+
+    new = full_position(entry_order_id="order-entry-3")  # never saved: written whole
+    store.save_marks([new, stored[0]])
+    assert snapshot(store.get_position(new.id)) == snapshot(new)
+    store.save_marks([])  # nothing to do, no transaction

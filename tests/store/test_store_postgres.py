@@ -21,6 +21,7 @@ from store_helpers import (
     T0,
     assert_columns_match_updates,
     assert_pages_match_columns,
+    check_marks_round_trip,
     closed_position,
     full_order,
     full_position,
@@ -87,3 +88,9 @@ def test_postgres_round_trip_and_schema(pg_store: Store) -> None:
         ).one()
     engine.dispose()
     assert tuple(counts) == (len(order.fills), len(order.history))
+
+
+def test_postgres_save_marks(pg_store: Store) -> None:
+    """psycopg counts the rows an executemany UPDATE touched, as SQLite does: `save_marks`'
+    narrow write and its fallback for a position not stored yet work there too."""
+    check_marks_round_trip(pg_store)

@@ -73,3 +73,38 @@ def test_snapshots_are_frozen(qapp):
     assert changed.order is not order and changed.order.status.value == "pending"
     assert len(changed.order.history) == 1 and len(order.history) == 2
     assert prices.prices == {"BTC/USDT": D(1), "ETH/USDT": D(2)}  # merged, one delivery
+
+
+def test_a_snapshot_copies_state_without_rebuilding_the_object(qapp, monkeypatch):
+    """The pump snapshots every announcement (1 000 positions: 1 000 copies per poll): a copy
+    of the attributes, with no constructor, validation or `copy` protocol run per snapshot,
+    and still independent of the engine's object (its lists too)."""
+    from moniqo_desktop.domain import Order, Position
+    from moniqo_desktop.engine.events import OrderChanged
+
+    position = Position(symbol="BTC/USDT", side="long", amount=D("1"), entry_price=D("100"))
+    order = Order(symbol="BTC/USDT", side="buy", type="limit", amount="1", price="100")
+    built: list[str] = []
+    for cls in (Position, Order):
+        post_init = cls.__post_init__
+        monkeypatch.setattr(cls, "__post_init__",
+                            lambda self, _p=post_init: (built.append(type(self).__name__),
+                                                        _p(self))[1])
+    import copy
+
+    copied: list[object] = []
+    monkeypatch.setattr(copy, "copy", lambda obj: copied.append(obj) or obj)
+    delivered: list[object] = []
+    pump = EventPump(delivered.append)
+    pump.receive(PositionUpdated(position))
+    pump.receive(OrderChanged(order))
+    pump.flush()
+    assert built == [] and copied == []
+    shown_position, shown_order = (e.position if hasattr(e, "position") else e.order
+                                   for e in delivered)
+    assert shown_position is not position and vars(shown_position) == vars(position)
+    assert shown_order is not order and shown_order.history is not order.history
+    order.update_status("submitted", "sent")
+    position.update_price(D("101"))
+    assert shown_order.status.value == "pending" and len(shown_order.history) == 1
+    assert shown_position.current_price == D("100")
