@@ -330,7 +330,7 @@ def test_a_new_strip_value_repaints_the_label_not_the_window_behind_it(run):
     async def scenario(window, engine, exchange):
         strip = window.account
         strip.set_open_pnl(D("1000.25"), 3)
-        await asyncio.sleep(0.1)  # laid out and painted
+        await settled(window)
         behind = paints_of(window)
         frame = paints_of(strip)
         label = paints_of(strip.open_pnl.value)
@@ -353,3 +353,19 @@ def test_a_new_strip_value_repaints_the_label_not_the_window_behind_it(run):
         assert image.pixelColor(corner.x() - 1, corner.y() + 1) == QColor(theme.current().panel)
 
     run(scenario)
+
+
+async def settled(window, quiet_s: float = 0.15, timeout_s: float = 10.0) -> None:
+    """Wait until the window has painted what it had to (a first show, a new layout) and
+    nothing more is coming: `quiet_s` without a paint of it (a loaded machine may take a
+    while for the first paint of a new window)."""
+    import asyncio
+    import time
+
+    seen = paints_of(window)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        before = len(seen)
+        await asyncio.sleep(quiet_s)
+        if len(seen) == before:
+            return

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 
 from moniqo_desktop.ui import theme
 from moniqo_desktop.ui.models.monitor import STALE_MARK
@@ -204,7 +204,7 @@ def test_a_table_repaint_paints_the_table_not_the_window_behind_it(run, qapp):
     behind it. It paints its own background now, in both themes."""
     import asyncio
 
-    from test_paint_cost import paints_of
+    from test_paint_cost import paints_of, settled
 
     from moniqo_desktop.ui import coalesce
 
@@ -216,7 +216,7 @@ def test_a_table_repaint_paints_the_table_not_the_window_behind_it(run, qapp):
             await asyncio.sleep(0.1)
             window.flush_events()
             coalesce.flush_throttled()  # what the theme change asked for is painted now
-            await asyncio.sleep(0.1)
+            await settled(window)
             behind, panel = paints_of(window), paints_of(window.positions)
             rows = paints_of(view.viewport())
             position = window.positions.model.object_at(0)
@@ -230,3 +230,81 @@ def test_a_table_repaint_paints_the_table_not_the_window_behind_it(run, qapp):
         window.set_theme("dark")
 
     run(scenario)
+
+
+class QtPath(QStyledItemDelegate):
+    """Qt's own way to paint a cell (initStyleOption: every role through the proxy, then the
+    style), with the colour kept on selection: what the table painted before."""
+
+    def initStyleOption(self, option, index):  # noqa: N802
+        super().initStyleOption(option, index)
+        foreground = option.palette.brush(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            option.palette.setBrush(group, QPalette.ColorRole.HighlightedText, foreground)
+
+
+def test_the_cached_painting_draws_what_qts_own_path_draws(qtbot):
+    """Same rows, same widths, one table painted by its delegate, one by Qt's path: the
+    pixels agree (text place, elision, colours, selection, alternate rows, the focus frame)."""
+    positions = []
+    for i in range(6):
+        p = make_position(symbol=f"LONGNAME{i}/USDT", entry=str(100 + 10 * i), fees="0.1")
+        p.update_price(D(100 + 10 * i) + D(i % 3) - 1)
+        positions.append(p)
+    images = []
+    for qt_path in (False, True):
+        panel = PositionsPanel()
+        qtbot.addWidget(panel)
+        panel.model.reset(positions)
+        panel.resize(1300, 300)
+        panel.show()
+        qtbot.waitExposed(panel)
+        if qt_path:
+            panel.view.setItemDelegate(QtPath(panel.view))
+        panel.view.setColumnWidth(panel.model.column_index("symbol"), 70)  # elided
+        panel.view.select_id(positions[2].id)
+        panel.view.setFocus()
+        images.append(shot(panel))
+    ours, qts = images
+    assert ours.size() == qts.size()
+    view = panel.view
+    checked = 0
+    for row in range(view.proxy.rowCount()):
+        for col in range(panel.model.columnCount()):
+            if view.isColumnHidden(col):
+                continue
+            rect = view.visualRect(view.proxy.index(row, col))
+            ink_ours, ink_qts = ink(ours, rect), ink(qts, rect)
+            assert (ink_ours is None) == (ink_qts is None), (row, col)
+            if ink_ours is None:
+                continue
+            (box_a, count_a, colour_a), (box_b, count_b, colour_b) = ink_ours, ink_qts
+            # the same text at the same place (glyphs may sit a sub-pixel apart: Qt lays
+            # out at fractional positions), in the same colour
+            assert all(abs(a - b) <= 1 for a, b in zip(box_a, box_b)), (row, col, box_a, box_b)
+            assert abs(count_a - count_b) <= max(6, count_b // 4), (row, col)
+            assert sum(abs(a - b) for a, b in zip(colour_a, colour_b)) <= 60, (row, col)
+            checked += 1
+    assert checked >= 6 * 8
+
+
+def ink(image: QImage, rect: QRect):
+    """(bounding box, pixel count, strongest colour) of what is drawn on a cell's background,
+    or None for a blank cell. The strongest colour is the drawn pixel farthest from the
+    background: a glyph's core, where antialiasing leaves the text colour itself."""
+    background = image.pixel(rect.left() + 1, rect.top() + 1)
+    bg = QColor(background)
+    pixels = [(x, y, image.pixel(x, y)) for x in range(rect.left() + 1, rect.right())
+              for y in range(rect.top() + 1, rect.bottom())]
+    drawn = [(x, y, c) for x, y, c in pixels if c != background]
+    if not drawn:
+        return None
+    xs, ys = [x for x, _, _ in drawn], [y for _, y, _ in drawn]
+    def rgb(c: int) -> tuple[int, int, int]:
+        q = QColor(c)
+        return q.red(), q.green(), q.blue()
+
+    base = (bg.red(), bg.green(), bg.blue())
+    colour = max((rgb(c) for _, _, c in drawn),
+                 key=lambda v: sum(abs(a - b) for a, b in zip(v, base)))
+    return (min(xs), min(ys), max(xs), max(ys)), len(drawn), colour

@@ -50,6 +50,11 @@ ActionRole = Qt.ItemDataRole.UserRole + 4  # action column: button label, or Non
 
 Index = QModelIndex | QPersistentModelIndex
 
+_CELL_FLAGS = (Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+               | Qt.ItemFlag.ItemNeverHasChildren)
+"""What `QAbstractTableModel.flags` gives every cell (MonitorModel keeps Qt's)."""
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -631,6 +636,12 @@ class MonitorProxy(QSortFilterProxyModel):
             if self._predicate(model.object_at(row)) != shown:
                 self.refilter()
                 return
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        """The model's flags (every cell alike), without Qt's trip through `mapToSource`: the
+        view asks for every cell it paints, and the trip asks the model's rowCount and
+        columnCount, two Python calls per cell."""
+        return _CELL_FLAGS if index.isValid() else _NO_FLAGS
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if self._predicate is None:

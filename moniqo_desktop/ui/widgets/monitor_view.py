@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
-    QBrush,
     QColor,
     QFont,
     QFontMetrics,
@@ -18,6 +17,8 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
+    QStaticText,
+    QTransform,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QStyle,
     QStyledItemDelegate,
+    QStyleOptionFocusRect,
     QStyleOptionViewItem,
     QTableView,
     QWidget,
@@ -38,67 +40,124 @@ from .action_delegate import ActionDelegate
 from .sort_header import SortHeader
 
 
-_HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
-_ITEM = QStyle.ControlElement.CE_ItemViewItem
-_TEXT_ROLES = ((QPalette.ColorGroup.Active, QPalette.ColorRole.Text),
-               (QPalette.ColorGroup.Inactive, QPalette.ColorRole.Text),
-               (QPalette.ColorGroup.Active, QPalette.ColorRole.HighlightedText),
-               (QPalette.ColorGroup.Inactive, QPalette.ColorRole.HighlightedText))
+_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewItem
+_FOCUS = QStyle.PrimitiveElement.PE_FrameFocusRect
+_HAS_FOCUS = QStyle.StateFlag.State_HasFocus
+_RIGHT = int(Qt.AlignmentFlag.AlignRight)
+_HCENTER = int(Qt.AlignmentFlag.AlignHCenter)
+_ELIDE = Qt.TextElideMode.ElideRight
+_TEXT_COLOUR = (QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
+TEXTS_KEPT = 4000
+"""Prepared texts a table keeps (a few screens of cells); more starts the cache afresh."""
 
 
 class KeepColourDelegate(QStyledItemDelegate):
     """Paints a cell from the model's cache (`MonitorModel.cell`), in its own colour even when
     selected (green/red P&L, risk, side, status).
 
-    Qt's path asks the model about eight roles per cell through the proxy on every paint, each
-    one a Python call and two more for the proxy's `index()` check: with 8 rows x 13 columns
-    on screen a repaint cost ~20 ms of the GUI thread. Here a cell is one Python call that
-    fills the option Qt already prepared (state, rect, alternate row, font) with the cached
-    text, alignment and colour and hands it to the style, which draws it exactly as Qt's own
-    path would (style sheet, elision, selection, focus).
+    Qt's path asked the model about eight roles per cell through the proxy on every paint
+    (each a Python call, and two more for the proxy's `index()` check), then laid the text out
+    anew (itemize, shape, elide: half the native time of a repaint): with 8 rows x 13 columns
+    on screen a repaint cost ~20 ms of the GUI thread. Here a cell is one Python call: the
+    style draws the cell's panel (selection, hover) and focus frame as Qt's own path does,
+    and the text is a `QStaticText` laid out once per text, drawn at Qt's place for it (the
+    style's text margin, the column's alignment, vertically centred, elided on the right when
+    the column is too narrow).
 
     Qt paints selected text in the palette's HighlightedText, so the row a trader has selected
-    (often the only one) would lose exactly the colours that matter most: the cell's colour
-    is the HighlightedText too. (`initStyleOption`, Qt's path, does the same for callers that
-    use it: size hints, accessibility.)
+    (often the only one) would lose exactly the colours that matter most: a cell is drawn in
+    its own colour whatever its state. (`initStyleOption`, Qt's path, does the same for
+    callers that use it: size hints, accessibility.)
     """
 
     def __init__(self, view: "MonitorView") -> None:
         super().__init__(view)
         self._view = view
-        self._palettes: dict[tuple[int, int | None], QPalette] = {}
+        # (text, room) -> (prepared text, its width, its height); room None: not elided
+        self._texts: dict[tuple[str, int | None], tuple[QStaticText, int, int]] = {}
+        self._font_key: str = ""
+        self._font = QFont()
+        self._style: QStyle | None = None  # set by `begin`, once per paint
+        self._text_colour = QColor()
+        self._focus: tuple[int, int] | None = None
+        # Qt's margin either side of a cell's text: the style's focus frame margin + 1
+        self._margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin,
+                                                None, view) + 1
+
+    def begin(self) -> None:
+        """What every cell of one paint shares, looked up once per paint instead of per cell
+        (the style, the text colour, the font's prepared texts, the cell with focus)."""
+        view = self._view
+        self._style = view.style()
+        self._text_colour = view.palette().color(*_TEXT_COLOUR)
+        font = view.viewport().font()
+        key = font.key()
+        if key != self._font_key or len(self._texts) > TEXTS_KEPT:
+            self._texts.clear()  # a new font (theme, zoom) or a full cache: start afresh
+            self._font_key = key
+            self._font = font
+        current = view.currentIndex()
+        self._focus = ((current.row(), current.column())
+                       if current.isValid() and (view.hasFocus() or view.viewport().hasFocus())
+                       else None)
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        view = self._view
-        text, alignment, colour = view.cell_at(index.row(), index.column())
-        option.text = text
-        option.displayAlignment = alignment
-        option.features = option.features | _HAS_DISPLAY
-        option.palette = self._palette(option.palette, colour)
-        option.index = index
-        view.style().drawControl(_ITEM, option, painter, view)
+        if self._style is None:  # painted outside the view's paintEvent
+            self.begin()
+        row, col = index.row(), index.column()
+        text, alignment, colour = self._view.cell_at(row, col)
+        style = self._style
+        style.drawPrimitive(_PANEL, option, painter, self._view)  # selection, hover
+        rect = option.rect
+        if text:
+            x, y, width, height = rect.x(), rect.y(), rect.width(), rect.height()
+            margin = self._margin
+            static, w, h = self._static(text, width - 2 * margin)
+            flags = int(alignment)
+            if flags & _RIGHT:
+                left = x + width - margin - w
+            elif flags & _HCENTER:
+                left = x + (width - w) // 2
+            else:
+                left = x + margin
+            painter.setPen(self._text_colour if colour is None else colour)
+            painter.drawStaticText(left, y + (height - h) // 2, static)
+        if self._focus == (row, col):  # as Qt draws the current cell of a focused view
+            focus = QStyleOptionFocusRect()
+            focus.rect = rect
+            focus.state = option.state
+            focus.palette = option.palette
+            style.drawPrimitive(_FOCUS, focus, painter, self._view)
 
-    def _palette(self, base: QPalette, colour: Any) -> QPalette:
-        """The view's palette with `colour` (None: its own text colour) as text and
-        highlighted text, made once per colour and palette (a theme change makes new ones)."""
-        key = (base.cacheKey(), None if colour is None else colour.rgba())
-        palette = self._palettes.get(key)
-        if palette is None:
-            if len(self._palettes) > 64:  # old themes' palettes
-                self._palettes.clear()
-            palette = QPalette(base)
-            brush = (palette.brush(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
-                     if colour is None else QBrush(colour))
-            for group, role in _TEXT_ROLES:
-                palette.setBrush(group, role, brush)
-            self._palettes[key] = palette
-        return palette
+    def _static(self, text: str, room: int) -> tuple[QStaticText, int, int]:
+        """`text` laid out once (elided to `room` pixels when wider), with its size."""
+        texts = self._texts
+        try:
+            whole = texts[(text, None)]
+        except KeyError:
+            whole = texts[(text, None)] = _prepared(text, self._font)
+        if whole[1] <= room:
+            return whole
+        try:
+            return texts[(text, room)]
+        except KeyError:
+            elided = QFontMetrics(self._font).elidedText(text, _ELIDE, max(room, 0))
+            short = texts[(text, room)] = _prepared(elided, self._font)
+            return short
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
         foreground = option.palette.brush(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
         for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
             option.palette.setBrush(group, QPalette.ColorRole.HighlightedText, foreground)
+
+
+def _prepared(text: str, font: QFont) -> tuple[QStaticText, int, int]:
+    static = QStaticText(text)
+    static.setTextFormat(Qt.TextFormat.PlainText)
+    static.prepare(QTransform(), font)
+    size = static.size()
+    return static, round(size.width()), round(size.height())
 
 
 REPAINT_MS = 200
@@ -181,6 +240,7 @@ class MonitorView(QTableView):
         painter = QPainter(self.viewport())
         painter.fillRect(event.rect(), QColor(theme.current().base))
         painter.end()
+        self._colour_delegate.begin()
         super().paintEvent(event)
 
     def cell_at(self, proxy_row: int, col: int) -> tuple[str, int, Any]:
