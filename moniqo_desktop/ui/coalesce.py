@@ -47,6 +47,10 @@ class Coalesced(QObject):
     def pending(self) -> bool:
         return self._timer.isActive()
 
+    def cancel(self) -> None:
+        """Forget a pending refresh (what it would show is gone)."""
+        self._timer.stop()
+
     def flush(self) -> None:
         """Run now if pending (e.g. before a screenshot or a test assertion)."""
         if self._timer.isActive():

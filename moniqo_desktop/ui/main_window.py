@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self.account.pricesStale.connect(self._on_prices_stale)
         self.orders = OrdersPanel()
         self.chart = PositionChart()
+        self.chart.throttle_redraws = True  # live samples drawn at most 5 times a second
         self.chart_history = ChartHistory(self.engine, self.chart)
         self.log_panel = LogPanel()
 

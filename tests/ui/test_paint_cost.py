@@ -329,6 +329,8 @@ def test_a_new_strip_value_repaints_the_label_not_the_window_behind_it(run):
 
     async def scenario(window, engine, exchange):
         strip = window.account
+        window.flush_events()  # the window's own figures shown, and none coming: the test
+        window._strip_refresh._timer.setInterval(60_000)  # sets the strip's figures itself
         strip.set_open_pnl(D("1000.25"), 3)
         await settled(window)
         behind = paints_of(window)
@@ -362,8 +364,12 @@ async def settled(window, quiet_s: float = 0.15, timeout_s: float = 10.0) -> Non
     import asyncio
     import time
 
-    seen = paints_of(window)
     deadline = time.monotonic() + timeout_s
+    while not (window.windowHandle() and window.windowHandle().isExposed()):
+        await asyncio.sleep(0.01)
+        assert time.monotonic() < deadline, "the window never showed"
+    window.repaint()  # whatever is still dirty, painted now
+    seen = paints_of(window)
     while time.monotonic() < deadline:
         before = len(seen)
         await asyncio.sleep(quiet_s)

@@ -47,11 +47,15 @@ from .chart_drag import LevelMove, check_move, describe, protection_kwargs, roun
 from .chart_labels import DOWN, UP, ValueLabel, spread
 from .chart_series import COLUMNS, STEP_COLUMNS, Series, as_float, in_view
 from .elided_label import ElidedLabel
+from ..coalesce import Coalesced
 
 __all__ = ["ChartPoint", "LABEL_GAP_PX", "NumberAxis", "PositionChart", "TimeAxis",
            "tick_places"]
 
 EMPTY_TITLE = "CHART"
+REDRAW_MS = 200
+"""How often live samples are drawn when redraws are throttled: 5 frames a second, what a
+person follows on a price line; every sample is kept and drawn."""
 EMPTY_HINT = "Select a position to chart it"
 MIN_SPAN_SECONDS = 120.0  # a young position's time axis shows at least this much
 MIN_ZOOM_SECONDS = 20.0  # zooming in stops here: no sub-second ticks
@@ -212,6 +216,11 @@ class PositionChart(QWidget):
         self._label_room = 0.0  # pixels kept right of the newest sample for the labels
         self._labels_laid_out: tuple | None = None  # what `_layout_labels` last placed
         self._line_style: tuple | None = None  # what `_style_lines` last drew
+        # live samples are kept at once; drawing them (levels, ranges, curves, axes: several
+        # ms) at most every REDRAW_MS when `throttle_redraws` is on (the window turns it on:
+        # a charted symbol on a live feed ticks 20 times a second)
+        self.throttle_redraws = False
+        self._redraw_later = Coalesced(self._show_samples, self, interval_ms=REDRAW_MS)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -424,6 +433,7 @@ class PositionChart(QWidget):
 
     def clear(self) -> None:
         """No position: no curves, no levels, no axes, just the hint."""
+        self._redraw_later.cancel()
         self.position = None
         self.pending = self.applied = None
         self.selected_level = None
@@ -453,6 +463,7 @@ class PositionChart(QWidget):
         Only floats are kept; `point_near` rebuilds a `ChartPoint` for the one sample it
         needs, and the newest sample is kept exact (`last_point`) for the value labels.
         """
+        self._redraw_later.cancel()  # drawn in full below
         if self.position is None or self.position.id != position.id:
             self.pending = self.applied = None
             self.selected_level = None
@@ -522,11 +533,18 @@ class PositionChart(QWidget):
         else:
             self.last_point = point
             self.series.append(point.row())
-        self._refresh_levels()
-        self._redraw()
+        if self.throttle_redraws:
+            self._redraw_later.request()
+        else:
+            self._show_samples()
         span_grew = self.timeframe != self._timeframe_now()
         if self._candle_end is not None and (ts >= self._candle_end or span_grew):
             self.request_candles()  # a candle closed (or the life outgrew the timeframe)
+
+    def _show_samples(self) -> None:
+        """Draw what the samples say now: levels and labels, ranges, curves."""
+        self._refresh_levels()
+        self._redraw()
 
     def _exact_last(self, position: Position) -> ChartPoint:
         """The newest sample of a float history, exact: the position's own snapshot when it is
@@ -881,12 +899,17 @@ class PositionChart(QWidget):
             right = left + (x1 - left) * width / (width - labels)
         else:  # not laid out yet
             right = x1 + RIGHT_ROOM * (x1 - x0)
-        self.price_plot.setXRange(left, right, padding=0)
-        self.price_plot.setYRange(*self.fit_levels(), padding=0)
         top = self.series.extremes()[2]
         span = max(top, MIN_DRAWDOWN_SPAN)
         margin = DRAWDOWN_MARGIN * span
-        self.dd_plot.setYRange(-margin, span + margin, padding=0)
+        # only a range that changed is set: pyqtgraph turns auto-range off, re-checks it and
+        # tells its listeners on every call, even with the same range (most samples move
+        # neither axis)
+        for plot, axis, wanted in ((self.price_plot, 0, [left, right]),
+                                   (self.price_plot, 1, list(self.fit_levels())),
+                                   (self.dd_plot, 1, [-margin, span + margin])):
+            if plot.vb.viewRange()[axis] != wanted:
+                (plot.setXRange if axis == 0 else plot.setYRange)(*wanted, padding=0)
         self._layout_labels()
 
     def _layout_labels(self, *_: object) -> None:
