@@ -4,6 +4,7 @@ stale figures marked. Real window, real engine, paper venue or a real ccxt clien
 from __future__ import annotations
 
 import sys
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,26 @@ def test_positions_table_marks_its_prices_stale_and_clears_them(qloop, qtbot, tm
             await engine.close()
 
     qloop.run_until_complete(main())
+
+
+def test_equity_without_a_price_for_every_holding_says_which_is_missing(qtbot):
+    """Issue #14's LIVE screenshot: Binance's account held BNB, for which no price had come,
+    and Equity showed a bare "—" with nothing saying why. It still shows no partial sum (that
+    would understate the account), and its tooltip names the holding without a price."""
+    from moniqo_desktop.ui.widgets.account_strip import AccountStrip
+
+    strip = AccountStrip()
+    qtbot.addWidget(strip)
+    strip.set_balances({"USDT": (D("100"), D("100")), "BNB": (D("0.1"), D("0.1")),
+                        "BTC": (D("0.01"), D("0.01"))})
+    strip.set_prices({"BTC/USDT": D("50000")})
+
+    def hovered() -> str:  # what the tooltip says when the mouse rests on the figure
+        QApplication.sendEvent(strip.equity, QHelpEvent(
+            QEvent.Type.ToolTip, QPoint(2, 2), strip.equity.mapToGlobal(QPoint(2, 2))))
+        return strip.equity.toolTip()
+
+    assert strip.equity.value.text() == "—"
+    assert hovered() == "no BNB/USDT price yet: equity is shown once every holding has a price"
+    strip.set_prices({"BNB/USDT": D("600")})
+    assert strip.equity.value.text() == "660.00" and hovered() == ""

@@ -18,6 +18,7 @@ from ...engine.events import ConnectionState
 from ...engine.venue_health import ALLOWANCE, VenueMode, age_text
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_time
+from .fresh_tooltip import FreshTooltip
 
 STABLE = ("USDT", "USDC", "BUSD", "FDUSD", "DAI", "USD", "EUR", "TUSD")
 
@@ -144,6 +145,7 @@ class AccountStrip(QFrame):
         self.exchange = _Figure("Exchange", "exchange")
         self.balances = _Figure("Balances (free / total)", "balances")
         self.equity = _Figure(f"Equity ({quote})", "equity")
+        FreshTooltip(self.equity, self.equity_note)  # read on hover, never set per tick
         self.open_pnl = _Figure("Open P&L", "open_pnl")
         self.open_count = _Figure("Open positions", "open_count")
         self.connection = _Figure("Connection", "connection")
@@ -273,6 +275,14 @@ class AccountStrip(QFrame):
                           colour.name() if colour else None)
         self._show_open_pnl()
         self.open_count.set(str(count))
+
+    def equity_note(self) -> str:
+        """Why Equity shows "—": no partial sum (it would understate the account), so say
+        which holding has no price yet ("" when it has a value)."""
+        unpriced = sorted(f"{c}/{self.quote}" for c, worth in self._worth.items()
+                          if worth is None)
+        return (f"no {', '.join(unpriced)} price yet: equity is shown once every holding has "
+                "a price") if unpriced else ""
 
     def _show_open_pnl(self) -> None:
         """Open P&L is worked out from the last prices: stale with them, and said so (a

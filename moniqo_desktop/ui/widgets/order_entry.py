@@ -47,6 +47,7 @@ from ..order_ticket import (
     build_ticket,
     reference_price,
 )
+from .fresh_tooltip import FreshTooltip
 
 ORDER_TYPES = (
     (OrderType.MARKET, "Market"),
@@ -67,20 +68,6 @@ class _NoArrowFlip(QObject):
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
                 and event.key() in ARROWS:
             return True
-        return False
-
-
-class _TooltipWhenShown(QObject):
-    """Sets a label's tooltip from `text()` just before Qt shows it: a stale price's note
-    names ages ("price 12 s old"), which keep growing while the label's text stays put."""
-
-    def __init__(self, text: Callable[[], str], parent: QObject) -> None:
-        super().__init__(parent)
-        self.text = text
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.ToolTip and isinstance(obj, QWidget) and obj.toolTip():
-            obj.setToolTip(self.text())
         return False
 
 
@@ -142,8 +129,8 @@ class OrderEntry(QFrame):
         self.last_price = QLabel("")
         self.last_price.setObjectName("muted")
         self.last_price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.last_price.installEventFilter(_TooltipWhenShown(
-            lambda: self._stale_note() if self._stale_note is not None else "", self))
+        FreshTooltip(self.last_price,
+                     lambda: self._stale_note() if self._stale_note is not None else "")
         symbol_row = QHBoxLayout()
         symbol_row.addWidget(self.symbol, 3)
         symbol_row.addWidget(self.last_price, 2)
