@@ -51,7 +51,6 @@ from ..engine.events import (
 )
 from ..engine.venue_health import VenueMode
 from . import theme
-from .dialogs.protection_dialog import ProtectionDialog
 from . import formatting
 from .formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_price
 from .notifier import Notifier, app_icon
@@ -700,6 +699,8 @@ class MainWindow(QMainWindow):
         position = self.positions.model.get(position_id)
         if position is None or not position.is_open:
             return
+        from .dialogs.protection_dialog import ProtectionDialog  # a start shows no dialog
+
         dialog = ProtectionDialog(position, self)
         if dialog.exec() != ProtectionDialog.DialogCode.Accepted:
             return

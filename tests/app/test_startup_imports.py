@@ -3,7 +3,8 @@
 `python -X importtime` lists every module a run imported, so these check what a paper start on
 an up-to-date store pulls in, without timing anything: no Alembic (the store is at head: one
 version read decides that), no keyring (paper trading has no keys), no ccxt (no real venue),
-no psycopg or remote engine (no server), no SQLAlchemy ORM (the store's tables are Core `Table`s
+no psycopg or remote engine (no server), no dialog, history view or CSV export (each loads when
+first opened), no SQLAlchemy ORM (the store's tables are Core `Table`s
 and it reads them with Core statements: the ORM's import alone was about 0.3 s); and the store
 file's check is under way before SQLAlchemy and Qt are imported.
 """
@@ -33,7 +34,13 @@ def test_a_paper_start_on_an_up_to_date_store_imports_only_what_it_uses(tmp_path
     assert "alembic" in first
     again = imported_by_a_start(tmp_path)
     for package in ("alembic", "keyring", "ccxt", "psycopg", "moniqo_desktop.remote",
-                    "sqlalchemy.orm"):
+                    "sqlalchemy.orm", "moniqo_desktop.server", "moniqo_desktop.headless",
+                    # dialogs, the history view and its CSV export: loaded when first opened
+                    "moniqo_desktop.ui.dialogs.protection_dialog",
+                    "moniqo_desktop.ui.dialogs.settings_dialog",
+                    "moniqo_desktop.ui.dialogs.history_dialog", "moniqo_desktop.history_export",
+                    "moniqo_desktop.ui.fatal_dialog", "moniqo_desktop.exchanges.keys",
+                    "moniqo_desktop.exchanges.ccxt_exchange"):
         assert not {m for m in again if m == package or m.startswith(package + ".")}, package
 
 
