@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
-from .startup_checks import UserError, check_exchange_id, check_price_feed, open_exchange
+from .startup_checks import UserError, check_exchange_id, check_flags_fit_venue, \
+    check_price_feed, open_exchange
 
 if TYPE_CHECKING:  # the engine, and SQLAlchemy with it, is imported by `compose()` only: a
     # front end starts its store file's check (`FileCheck`) before that import, not after
@@ -76,10 +77,12 @@ async def feed_prices(exchange: object, stop: asyncio.Event,
 def choose_venue(settings: Settings, exchange: str | None, sandbox: bool,
                  price_feed: str | None) -> tuple[str, bool]:
     """The venue a front end's flags ask for (over the settings), checked before anything is
-    built: an id ccxt does not know or a bad price feed raises UserError."""
+    built: an id ccxt does not know, a bad price feed or a flag that means nothing for the
+    venue (the flags', not the settings') raises UserError."""
     exchange_id = exchange or settings.exchange
-    sandbox = sandbox or settings.sandbox
     check_exchange_id(exchange_id)
+    check_flags_fit_venue(exchange_id, sandbox=sandbox, price_feed=price_feed)
+    sandbox = sandbox or settings.sandbox
     if price_feed:
         check_price_feed(price_feed)
         settings.demo_price_feed = price_feed

@@ -65,6 +65,20 @@ def check_exchange_id(exchange_id: str) -> None:
                         f"ccxt exchange id such as binance, okx, bybit, kraken")
 
 
+def check_flags_fit_venue(exchange_id: str, *, sandbox: bool, price_feed: str | None) -> None:
+    """Flags that mean nothing for the venue in use are a mistake, not silently dropped: a
+    trader who typed --sandbox believes the window runs on a testnet (paper has none), and one
+    who typed --price-feed with a real exchange believes in prices that venue never uses."""
+    if exchange_id in PAPER_IDS:
+        if sandbox:
+            raise UserError("--sandbox is for a real exchange's testnet; paper trading "
+                            "(--exchange demo) has none: drop --sandbox, or use it with "
+                            "e.g. --exchange binance")
+    elif price_feed:
+        raise UserError(f"--price-feed is for paper trading only; {exchange_id} gives its own "
+                        f"prices: drop --price-feed, or use --exchange demo")
+
+
 def check_price_feed(spec: str | None) -> None:
     """A price feed the paper exchange cannot use is a flag mistake, not a crash."""
     if not spec:

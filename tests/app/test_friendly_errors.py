@@ -60,6 +60,19 @@ def test_unknown_exchange_is_named_before_the_keyring(tmp_path: Path):
         assert "keyring" not in line
 
 
+@pytest.mark.parametrize("flags, words", [
+    (("--exchange", "demo", "--sandbox"), ("--sandbox", "paper")),
+    (("--sandbox",), ("--sandbox", "paper")),  # paper is the default venue
+    (("--exchange", "binance", "--price-feed", "random"), ("--price-feed", "binance")),
+])
+@pytest.mark.parametrize("mode", [("--quit-after", "1"), ("--headless", "--quit-after", "1")])
+def test_flags_that_mean_nothing_for_the_venue_are_refused(tmp_path: Path, flags, words, mode):
+    # Paper has no testnet, and a real exchange brings its own prices: silently accepting either
+    # flag leaves the trader believing in a mode the window does not run (issue #14 item 5).
+    one_clear_line(run_app("--data-dir", str(tmp_path), *flags, *mode, env=NO_KEYRING), *words)
+    assert not (tmp_path / "moniqo.sqlite3").exists()  # refused before anything was built
+
+
 def test_no_keyring_runs_on_public_data_and_says_why(tmp_path: Path):
     # No network here either: the app still starts, says keys are unavailable and why, and
     # quits cleanly.
