@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from chart_session import ChartSession, Spy, drag_line
-from moniqo_desktop.ui.widgets.chart_audit import MarkerItem
+from moniqo_desktop.ui.widgets.chart_audit import MarkerItem, MarkerLabel
 from window_harness import until_idle
 
 D = Decimal
@@ -182,6 +183,45 @@ def test_an_automatic_trailing_exit_gets_one_labelled_marker_that_survives_a_res
         assert stored.exit_decision.water_mark == D("53000")
         assert stored.exit_decision.trailing_percent == D("2")
         assert stored.exit_decision.level == D("51940.00")
+
+    session(scenario)
+
+
+def test_an_exit_at_the_top_of_the_chart_keeps_its_label_inside_the_plot(session):
+    # A long closed at its target exits at the highest price of the chart: its label (drawn
+    # above the ▼) went out through the top of the plot, and only a one-pixel red sliver of it
+    # showed, just under the chart's header (issue #14's closed BTC/USDT screenshot).
+    async def scenario(s, qtbot):
+        position_id = await s.buy(amount="0.05", take_profit="51000")
+        await s.tick("51000", seconds=42 * 60 + 17)
+        await s.tick("51000")
+        assert not s.engine.position(position_id).is_open
+        s.window.positions.status_filter.setCurrentText("All")
+        s.select(position_id)
+        await until_idle()
+        chart = s.chart
+        assert chart.exit_labels() == ["take profit @ 51,000.00 (level 51,000.00)"]
+        vb = chart.price_plot.vb
+        plot_rect = vb.sceneBoundingRect()
+        labels = [item for item in chart.marker_items if isinstance(item, MarkerLabel)]
+        assert len(labels) == 1
+        for item in labels:  # a label (its whole box is painted) cut by the plot's edge
+            assert item.isVisible()
+            rect = item.mapRectToScene(item.textItem.mapRectToParent(
+                item.textItem.boundingRect()))
+            assert plot_rect.contains(rect), (item.toPlainText(), rect, plot_rect)
+        # and on screen: the plot's top rows hold no pixel of the exit's red but its ▼
+        view = chart.graphics
+        image = view.grab().toImage()
+        top = view.mapFromScene(plot_rect.topLeft())
+        right = view.mapFromScene(plot_rect.topRight()).x()
+        arrows = [view.mapFromScene(item.mapRectToScene(item.textItem.mapRectToParent(
+            item.textItem.boundingRect()))).boundingRect()
+            for item in chart.marker_items if isinstance(item, MarkerItem)]
+        reds = [(x, y) for y in range(top.y(), top.y() + 4) for x in range(top.x(), right)
+                if (lambda c: c.red() > c.green() + 40)(QColor(image.pixel(x, y)))
+                and not any(box.contains(x, y) for box in arrows)]
+        assert reds == []
 
     session(scenario)
 

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF
 
 from ...domain import Order, Position
 from ..exit_audit import exit_label, exit_tooltip
@@ -74,11 +75,34 @@ class MarkerItem(pg.TextItem):
 
 
 class MarkerLabel(pg.TextItem):
-    """The exit's audit text, above its ▼ marker."""
+    """The exit's audit text, above its ▼ marker, ending at it; where that would leave the
+    plot it goes under the exit's price (or starts at the marker): a target exit is often the
+    highest price of the chart, and the plot clips what passes its edge, so the label above
+    showed as a one-pixel red sliver under the chart's header instead of being read."""
+
+    ABOVE, BELOW = 1.6, -0.6  # anchor heights: over the ▼, or under the exit's price
 
     def __init__(self, marker: FillMarker, colour: str, backdrop) -> None:
-        super().__init__(marker.label or "", color=colour, anchor=(1.0, 1.6), fill=backdrop)
+        super().__init__(marker.label or "", color=colour, anchor=(1.0, self.ABOVE),
+                         fill=backdrop)
         self.marker = marker
         self.setPos(marker.at, marker.price)
         self.setToolTip(marker.tooltip)
         self.setZValue(16)
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        """The view moved or resized: keep the whole label inside the plot."""
+        self._keep_inside()
+        super().viewTransformChanged()
+
+    def _keep_inside(self) -> None:
+        vb = self.getViewBox()
+        if not isinstance(vb, pg.ViewBox):  # not in a plot yet (pyqtgraph then names the view)
+            return
+        plot = vb.sceneBoundingRect()
+        at = vb.mapViewToScene(QPointF(self.marker.at, self.marker.price))
+        box = self.textItem.boundingRect()  # in pixels: a TextItem ignores the view's scale
+        x = 1.0 if at.x() - box.width() >= plot.left() else 0.0
+        y = self.ABOVE if at.y() - self.ABOVE * box.height() >= plot.top() else self.BELOW
+        if (x, y) != (self.anchor[0], self.anchor[1]):
+            self.setAnchor((x, y))
