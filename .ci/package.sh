@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # CI: build the .deb from this checkout, install it the way a user would, run the installed app
-# headless in a throw-away HOME, then remove it and check it left nothing behind but user data.
+# headless in a throw-away HOME, then remove it and check it left nothing behind but user data;
+# the build/ and dist/ it made go too.
 # Needs root or sudo (dpkg -i). About 3 minutes on 2 cores, most of it PyInstaller and xz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=moniqo-desktop
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# build/ and dist/ (about 250 MB) are this run's scratch when it makes them: removed on exit,
+# however the run ends. A build/ or dist/ that was there before is the user's and stays.
+MADE=()
+for dir in build dist; do [ -e "$dir" ] || MADE+=("$dir"); done
+TEST_HOME=""
+cleanup() {
+    [ -z "$TEST_HOME" ] || rm -rf "$TEST_HOME"
+    [ ${#MADE[@]} -eq 0 ] || rm -rf -- "${MADE[@]}"
+}
+trap cleanup EXIT
 
 apt_install() {
     $SUDO apt-get update -qq
@@ -48,9 +59,7 @@ for f in /opt/$NAME/$NAME /usr/bin/$NAME /usr/share/applications/$NAME.desktop \
 done
 
 echo "== run the installed app headless"
-TEST_HOME=$(mktemp -d)
-cleanup() { rm -rf "$TEST_HOME"; }
-trap cleanup EXIT
+TEST_HOME=$(mktemp -d)  # removed on exit (cleanup, above)
 run_app() {
     # A clean user: no inherited XDG paths, so the app must use its platformdirs defaults.
     env -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME \
