@@ -215,9 +215,9 @@ def test_stale_prices_are_marked_where_prices_show(qloop, qtbot, tmp_path):
 
 def test_positions_table_marks_its_prices_stale_and_clears_them(qloop, qtbot, tmp_path):
     """Issue #14, the degraded window: with the strip saying "stale", every row of the positions
-    table still showed Price, Open P&L and Open % bright and live-looking. They are dimmed with
-    a ⚠ and a tooltip saying how old, within two poll intervals of the venue going silent, by
-    one repaint of those columns for the whole table (no per-row work), and cleared when the
+    table still showed Price, Open P&L, Open % and Risk bright and live-looking. They are dimmed
+    with a ⚠ and a tooltip saying how old, within two poll intervals of the venue going silent,
+    by one repaint of those columns for the whole table (no per-row work), and cleared when the
     venue answers with prices again."""
     clock = FakeClock()
     display, foreground, tooltip = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
@@ -229,8 +229,8 @@ def test_positions_table_marks_its_prices_stale_and_clears_them(qloop, qtbot, tm
         engine = await Engine.open(tmp_path / "m.sqlite3", demo, clock=clock)
         window = open_window(qtbot, tmp_path, engine, clock=clock)
         model = window.positions.model
-        live = [model.column_index(k)
-                for k in ("current_price", "unrealized_pnl", "unrealized_pnl_percent")]
+        live = [model.column_index(k) for k in  # Risk is judged on the last price, too
+                ("current_price", "unrealized_pnl", "unrealized_pnl_percent", "risk_level")]
         others = [model.column_index(k) for k in ("symbol", "entry_price", "amount")]
         muted = theme.current().color("muted")
 

@@ -82,7 +82,8 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("side", "Side", kind=CellKind.ENUM),
     Column("amount", "Amount", kind=CellKind.AMOUNT),
     Column("entry_price", "Entry", kind=CellKind.PRICE),
-    # an open row's price and what follows from it are marked stale with the prices
+    # an open row's price and what follows from it (P&L, %, and Risk below) are marked stale
+    # with the prices
     Column("current_price", "Price", kind=CellKind.PRICE,
            get=lambda p: p.current_price if p.is_open else p.exit_price, live=_is_open),
     Column("unrealized_pnl", "Open P&L", get=_if_open(lambda p: p.unrealized_pnl),
@@ -101,7 +102,9 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("max_drawdown", "Max DD", kind=CellKind.PERCENT,
            header_tip="Largest retreat from the best price, in %", visible=False,
            label="Max drawdown"),
-    Column("risk_level", "Risk", get=_if_open(lambda p: p.risk_level), kind=CellKind.ENUM),
+    # judged on the last price: stale with it
+    Column("risk_level", "Risk", get=_if_open(lambda p: p.risk_level), kind=CellKind.ENUM,
+           live=_is_open),
     Column("stop_loss", "Stop", kind=CellKind.PRICE, tooltip=_stop_tip),
     Column("take_profit", "Target", kind=CellKind.PRICE),
     Column("trailing_stop_percent", "Trail", kind=CellKind.PERCENT, tooltip=_trailing_tip,
