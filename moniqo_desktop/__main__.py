@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(`moniqo-desktop serve`): its PostgreSQL URL "
                              "(postgresql+psycopg://user@host/db), or the name of one stored "
                              "with `moniqo-desktop keys set-database NAME`")
-    parser.add_argument("--account", default="default", metavar="NAME",
+    parser.add_argument("--account", default=None, metavar="NAME",  # None: not given
                         help="with --connect: the server's account (default: default)")
     return parser
 

@@ -91,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
         data_dir = usable_dir(args.data_dir or default_data_dir(), "data dir")
         setup_logging(data_dir, console=True)
         settings = Settings.load(settings_path(None if args.data_dir is None else data_dir))
+        connect = connect_target(args)  # first: with --connect the venue flags mean nothing
         exchange_id, sandbox = choose_venue(settings, args.exchange, args.sandbox,
                                             args.price_feed)
-        connect = connect_target(args)
     except UserError as exc:
         return report_user_error(exc, dialog=dialog)
     if connect is not None:  # a window on a server engine: no venue, no keys, no local store
@@ -119,19 +119,31 @@ def run(args: argparse.Namespace) -> int:
                    early_check=FileCheck.start(db_path))
 
 
+DEFAULT_ACCOUNT = "default"
+
+
 def connect_target(args: argparse.Namespace) -> tuple[str, str] | None:
     """`--connect URL|NAME [--account NAME]`: the server's database — a URL, or the name of one
     kept in the OS keyring (`keys set-database NAME`), never the settings file — and the
     account (None: local)."""
     target = getattr(args, "connect", None)
+    account = getattr(args, "account", None)
     if target is None:
+        if account is not None:  # silently dropped, it would leave a window on another store
+            raise UserError("--account names a server's account; it goes with --connect")
         return None
     if args.headless:
         raise UserError("--connect opens the window on a server engine; --headless has none "
                         "(run `moniqo-desktop serve` on the server instead)")
+    given = [flag for flag, value in (("--exchange", args.exchange), ("--sandbox", args.sandbox),
+                                      ("--price-feed", args.price_feed)) if value]
+    if given:
+        raise UserError(f"{' and '.join(given)} with --connect: the server's engine runs its own "
+                        f"venue (give it to `moniqo-desktop serve`), so drop it here")
     from .server.database_url import resolve_url
 
-    return resolve_url(target, args.account), args.account
+    account = account or DEFAULT_ACCOUNT
+    return resolve_url(target, account), account
 
 
 def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,

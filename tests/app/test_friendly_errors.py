@@ -73,6 +73,23 @@ def test_flags_that_mean_nothing_for_the_venue_are_refused(tmp_path: Path, flags
     assert not (tmp_path / "moniqo.sqlite3").exists()  # refused before anything was built
 
 
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"  # never reached: refused first
+
+
+@pytest.mark.parametrize("flags, words", [
+    (("--account", "desk"), ("--account", "--connect")),
+    (("--connect", SERVER, "--exchange", "binance"), ("--exchange", "--connect", "serve")),
+    (("--connect", SERVER, "--sandbox"), ("--sandbox", "--connect")),
+    (("--connect", SERVER, "--price-feed", "random"), ("--price-feed", "--connect")),
+])
+def test_flags_that_mean_nothing_with_or_without_a_server_are_refused(tmp_path: Path, flags,
+                                                                     words):
+    # A window on a server runs the server's venue; --account names a server's account: each
+    # was silently dropped where it means nothing.
+    one_clear_line(run_app("--data-dir", str(tmp_path), *flags, "--quit-after", "1",
+                           env=NO_KEYRING), *words)
+
+
 def test_no_keyring_runs_on_public_data_and_says_why(tmp_path: Path):
     # No network here either: the app still starts, says keys are unavailable and why, and
     # quits cleanly.
