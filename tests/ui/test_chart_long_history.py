@@ -13,18 +13,13 @@ from moniqo_desktop.ui.widgets.chart_series import COLUMNS
 from moniqo_desktop.ui.widgets.position_chart import PositionChart
 
 from test_position_chart import T0, history
-from ui_factories import make_position
+from ui_factories import make_position, show_sized
 
 D = Decimal
 
 
 def shown_chart(qtbot) -> PositionChart:
-    chart = PositionChart()
-    qtbot.addWidget(chart)
-    chart.resize(800, 420)
-    chart.show()
-    qtbot.waitExposed(chart)
-    return chart
+    return show_sized(qtbot, PositionChart(), 800, 420)
 
 
 def drawn_at(curve, t: float) -> float:

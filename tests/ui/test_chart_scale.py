@@ -10,17 +10,13 @@ from moniqo_desktop.ui.widgets.chart_labels import DOWN, UP, spread
 from moniqo_desktop.ui.widgets.position_chart import PositionChart
 
 from test_position_chart import T0, history
-from ui_factories import make_position
+from ui_factories import make_position, show_sized
 
 D = Decimal
 
 
 def shown_chart(qtbot, position, prices):
-    chart = PositionChart()
-    qtbot.addWidget(chart)
-    chart.resize(800, 420)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = show_sized(qtbot, PositionChart(), 800, 420)
     chart.set_position(position, history(position, prices))
     chart.follow()
     return chart

@@ -21,19 +21,14 @@ from moniqo_desktop.ui import theme
 from moniqo_desktop.ui.models.monitor import STALE_MARK
 from moniqo_desktop.ui.widgets.positions_panel import PositionsPanel
 
-from ui_factories import make_position
+from ui_factories import make_position, show_sized
 
 D = Decimal
 
 
 @pytest.fixture
 def panel(qtbot):
-    panel = PositionsPanel()
-    qtbot.addWidget(panel)
-    panel.resize(1300, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
+    return show_sized(qtbot, PositionsPanel(), 1300, 400)
 
 
 def shot(panel: PositionsPanel) -> QImage:

@@ -35,3 +35,13 @@ MARKETS = {
     "ETH/USDT": MarketInfo("ETH/USDT", "ETH", "USDT", amount_step=D("0.001"),
                            price_step=D("0.01"), min_amount=D("0.001"), min_cost=D("5")),
 }
+
+
+def show_sized(qtbot, widget, width: int, height: int):
+    """`widget` owned by the test, at `width` x `height`, shown and exposed (painted sizes in
+    pixel tests depend on it)."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
