@@ -21,7 +21,7 @@ from .compose import FeedStatus, check_venue_ready, choose_venue, \
     feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
 from .gc_pauses import settle_after_start
-from .startup_checks import PAPER_IDS, UserError, usable_dir
+from .startup_checks import PAPER_IDS, UserError, ignored_settings, usable_dir
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         data_dir = usable_dir(args.data_dir or default_data_dir(), "data dir")
         setup_logging(data_dir, console=True)
-        settings = Settings.load(settings_path(None if args.data_dir is None else data_dir))
+        settings_file = settings_path(None if args.data_dir is None else data_dir)
+        settings = Settings.load(settings_file)
         connect = connect_target(args)  # first: with --connect the venue flags mean nothing
         exchange_id, sandbox = choose_venue(settings, args.exchange, args.sandbox,
                                             args.price_feed)
@@ -99,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     if connect is not None:  # a window on a server engine: no venue, no keys, no local store
         return run_gui(data_dir / DB_FILENAME, exchange_id, sandbox, settings, args.quit_after,
                        data_dir, connect=connect)
+    notices = ignored_settings(exchange_id, settings, settings_file)
+    for notice in notices:  # the console (headless: all it has) and the log file
+        log.warning("%s", notice)
     db_path = data_dir / DB_FILENAME
     try:  # missing keys for this mode or a venue lacking essentials: one clear line, exit 2
         check_venue_ready(exchange_id, sandbox)
@@ -116,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     from .store.sqlite_file import FileCheck
 
     return run_gui(db_path, exchange_id, sandbox, settings, args.quit_after, data_dir,
-                   early_check=FileCheck.start(db_path))
+                   early_check=FileCheck.start(db_path), notices=notices)
 
 
 DEFAULT_ACCOUNT = "default"
@@ -148,9 +152,11 @@ def connect_target(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
             quit_after: float | None, data_dir: Path,
-            connect: tuple[str, str] | None = None, early_check: Any = None) -> int:
+            connect: tuple[str, str] | None = None, early_check: Any = None,
+            notices: list[str] | None = None) -> int:
     """The window on a local engine, or with `connect` (URL, account) on a server's.
-    `early_check`: the store file's check, already running (`store.sqlite_file.FileCheck`)."""
+    `early_check`: the store file's check, already running (`store.sqlite_file.FileCheck`);
+    `notices`: settings ignored for this venue, for the log panel and status bar."""
     # The engine (SQLAlchemy with it) before Qt: once PySide6 is in, every module imported
     # after it is read back from its source file (PySide6's `__feature__` check calls
     # inspect.getsource on each), and SQLAlchemy's ~90 modules cost 12 MiB of cached source
@@ -257,6 +263,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         beacon = single_instance.RaiseOnRequest(data_dir, window) if connect is None else None
         if parts.note:
             window.show_notice(parts.note)
+        for notice in notices or ():
+            window.show_notice(notice, "settings")
         app.aboutToQuit.connect(stop.set)
         app.lastWindowClosed.connect(stop.set)
         try:

@@ -106,16 +106,49 @@ def open_exchange(exchange_id: str, *, sandbox: bool, settings: Any) -> tuple[An
 
     check_exchange_id(exchange_id)
     try:
-        return build_exchange(exchange_id, sandbox=sandbox, settings=settings), None
-    except _key_store_error() as exc:
-        from .exchanges.ccxt_exchange import CcxtExchange
+        try:
+            return build_exchange(exchange_id, sandbox=sandbox, settings=settings), None
+        except _key_store_error() as exc:
+            from .exchanges.ccxt_exchange import CcxtExchange
 
-        log.warning("API keys unavailable for %s: %s", exchange_id, exc)
-        exchange = CcxtExchange(exchange_id, sandbox=sandbox)
-        return exchange, (f"API keys unavailable ({exc}); public data only: prices and "
-                          f"markets work, trading needs keys")
+            # Built first: a testnet the venue lacks is the one line, before the keyring's.
+            exchange = CcxtExchange(exchange_id, sandbox=sandbox)
+            log.warning("API keys unavailable for %s: %s", exchange_id, exc)
+            return exchange, (f"API keys unavailable ({exc}); public data only: prices and "
+                              f"markets work, trading needs keys")
     except (DomainError, ExchangeError) as exc:  # e.g. --sandbox where there is no testnet
-        raise UserError(str(exc)) from None
+        hint = (": start it without --sandbox (and without \"sandbox\": true in the "
+                "settings file)") if sandbox and "sandbox" in str(exc) else ""
+        raise UserError(f"{exc}{hint}") from None
+
+
+def ignored_settings(exchange_id: str, settings: Any, source: Path) -> list[str]:
+    """What the settings file `source` asks that means nothing for the venue in use, one line
+    each: said, never silently dropped (#14).
+
+    Not refused like the same flag (`check_flags_fit_venue`): a flag is typed for this start
+    and dropping it costs nothing, but the settings file is the app's memory, fixed in its own
+    Settings dialog, so a refusal would lock the trader out of the window that fixes it (and
+    refuse `--exchange demo` to one whose settings say binance testnet). What is ignored is the
+    harmless direction too: paper trades nothing real, the badge says PAPER, and a real venue
+    runs on its own prices. So the start goes on and the window's log panel and status bar
+    (headless: stderr) say which setting of which file is ignored, and how to fix it."""
+    from dataclasses import fields
+
+    if exchange_id in PAPER_IDS:
+        if settings.sandbox:
+            return [f'settings: "sandbox": true in {source} is ignored: paper trading has no '
+                    f"testnet (running PAPER); untick it in Settings, or use it with a real "
+                    f"exchange (e.g. --exchange binance)"]
+        return []
+    defaults = type(settings)()
+    paper_only = [f.name for f in fields(settings) if f.name.startswith("demo_")
+                  and getattr(settings, f.name) != getattr(defaults, f.name)]
+    if not paper_only:
+        return []
+    return [f"settings: {', '.join(paper_only)} in {source} "
+            f"{'is' if len(paper_only) == 1 else 'are'} for paper trading only and ignored "
+            f"on {exchange_id} (it runs on its own prices and account)"]
 
 
 def _key_store_error() -> type[Exception]:

@@ -91,8 +91,9 @@ def build_client(
     if sandbox:
         try:
             client.set_sandbox_mode(True)
-        except Exception as exc:  # ccxt raises NotSupported when there is no testnet
-            raise ExchangeError(f"{exchange_id} has no sandbox/testnet: {exc}") from None
+        except Exception as exc:  # ccxt raises NotSupported (or worse) when there is none
+            log.debug("%s: set_sandbox_mode refused: %r", exchange_id, exc)
+            raise ExchangeError(f"{exchange_id} has no sandbox/testnet") from None
     return client
 
 
