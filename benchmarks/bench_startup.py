@@ -3,18 +3,29 @@
 The floor is `shared/bench/startup_floor.py` (a bare PySide6 + pyqtgraph + qasync window with a
 10 000-row table, quitting after 0.1 s). The app starts on a store of N open positions (one per
 symbol: positions are net per symbol) with D days of hourly position updates each, the paper
-exchange, offscreen. Runs alternate (app, floor, app, floor, ...) so load on the machine hits both
-alike; wall time, CPU time (user + system: what load on a shared machine inflates least) and
-peak RSS of each child process are reported as medians. Both paint once before they quit (the
-app's `--quit-after` is due before its window exists; its engine's first pass waits for the
-first paint, so the window paints, then the app quits).
+exchange, offscreen. Both paint once before they quit (the app's `--quit-after` is due before its
+window exists; its engine's first pass waits for the first paint, so the window paints whole,
+with its data, then the app quits).
 
-Both run with compiled bytecode cached (in a temporary PYTHONPYCACHEPREFIX, warmed by a first
-run), as an installed app does: with PYTHONDONTWRITEBYTECODE set, the app would otherwise
-recompile its own hundred modules on every start while the floor has none.
+On a shared machine one start moves by a tenth of a second or more (the floor alone moved
+0.15 s between runs of the same code), so every round runs each command once, in an order that
+rotates from round to round (app, floor; then floor, app; ...), and the figures are the medians
+over the rounds with their spread (lowest-highest) - and the ratio is also taken within each
+round (app / floor of the same round), which cancels the load's slow swings. Wall time, CPU time
+(user + system: what load on a shared machine inflates least) and peak RSS of each child are
+measured. `--tree DIR` (repeatable) adds another source tree of the app to the same rounds, so a
+"before" and an "after" run under the same load, back to back.
+
+Bytecode is cached as on a user's machine (PYTHONDONTWRITEBYTECODE removed from the children's
+environment, a temporary PYTHONPYCACHEPREFIX warmed by a first run of each command): with it set,
+the app would recompile its own hundred modules on every start while the floor has none.
+
+The store given with `--store DIR` is built there once and then only copied (each code runs on
+its own copy: a start writes into its store - the window's state, the marks - and a shared one
+would drift between codes).
 
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_startup.py [--positions 1000] [--days 7]
-     [--runs 5] [--floor PATH] [--store DIR]
+     [--runs 9] [--floor PATH] [--store DIR] [--tree DIR ...]
      --store DIR keeps the built store in DIR and reuses it on the next run (building it takes
      minutes on a loaded machine).
 """
@@ -24,7 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,61 +85,96 @@ async def build_store(data_dir: Path, positions: int, days: int) -> None:
     await engine.close()
 
 
-def measure(cmd: list[str], pycache: Path) -> tuple[float, float, float]:
+Sample = tuple[float, float, float]
+"""Wall seconds, CPU seconds, peak MiB of one start."""
+
+
+def measure(cmd: list[str], pycache: Path, path: str | None = None) -> Sample:
     """Run `cmd` under a tiny wrapper that reports its own child's wall time, CPU time and
-    peak RSS."""
+    peak RSS. `path`: the source tree to import the app from (PYTHONPATH)."""
     wrapper = ("import resource,subprocess,sys,time;t=time.perf_counter();"
                "subprocess.run(sys.argv[1:],check=True,capture_output=True);"
                "r=resource.getrusage(resource.RUSAGE_CHILDREN);"
                "print(time.perf_counter()-t, r.ru_utime+r.ru_stime, r.ru_maxrss/1024)")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
     env.update(QT_QPA_PLATFORM="offscreen", PYTHONPYCACHEPREFIX=str(pycache))
+    if path is not None:
+        env["PYTHONPATH"] = path
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], check=True,
                          capture_output=True, text=True, env=env).stdout.split()
     return float(out[0]), float(out[1]), float(out[2])
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    """The median and the lowest-highest of `values`."""
+    return (f"{fmt.format(statistics.median(values))} "
+            f"({fmt.format(min(values))}-{fmt.format(max(values))})")
+
+
+def report(results: dict[str, list[Sample]], runs: int) -> None:
+    floor = results["floor"]
+    print(f"medians of {runs} rounds (lowest-highest):")
+    for label, samples in results.items():
+        wall, cpu, peak = ([s[i] for s in samples] for i in range(3))
+        print(f"{label:>24}: wall {spread(wall)} s, CPU {spread(cpu)} s, "
+              f"peak {spread(peak, '{:.0f}')} MiB")
+    for label, samples in results.items():
+        if label == "floor":
+            continue
+        ratios = [[a[i] / f[i] for a, f in zip(samples, floor)] for i in range(3)]
+        med = [statistics.median(s[i] for s in samples) / statistics.median(f[i] for f in floor)
+               for i in range(3)]
+        print(f"{label:>24} / floor: ratio of medians {med[0]:.2f}x wall, {med[1]:.2f}x CPU, "
+              f"{med[2]:.2f}x memory; per round: wall {spread(ratios[0])}x, "
+              f"CPU {spread(ratios[1])}x, memory {spread(ratios[2])}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--positions", type=int, default=1000)
     parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     floors = [base / "shared" / "bench" / "startup_floor.py"
               for base in (ROOT.parent, ROOT.parent.parent)]  # a clone's or a worktree's
     parser.add_argument("--floor", type=Path,
                         default=next((f for f in floors if f.exists()), floors[0]))
     parser.add_argument("--store", type=Path, default=None,
-                        help="build the store here once and reuse it")
+                        help="build the store here once and reuse it (never changed after)")
+    parser.add_argument("--tree", type=Path, action="append", default=[],
+                        help="also start the app from this source tree, in the same rounds")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        data = args.store or Path(tmp) / "store"
-        if not (data / "built").exists():
-            data.mkdir(parents=True, exist_ok=True)
+        built = args.store or Path(tmp) / "store"
+        if not (built / "built").exists():
+            built.mkdir(parents=True, exist_ok=True)
             t = time.perf_counter()
-            asyncio.run(build_store(data, args.positions, args.days))
-            (data / "built").write_text(f"{args.positions} {args.days}\n")
+            asyncio.run(build_store(built, args.positions, args.days))
+            (built / "built").write_text(f"{args.positions} {args.days}\n")
             print(f"store built in {time.perf_counter() - t:.0f} s")
-        positions, days = (int(v) for v in (data / "built").read_text().split())
+        positions, days = (int(v) for v in (built / "built").read_text().split())
         print(f"store: {positions} open positions, {days} days of hourly updates "
               f"({positions * days * 24} rows)")
-        app = [sys.executable, "-m", "moniqo_desktop", "--data-dir", str(data),
-               "--quit-after", "0.1"]
-        floor = [sys.executable, str(args.floor)]
+        trees = {"app": ROOT, **{f"app@{tree}": tree.resolve() for tree in args.tree}}
+        commands: dict[str, tuple[list[str], str | None]] = {}
+        for n, (label, tree) in enumerate(trees.items()):
+            data = Path(tmp) / f"store{n}"
+            shutil.copytree(built, data)
+            commands[label] = ([sys.executable, "-m", "moniqo_desktop", "--data-dir", str(data),
+                                "--quit-after", "0.1"], str(tree))
+        commands["floor"] = ([sys.executable, str(args.floor)], None)
         pycache = Path(tmp) / "pycache"
-        measure(app, pycache)  # compile and cache bytecode, warm the page cache
-        measure(floor, pycache)
-        results: dict[str, list[tuple[float, float, float]]] = {"app": [], "floor": []}
-        for _ in range(args.runs):
-            results["app"].append(measure(app, pycache))
-            results["floor"].append(measure(floor, pycache))
-    med = {k: tuple(statistics.median(run[i] for run in v) for i in range(3))
-           for k, v in results.items()}
-    (aw, ac, am), (fw, fc, fm) = med["app"], med["floor"]
-    print(f"app   --quit-after 0.1: {aw:.2f} s wall, {ac:.2f} s CPU, {am:.0f} MiB peak "
-          f"(median of {args.runs})")
-    print(f"floor startup_floor.py: {fw:.2f} s wall, {fc:.2f} s CPU, {fm:.0f} MiB peak")
-    print(f"ratio: {aw / fw:.2f}x wall, {ac / fc:.2f}x CPU, {am / fm:.2f}x memory")
-    print(f"load average: {os.getloadavg()[0]:.1f}")
+        for cmd, path in commands.values():  # compile and cache bytecode, warm the page cache
+            measure(cmd, pycache, path)
+        results: dict[str, list[Sample]] = {label: [] for label in commands}
+        labels = list(commands)
+        for round_ in range(args.runs):
+            shift = round_ % len(labels)
+            for label in labels[shift:] + labels[:shift]:
+                results[label].append(measure(*commands[label], pycache))
+    report(results, args.runs)
+    print(f"load average: {load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

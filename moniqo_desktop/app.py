@@ -279,7 +279,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         finally:
             if beacon is not None:
                 beacon.close()
-            window.save_state()
+            # Closing saves the window's state (`MainWindow.closeEvent`), once: a window the
+            # trader closed already saved it then, and Qt does not close it twice.
             window.close()
             await parts.close()
 

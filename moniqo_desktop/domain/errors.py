@@ -21,6 +21,8 @@ E = TypeVar("E", bound=Enum)
 
 def as_enum(cls: type[E], value: object, what: str) -> E:
     """`cls(value)`, or a DomainError naming what was expected (stored text, user input)."""
+    if type(value) is cls:  # already a member (a row read back, the engine's own values):
+        return value  # type: ignore[return-value]  # what cls(value) returns, without its cost
     try:
         return cls(value)
     except ValueError:

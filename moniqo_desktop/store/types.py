@@ -78,7 +78,7 @@ class FeeList(TypeDecorator[tuple]):
         return json.dumps(pairs)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> tuple:
-        if not value:
+        if not value or value == "[]":  # nearly every fill: no JSON parse for it
             return ()
         return tuple((str(currency), Decimal(amount)) for currency, amount in json.loads(value))
 

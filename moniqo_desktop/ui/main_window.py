@@ -169,8 +169,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name} · {self.mode.label}")
         self.setWindowIcon(app_icon())
         app = QApplication.instance()
-        if isinstance(app, QApplication):
-            theme.apply_theme(app, self.settings.theme)
+        if isinstance(app, QApplication):  # the stylesheet once the window is built
+            theme.apply_palette(app, self.settings.theme)
         self._order_status: dict[str, OrderStatus] = {}
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -181,6 +181,8 @@ class MainWindow(QMainWindow):
         self._load_initial_state()
         self._subscribe()
         self._restore_state()
+        if isinstance(app, QApplication):
+            theme.apply_stylesheet(app)
 
         self._held_timer = QTimer(self)
         self._held_timer.timeout.connect(lambda: self.positions.model.refresh_column("held"))

@@ -207,9 +207,26 @@ def stylesheet(t: Theme) -> str:
 
 def apply_theme(app: QApplication, name: str) -> Theme:
     """Switch the whole application to theme `name` ("dark" or "light")."""
+    apply_palette(app, name)
+    return apply_stylesheet(app)
+
+
+def apply_palette(app: QApplication, name: str) -> Theme:
+    """The first half of `apply_theme`: the theme that widgets read (`current`), Qt's style and
+    the palette - everything but the stylesheet, which `apply_stylesheet` adds.
+
+    A window is built between the two halves: under an application stylesheet, every widget
+    moved into a parent has its whole subtree un-polished and re-polished against the sheet,
+    and a window assembled from panels moves each of them several times (60 ms of a start);
+    a sheet set on the finished window polishes each widget once."""
     global _current
     _current = get(name)
     app.setStyle("Fusion")
     app.setPalette(_palette(_current))
+    return _current
+
+
+def apply_stylesheet(app: QApplication) -> Theme:
+    """The second half of `apply_theme`: the current theme's stylesheet."""
     app.setStyleSheet(stylesheet(_current))
     return _current

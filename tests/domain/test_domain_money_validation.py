@@ -163,3 +163,27 @@ def test_zero_allowed_only_when_asked() -> None:
 def test_to_decimal_names_the_field() -> None:
     with pytest.raises(DomainError, match="^take profit is not a number: 'soon'"):
         to_decimal("soon", "take profit")
+
+
+@pytest.mark.parametrize(("value", "allow_zero", "words"), [
+    (Decimal("1E+15"), False, "too large"),
+    (Decimal("-0.1"), True, "cannot be negative"),
+    (Decimal("0"), False, "greater than zero"),
+    (Decimal("-0"), False, "greater than zero"),
+    (Decimal("NaN"), True, "finite"),
+    (Decimal("sNaN"), True, "finite"),
+    (Decimal("Infinity"), False, "finite"),
+])
+def test_a_decimal_given_directly_is_checked_like_text(value: Decimal, allow_zero: bool,
+                                                        words: str) -> None:
+    """The Decimal path (every stored amount read back at start-up takes it) refuses what
+    the text path refuses, and returns a good value itself."""
+    with pytest.raises(DomainError, match=words):
+        parse_amount(value, "amount", allow_zero=allow_zero)
+
+
+@pytest.mark.parametrize("value", ["0.001", "999999999999999", "2.5E+4", "1E-18"])
+def test_a_good_decimal_comes_back_as_it_is(value: str) -> None:
+    amount = Decimal(value)
+    assert parse_amount(amount) is amount
+    assert parse_amount(Decimal("-0"), allow_zero=True) == 0

@@ -112,3 +112,29 @@ def test_unreadable_value_cli_is_one_line_exit_2(tmp_path):
         con.execute("UPDATE orders SET amount = 'x' WHERE id = ?", (order_id,))
     line = one_line(run_app(tmp_path, "--headless", "--quit-after", "3"))
     assert "table orders" in line and order_id in line
+
+
+@pytest.mark.parametrize(("table", "column", "bad", "words"), [
+    ("orders", "amount", "-0.01", "cannot be negative"),
+    ("orders", "amount", "0", "greater than zero"),
+    ("orders", "amount", "NaN", "finite"),
+    ("orders", "price", "1E+20", "too large"),
+    ("positions", "entry_price", "0", "greater than zero"),
+    ("positions", "amount", "-Infinity", "finite"),
+    ("positions", "symbol", "BTCUSDT", "BASE/QUOTE"),
+])
+async def test_a_stored_number_no_order_or_position_can_hold_is_refused(tmp_path, table, column,
+                                                                      bad, words):
+    """A start rebuilds every working order and position from its row; a value that reads as
+    a number (or text) but that the domain refuses stops the start with the domain's words,
+    and nothing is built from that row. The rows' own types already give Decimals and
+    enum members, so the domain checks them cheaply (#14, start-up), but still checks them."""
+    db = tmp_path / "moniqo.sqlite3"
+    order_id = await _store_with_an_order(db)
+    with sqlite3.connect(db) as con:
+        key = "id" if table == "orders" else "entry_order_id"
+        assert con.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
+                           (bad, order_id)).rowcount == 1
+    with pytest.raises(StoreError, match=words):
+        await Engine.open(db, DemoExchange(prices={"BTC/USDT": D("50000")},
+                                           balances={"USDT": D(10000)}))

@@ -388,3 +388,19 @@ def test_the_form_keeps_what_the_trader_typed_since(run, qtbot):
         assert not window.entry.message.isVisible()
 
     run(scenario)
+
+
+def test_a_window_built_before_its_stylesheet_still_wears_it(run):
+    """The window is built under its theme's palette and given the stylesheet once it is whole
+    (`theme.apply_palette`, then `apply_stylesheet`: under a sheet, each move of a panel into
+    its parent re-polished the panel's widgets); the finished window wears the sheet."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    app.setStyleSheet("")  # as at a real start: no window has set one yet
+
+    async def scenario(window, engine, exchange):
+        assert app.styleSheet() == theme.stylesheet(theme.current())
+        assert theme.current() is theme.get(window.settings.theme)
+
+    run(scenario)
