@@ -31,6 +31,7 @@ from .engine.events import (
 )
 from .startup_checks import UserError
 from .store import StoreError
+from .store.sqlite_file import FileCheck
 
 DEMO_STEP_SECONDS = 120.0
 
@@ -94,12 +95,14 @@ async def open_demo_positions(engine: Engine) -> None:
 
 
 async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
-                       quit_after: float | None) -> int:
+                       quit_after: float | None, early_check: FileCheck | None = None) -> int:
+    """`early_check`: the store file's check, started before this module's imports (as the
+    window's start does, `store.sqlite_file`)."""
     try:
         # Each one-second tick of the offline walk plays two minutes of market, so exits
         # happen within the demo.
         parts = await compose(db_path, exchange_id, sandbox=sandbox, settings=settings,
-                              demo_step_seconds=DEMO_STEP_SECONDS)
+                              demo_step_seconds=DEMO_STEP_SECONDS, early_check=early_check)
     except (UserError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code if isinstance(exc, UserError) else 2

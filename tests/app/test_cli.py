@@ -50,6 +50,30 @@ def test_corrupt_database_is_reported_and_left_untouched(tmp_path: Path):
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
+def test_a_locked_database_is_reported_alike_by_the_window_and_headless(tmp_path: Path):
+    """Both starts check the store file early, on a thread (`store.sqlite_file.FileCheck`):
+    a file another program holds locked is the same one line from each, left untouched."""
+    import sqlite3
+
+    db = tmp_path / "moniqo.sqlite3"
+    other = sqlite3.connect(db, isolation_level=None)  # another program, writing
+    try:
+        other.execute("PRAGMA locking_mode = EXCLUSIVE")
+        other.execute("BEGIN EXCLUSIVE")
+        other.execute("CREATE TABLE other_writer (x)")
+        said = []
+        for mode in (("--quit-after", "2"), ("--headless", "--quit-after", "1")):
+            result = run_app("--data-dir", str(tmp_path), *mode)
+            assert result.returncode == 2, result.stderr
+            assert "Traceback" not in result.stderr
+            said.append([line for line in result.stderr.splitlines() if line.strip()])
+        assert said[0] == said[1] and len(said[0]) == 1
+        assert "locked by another program" in said[0][0] and str(db) in said[0][0]
+    finally:
+        other.rollback()
+        other.close()
+
+
 @pytest.mark.parametrize("text", ["1e3", "nan", "-1", "2_0"])
 def test_quit_after_uses_the_strict_number_parser(text: str, capsys):
     """Issue #10: numbers people type, the CLI included, go through the one strict parser."""

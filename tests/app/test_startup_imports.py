@@ -59,3 +59,37 @@ def test_the_store_check_starts_first_and_the_non_qt_layers_load_before_qt(tmp_p
             or m.startswith(("moniqo_desktop.engine", "moniqo_desktop.store",
                              "moniqo_desktop.domain", "moniqo_desktop.exchanges"))]
     assert late == []
+
+
+WATCH_THE_CHECK = """
+import sys
+from moniqo_desktop.store import sqlite_file
+start, answers_for = sqlite_file.FileCheck.start.__func__, sqlite_file.FileCheck.answers_for
+
+def watched_start(cls, *args, **kwargs):
+    print("check started; sqlalchemy imported:", "sqlalchemy" in sys.modules, file=sys.stderr)
+    return start(cls, *args, **kwargs)
+
+def watched_answers_for(self, *args, **kwargs):
+    print("the store asked the early check", file=sys.stderr)
+    return answers_for(self, *args, **kwargs)
+
+sqlite_file.FileCheck.start = classmethod(watched_start)
+sqlite_file.FileCheck.answers_for = watched_answers_for
+from moniqo_desktop.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_headless_start_checks_its_store_file_early_like_the_window(tmp_path):
+    """`--headless` runs the same store-file check as the window, started on its own thread
+    before SQLAlchemy is imported, and its store takes that answer (#14, start-up)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for mode in (("--quit-after", "0.1"), ("--headless", "--quit-after", "0.1")):
+        result = subprocess.run([sys.executable, "-c", WATCH_THE_CHECK, "--data-dir",
+                                 str(tmp_path), *mode],
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        said = [line for line in result.stderr.splitlines() if "check" in line]
+        assert said == ["check started; sqlalchemy imported: False",
+                        "the store asked the early check"], (mode, result.stderr[-2000:])
