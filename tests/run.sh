@@ -25,7 +25,16 @@ PY=${PYTHON:-python3}
 VENV=${MONIQO_VENV:-.venv}
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
+# `pip install -e` has setuptools write moniqo_desktop.egg-info beside the sources: build
+# metadata only (the install's record is the .dist-info in the venv, and the editable finder
+# maps the package without it), so it is removed once the install ends, however it ends;
+# one that was there before this run is the developer's and stays.
+EGG_INFO=moniqo_desktop.egg-info
+if [ -e "$EGG_INFO" ]; then EGG_INFO=""; fi
+trap '[ -z "$EGG_INFO" ] || rm -rf "$EGG_INFO"' EXIT
 "$VENV/bin/python" -m pip install -q -e ".[test]"
+[ -z "$EGG_INFO" ] || rm -rf "$EGG_INFO"
+trap - EXIT
 
 export QT_QPA_PLATFORM=offscreen
 exec "$VENV/bin/python" -m pytest -q "$@"
