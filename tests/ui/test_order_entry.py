@@ -137,3 +137,40 @@ def test_live_estimate_of_cost_and_fee(entry):
 def test_rejection_is_shown_as_message(entry):
     entry.show_error("Insufficient balance")
     assert entry.error.text() == "Insufficient balance"
+
+
+def test_the_form_repaints_only_what_a_tick_changed(qtbot, entry):
+    """The form heard every price tick, balance read and position move, and repainted (its
+    Buy button re-polished, so re-laid out) even when what it shows did not change or the
+    symbol that moved is not the one shown (#14: update only on change)."""
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from test_paint_cost import paints_of
+    from ui_factories import make_position
+
+    held = make_position("BTC/USDT")
+    other = make_position("ETH/USDT", entry="3000")
+    entry.set_positions([held, other])
+    entry.amount.setText("0.01")  # a cost estimate is shown, and moves with BTC's price
+    qtbot.waitExposed(entry)
+    qtbot.wait(50)
+    QApplication.processEvents()
+    painted = {w: paints_of(w) for w in (entry, *entry.findChildren(QWidget))}
+    balances = {"USDT": (D("10000"), D("10000")), "BTC": (D("0.2"), D("0.2"))}
+    for price in ("3001", "3002", "2999"):  # ETH moves; BTC, the symbol shown, does not
+        entry.set_prices({"ETH/USDT": D(price), "BTC/USDT": D("50000")})
+        other.update_price(D(price))
+        entry.position_changed(other)
+        held.update_price(D("50000"))
+        entry.position_changed(held)  # the engine's update of the held one: nothing new
+        entry.set_balances(dict(balances))
+        QApplication.processEvents()
+    assert {w.objectName() or type(w).__name__: len(p) for w, p in painted.items() if p} == {}
+    entry.set_prices({"BTC/USDT": D("50100")})  # the symbol shown moves: its figures only
+    held.update_price(D("50100"))
+    entry.position_changed(held)
+    QApplication.processEvents()
+    assert entry.last_price.text() == "Last 50,100.00"
+    assert "501.00" in entry.estimate.text()
+    assert painted[entry.last_price] and painted[entry.estimate]
+    assert not painted[entry.submit_button]

@@ -298,8 +298,11 @@ class OrderEntry(QFrame):
         self.stop_note.setVisible(bool(text))
 
     def set_prices(self, prices: dict[str, Decimal]) -> None:
+        """Every tick's prices; the form's figures change only with the shown symbol's."""
+        symbol = self.symbol.currentText()
+        moved = symbol in prices and prices[symbol] != self._prices.get(symbol)
         self._prices.update(prices)
-        if self.symbol.currentText() in prices:
+        if moved:
             self._refresh_info()
 
     def set_prices_stale(self, note: Callable[[], str] | None) -> None:
@@ -310,6 +313,8 @@ class OrderEntry(QFrame):
         self._refresh_info()
 
     def set_balances(self, balances: dict[str, tuple[Decimal, Decimal]]) -> None:
+        if balances == self._balances:  # a refresh that found the same money
+            return
         self._balances = dict(balances)
         self._refresh_info()
 
@@ -392,9 +397,12 @@ class OrderEntry(QFrame):
             self.submit_button.setText(f"{verb} — reduces your {held.side.value}")
         else:
             self.submit_button.setText(f"{verb} {market.base}" if market else verb)
-        self.submit_button.setProperty("side", side.value)
-        self.submit_button.style().unpolish(self.submit_button)
-        self.submit_button.style().polish(self.submit_button)
+        if self.submit_button.property("side") != side.value:
+            # a re-polish re-lays out and repaints the button (and the panel behind it): only
+            # for a new side, not for each move of the held position's price
+            self.submit_button.setProperty("side", side.value)
+            self.submit_button.style().unpolish(self.submit_button)
+            self.submit_button.style().polish(self.submit_button)
         self._refresh_info()
 
     def _on_type_changed(self) -> None:
