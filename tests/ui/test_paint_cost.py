@@ -219,6 +219,42 @@ def test_a_tick_values_only_the_coins_whose_price_moved(qtbot, monkeypatch):
     assert strip.equity.value.text() == fmt_decimal(equity(balances, prices, "USDT"), 2)
 
 
+def test_balances_format_what_is_shown_and_the_tooltip_stays_readable(qtbot, monkeypatch):
+    """`set_balances` formatted all 1 000 balances of a paper account (the strip shows four)
+    and built a tooltip line for each on every call: ~9 ms a call, and a tooltip taller than
+    the screen. Now it formats the four shown; the tooltip, written on hover, lists the most
+    valuable holdings and says how many more there are."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication
+
+    from moniqo_desktop.ui.widgets import account_strip
+    from moniqo_desktop.ui.widgets.account_strip import AccountStrip
+
+    balances = {f"C{i:04d}": (D(i + 1), D(i + 1)) for i in range(1000)}
+    balances["USDT"] = (D("250.5"), D("500"))
+    balances["ZERO"] = (D(0), D(0))  # held nothing: neither shown nor counted
+    strip = AccountStrip()
+    qtbot.addWidget(strip)
+    strip.set_prices({f"C{i:04d}/USDT": D(10) for i in range(1000)})  # C0999 is worth most
+    formatted: list[Decimal] = []
+    for name in ("fmt_amount", "fmt_decimal"):
+        original = getattr(account_strip, name)
+        monkeypatch.setattr(account_strip, name,
+                            lambda v, *a, _f=original, **k: (formatted.append(v),
+                                                              _f(v, *a, **k))[1])
+    strip.set_balances(balances)
+    assert strip.balances.value.text() == \
+        "250.50 / 500.00 USDT   1 C0000   2 C0001   3 C0002"
+    assert len(formatted) <= 2 * 4 + 1  # the four shown (free and total) and the equity
+    QApplication.sendEvent(strip.balances, QHelpEvent(
+        QEvent.Type.ToolTip, QPoint(2, 2), strip.balances.mapToGlobal(QPoint(2, 2))))
+    lines = strip.balances.toolTip().splitlines()
+    assert len(lines) <= 12, lines
+    assert lines[0] == "C0999: free 1,000, total 1,000 (≈ 10,000.00 USDT)"
+    assert lines[-1] == f"… and {1001 - (len(lines) - 1)} more"
+
+
 def test_a_repaint_asks_the_model_one_call_per_cell_and_no_roles(shown, monkeypatch):
     """Qt's `initStyleOption` asked `data()` about eight roles per cell through the proxy on
     every paint (each a Python call, plus the proxy's rowCount/columnCount check): ~20 ms
