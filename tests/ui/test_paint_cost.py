@@ -253,6 +253,16 @@ def test_balances_format_what_is_shown_and_the_tooltip_stays_readable(qtbot, mon
     assert len(lines) <= 12, lines
     assert lines[0] == "C0999: free 1,000, total 1,000 (≈ 10,000.00 USDT)"
     assert lines[-1] == f"… and {1001 - (len(lines) - 1)} more"
+    # with no prices for them (a paper venue prices only what it trades), the equity's
+    # tooltip named all 1 000 pairs on one line
+    unpriced = AccountStrip()
+    qtbot.addWidget(unpriced)
+    unpriced.set_balances(balances)
+    QApplication.sendEvent(unpriced.equity, QHelpEvent(
+        QEvent.Type.ToolTip, QPoint(2, 2), unpriced.equity.mapToGlobal(QPoint(2, 2))))
+    note = unpriced.equity.toolTip()
+    assert note.startswith("no C0000/USDT, C0001/USDT, ") and " and 990 more price yet" in note
+    assert len(note) < 250
 
 
 def test_a_repaint_asks_the_model_one_call_per_cell_and_no_roles(shown, monkeypatch):

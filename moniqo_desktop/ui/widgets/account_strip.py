@@ -305,10 +305,13 @@ class AccountStrip(QFrame):
     def equity_note(self) -> str:
         """Why Equity shows "—": no partial sum (it would understate the account), so say
         which holding has no price yet ("" when it has a value)."""
-        unpriced = sorted(f"{c}/{self.quote}" for c, worth in self._worth.items()
-                          if worth is None)
-        return (f"no {', '.join(unpriced)} price yet: equity is shown once every holding has "
-                "a price") if unpriced else ""
+        unpriced = [c for c, worth in self._worth.items() if worth is None]
+        if not unpriced:
+            return ""
+        named = [f"{c}/{self.quote}" for c in heapq.nsmallest(TOOLTIP_HOLDINGS, unpriced)]
+        more = f" and {len(unpriced) - len(named)} more" if len(unpriced) > len(named) else ""
+        return (f"no {', '.join(named)}{more} price yet: equity is shown once every holding "
+                "has a price")
 
     def _show_open_pnl(self) -> None:
         """Open P&L is worked out from the last prices: stale with them, and said so (a
