@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from chart_session import ChartSession, Spy, drag_line
+from moniqo_desktop.ui import theme
 from moniqo_desktop.ui.widgets.chart_audit import MarkerItem, MarkerLabel
 from window_harness import until_idle
 
@@ -222,6 +223,49 @@ def test_an_exit_at_the_top_of_the_chart_keeps_its_label_inside_the_plot(session
                 if (lambda c: c.red() > c.green() + 40)(QColor(image.pixel(x, y)))
                 and not any(box.contains(x, y) for box in arrows)]
         assert reds == []
+
+    session(scenario)
+
+
+def test_the_first_entry_marker_is_drawn_whole_inside_the_plot(session):
+    # The entry's ▲ sits at the first sample (the plot's left edge) under the lowest price
+    # of the chart (its bottom): the plot clipped its left side and its base (issue #14's
+    # closed BTC/USDT screenshot).
+    async def scenario(s, qtbot):
+        position_id = await s.buy(amount="0.05", take_profit="51000")
+        await s.tick("51000", seconds=42 * 60 + 17)
+        await s.tick("51000")
+        s.window.positions.status_filter.setCurrentText("All")
+        s.select(position_id)
+        await until_idle()
+        chart = s.chart
+        vb = chart.price_plot.vb
+        plot_rect = vb.sceneBoundingRect()
+        arrows = [item for item in chart.marker_items if isinstance(item, MarkerItem)]
+        assert [item.marker.arrow for item in arrows] == ["▲", "▼"]
+        view = chart.graphics
+        image = view.grab().toImage()  # painted: each item has its final transform
+        for item in arrows:  # the glyph's whole box (a TextItem ignores the view's scale)
+            box = item.mapRectToScene(item.textItem.mapRectToParent(
+                item.textItem.boundingRect()))
+            assert plot_rect.contains(box), (item.marker.arrow, box, plot_rect)
+        # and on screen: the ▲'s pixels (the "up" colour) stop short of the plot's left
+        # and bottom edges, as a glyph does that the edge did not cut
+        up = QColor(theme.current().up)
+        left = view.mapFromScene(plot_rect.topLeft()).x()
+        bottom = view.mapFromScene(plot_rect.bottomLeft()).y()
+        near = view.mapFromScene(arrows[0].mapRectToScene(arrows[0].textItem.mapRectToParent(
+            arrows[0].textItem.boundingRect()))).boundingRect().adjusted(-20, -20, 20, 20)
+
+        def is_up(x: int, y: int) -> bool:
+            c = QColor(image.pixel(x, y))
+            return abs(c.red() - up.red()) + abs(c.green() - up.green()) \
+                + abs(c.blue() - up.blue()) < 90
+
+        glyph = [(x, y) for x in range(max(near.left(), left), near.right())
+                 for y in range(near.top(), min(near.bottom(), bottom) + 1) if is_up(x, y)]
+        assert len(glyph) >= 20, "the ▲ is painted"
+        assert min(x for x, _ in glyph) > left + 1 and max(y for _, y in glyph) < bottom - 1
 
     session(scenario)
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 
 from ...domain import Order, Position
 from ..exit_audit import exit_label, exit_tooltip
@@ -62,16 +62,56 @@ def fill_markers(position: Position, orders: Iterable[Order]) -> list[FillMarker
     return sorted(out, key=lambda m: m.at)
 
 
+def _in_plot(item: pg.TextItem, marker: FillMarker) -> tuple[QRectF, QPointF, QRectF] | None:
+    """The plot's rect and the marker's point (scene pixels), and the item's text box (pixels:
+    a TextItem ignores the view's scale); None while the item is not in a plot."""
+    vb = item.getViewBox()
+    if not isinstance(vb, pg.ViewBox):  # not in a plot yet (pyqtgraph then names the view)
+        return None
+    return (vb.sceneBoundingRect(), vb.mapViewToScene(QPointF(marker.at, marker.price)),
+            item.textItem.boundingRect())
+
+
+def _anchor_within(home: float, before: float, after: float, size: float) -> float:
+    """The anchor (0-1 along a box of `size`) nearest `home` that keeps the box within the
+    `before` pixels of room before its point and the `after` pixels after it."""
+    least, most = 1.0 - after / size, before / size
+    return min(max(home, least), most) if 0 < size and least <= most else home
+
+
 class MarkerItem(pg.TextItem):
-    """A ▲ under its fill price or a ▼ above it (the tip points at the price)."""
+    """A ▲ under its fill price or a ▼ above it (the tip points at the price), whole inside
+    the plot: the first entry sits at the plot's left edge, often under the lowest price of
+    the chart too, and the plot clipped its left half and its base. A marker whose fill is
+    inside the view slides along the edge instead (its tip then beside or over the price);
+    one outside the view stays put, cut as it should be."""
 
     def __init__(self, marker: FillMarker, colour: str) -> None:
-        anchor = (0.5, 0.0) if marker.arrow == UP else (0.5, 1.0)
-        super().__init__(marker.arrow, color=colour, anchor=anchor)
+        self.home = (0.5, 0.0) if marker.arrow == UP else (0.5, 1.0)
+        super().__init__(marker.arrow, color=colour, anchor=self.home)
         self.marker = marker
         self.setPos(marker.at, marker.price)
         self.setToolTip(marker.tooltip)
         self.setZValue(15)
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        """The view moved or resized: keep the whole marker inside the plot."""
+        self._keep_inside()
+        super().viewTransformChanged()
+
+    def _keep_inside(self) -> None:
+        placed = _in_plot(self, self.marker)
+        if placed is None:
+            return
+        plot, at, box = placed
+        wanted = self.home
+        if plot.contains(at):
+            wanted = (_anchor_within(self.home[0], at.x() - plot.left(), plot.right() - at.x(),
+                                     box.width()),
+                      _anchor_within(self.home[1], at.y() - plot.top(),
+                                     plot.bottom() - at.y(), box.height()))
+        if wanted != (self.anchor[0], self.anchor[1]):
+            self.setAnchor(wanted)
 
 
 class MarkerLabel(pg.TextItem):
@@ -96,12 +136,10 @@ class MarkerLabel(pg.TextItem):
         super().viewTransformChanged()
 
     def _keep_inside(self) -> None:
-        vb = self.getViewBox()
-        if not isinstance(vb, pg.ViewBox):  # not in a plot yet (pyqtgraph then names the view)
+        placed = _in_plot(self, self.marker)
+        if placed is None:
             return
-        plot = vb.sceneBoundingRect()
-        at = vb.mapViewToScene(QPointF(self.marker.at, self.marker.price))
-        box = self.textItem.boundingRect()  # in pixels: a TextItem ignores the view's scale
+        plot, at, box = placed
         x = 1.0 if at.x() - box.width() >= plot.left() else 0.0
         y = self.ABOVE if at.y() - self.ABOVE * box.height() >= plot.top() else self.BELOW
         if (x, y) != (self.anchor[0], self.anchor[1]):
