@@ -94,7 +94,8 @@ class PositionTracker:
         self.monitor = monitor
         self.protective = ProtectiveStops(ctx, monitor)
         self.watched: set[str] = _Watched(self._symbols_may_change)
-        self._pending_updates: list[PositionUpdate] = []
+        self._pending_updates: list[SampleRow] = []
+        # chart samples waiting for the throttled write, as plain tuples (see `sample_row`)
         # marks waiting for the next throttled save (see Settings.position_save_seconds)
         self._dirty: dict[str, Position] = {}
         self._marks_saved_at: datetime | None = None
@@ -425,7 +426,7 @@ class PositionTracker:
             if (now - at) < timedelta(seconds=s.update_log_min_seconds) and moved < s.update_log_min_move:
                 return False
         self._last_logged[position.id] = (now, price, position.stop_loss)
-        self._pending_updates.append(update_row(position, now))
+        self._pending_updates.append(sample_row(position, now))
         return True
 
     def record(self, position: Position) -> None:
@@ -433,7 +434,12 @@ class PositionTracker:
         now = self.ctx.clock()
         self._last_logged[position.id] = (now, position.current_price or position.entry_price,
                                           position.stop_loss)
-        self._pending_updates.append(update_row(position, now))
+        self._pending_updates.append(sample_row(position, now))
+
+    @property
+    def pending_samples(self) -> int:
+        """Chart samples kept but not written yet (the next mark write takes them)."""
+        return len(self._pending_updates)
 
     def save_marks(self, now: datetime | None = None, force: bool = False) -> int:
         """Write the marks of positions that only moved with the market, at most once per
@@ -481,8 +487,11 @@ class PositionTracker:
 
     def flush_updates(self) -> None:
         if self._pending_updates:
-            rows, self._pending_updates = self._pending_updates, []
-            self.ctx.store.add_position_updates(rows)
+            # the same list kept: made at start-up, it is frozen out of every collection
+            # (`gc_pauses`), where a new one would be walked, every row of it, each time
+            rows = self._pending_updates[:]
+            self._pending_updates.clear()
+            self.ctx.store.add_position_updates(as_updates(rows))
 
     async def flush_updates_in_steps(self) -> None:
         """`flush_updates` in batches of `WRITE_BATCH` rows, the loop free between them."""
@@ -490,7 +499,7 @@ class PositionTracker:
             await asyncio.sleep(0)  # a pass cancelled here leaves the rows pending for `close`
             rows = self._pending_updates[:WRITE_BATCH]
             del self._pending_updates[:WRITE_BATCH]
-            self.ctx.store.add_position_updates(rows)
+            self.ctx.store.add_position_updates(as_updates(rows))
 
     def prune(self) -> int:
         days = self.ctx.settings.update_log_retention_days
@@ -506,12 +515,23 @@ def marked_state(position: Position) -> tuple:
     return _MARKED(position)
 
 
+SampleRow = tuple
+"""A chart sample waiting for its write: `PositionUpdate`'s fields in order, as a plain tuple.
+
+Up to `position_save_seconds` of samples wait (5 s of a busy book: thousands). As objects
+(a `PositionUpdate` follows 9 references) every collection of the GUI thread walked them, one
+cache miss per reference; a plain tuple of Decimals, datetimes and strings is untracked by the
+first collection that sees it (CPython untracks tuples of atoms), so later ones skip it. The
+`PositionUpdate`s are built at the write, a batch at a time, and freed with it."""
+
+
 @in_money_context
-def update_row(position: Position, at: datetime) -> PositionUpdate:
+def sample_row(position: Position, at: datetime) -> SampleRow:
     price = position.current_price or position.entry_price
-    return PositionUpdate(
-        position_id=position.id, at=at, price=price, unrealized_pnl=position.pnl_at(price),
-        drawdown=position.drawdown_at(price), stop_loss=position.stop_loss,
-        high_water_mark=position.high_water_mark or price,
-        low_water_mark=position.low_water_mark or price,
-    )
+    return (position.id, at, price, position.pnl_at(price), position.drawdown_at(price),
+            position.stop_loss, position.high_water_mark or price,
+            position.low_water_mark or price)
+
+
+def as_updates(rows: list[SampleRow]) -> list[PositionUpdate]:
+    return [PositionUpdate(*row) for row in rows]

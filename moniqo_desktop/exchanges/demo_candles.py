@@ -6,6 +6,11 @@ so a long-running paper session does not grow without end — by time, not only 
 ticks further apart than a minute, `KEEP_MINUTES` candles would span weeks (five at one tick per
 5 minutes) and memory kept growing long after the week was full. No volume: paper ticks trade
 none.
+
+A candle is a tuple, replaced as its minute's ticks arrive, not a list extended in place: a
+week of minutes per ticking symbol stays in memory, and a list is tracked by the garbage
+collector (every collection of the GUI thread walked each one: #14, lag worst case) where a
+tuple of numbers is untracked by the first collection that sees it.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ def _ts(at: datetime) -> int:
 
 class TickCandles:
     def __init__(self, keep_minutes: int = KEEP_MINUTES) -> None:
-        # symbol -> minute candles as [open_ts, open, high, low, close]
-        self._minutes: dict[str, deque[list]] = {}
+        # symbol -> minute candles as (open_ts, open, high, low, close)
+        self._minutes: dict[str, deque[tuple[int, Decimal, Decimal, Decimal, Decimal]]] = {}
         self._keep = keep_minutes
 
     def add(self, symbol: str, price: Decimal, at: datetime) -> None:
@@ -36,12 +41,10 @@ class TickCandles:
         start = _ts(at) // MINUTE * MINUTE
         minutes = self._minutes.setdefault(symbol, deque(maxlen=self._keep))
         if minutes and minutes[-1][0] == start:
-            candle = minutes[-1]
-            candle[2] = max(candle[2], price)
-            candle[3] = min(candle[3], price)
-            candle[4] = price
+            _, open_, high, low, _ = minutes[-1]
+            minutes[-1] = (start, open_, max(high, price), min(low, price), price)
         elif not minutes or minutes[-1][0] < start:
-            minutes.append([start, price, price, price, price])
+            minutes.append((start, price, price, price, price))
             oldest = start - (self._keep - 1) * MINUTE  # the window's first minute
             while minutes[0][0] < oldest:
                 minutes.popleft()

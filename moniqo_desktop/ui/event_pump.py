@@ -36,6 +36,7 @@ from ..engine.events import (
     PositionUpdated,
     PricesUpdated,
 )
+from .position_snapshot import position_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,12 @@ def snapshot(obj: Any) -> Any:
 
     Its attributes are copied as one dict (values are immutable: Decimals, enums, datetimes,
     frozen dataclasses), not through `copy.copy`'s generic protocol, which cost about three
-    times as much per position: the pump takes one snapshot per announcement."""
-    if not isinstance(obj, (Order, Position)):
+    times as much per position: the pump takes one snapshot per announcement. A position's
+    copy is a `PositionSnapshot`, which leaves the garbage collector nothing to follow
+    (`position_snapshot`)."""
+    if isinstance(obj, Position):
+        return position_snapshot(obj)
+    if not isinstance(obj, Order):
         return obj
     return _clone(obj, {})
 

@@ -40,3 +40,32 @@ async def test_unknown_symbol_or_timeframe_is_a_clear_error():
         await ex.fetch_ohlcv("BTC/USDT", "2m")
     with pytest.raises(ExchangeError):
         await ex.fetch_ohlcv("DOGE/USDT", "1m")
+
+
+def test_a_day_of_paper_candles_leaves_the_collector_nothing_to_walk():
+    """Every minute of every ticking symbol is a candle kept for a week: as lists (mutable,
+    so tracked) each one was walked by every garbage collection of the GUI thread, more each
+    minute (#14, lag worst case). A candle of atoms kept as a tuple is untracked by the first
+    collection that sees it."""
+    import gc
+
+    from moniqo_desktop.exchanges.demo_candles import TickCandles
+
+    candles = TickCandles()
+    start = FakeClock().now
+    for symbol in ("BTC/USDT", "ETH/USDT", "SOL/USDT"):  # their deques are made here
+        candles.add(symbol, D(100), start)
+    gc.collect()
+    before = len(gc.get_objects())
+    for minute in range(1, 24 * 60):
+        for seconds in (0, 20, 40):  # three ticks a minute: the candle is extended twice
+            at = start + timedelta(minutes=minute, seconds=seconds)
+            for n, symbol in enumerate(("BTC/USDT", "ETH/USDT", "SOL/USDT")):
+                candles.add(symbol, D(100 + n) + D(minute % 7) + D(seconds) / 100, at)
+    gc.collect()
+    grown = len(gc.get_objects()) - before
+    assert grown < 10, f"{grown} more objects for every collection to walk"
+    [last] = candles.ohlcv("SOL/USDT", since=start + timedelta(minutes=24 * 60 - 1))
+    assert (last.open, last.high, last.low, last.close) == (
+        D(102) + D(1439 % 7), D(102) + D(1439 % 7) + D("0.4"), D(102) + D(1439 % 7),
+        D(102) + D(1439 % 7) + D("0.4"))
