@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.notifier = notifier if notifier is not None else Notifier(self)
+        self._restore_layout()
         self._load_initial_state()
         self._subscribe()
         self._restore_state()
@@ -823,7 +824,10 @@ class MainWindow(QMainWindow):
                 self.log_panel.add(f"Cannot save settings: {exc}", "error")
 
     # -- window state -----------------------------------------------------------------------
-    def _restore_state(self) -> None:
+    def _restore_layout(self) -> None:
+        """The saved geometry, splitters, columns, sort and filters, before the rows arrive:
+        each table then sorts and filters its rows once, in the restored order (a start used
+        to sort a thousand rows by the default column, then again by the restored one)."""
         s = self.qsettings
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -834,6 +838,10 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
         self.positions.restore_state(s)
         self.orders.restore_state(s)
+
+    def _restore_state(self) -> None:
+        """What needs the rows: the log's last lines and the selected position's chart."""
+        s = self.qsettings
         self.log_panel.restore(s.value("log/lines"))
         selected = s.value("positions/selected")
         if isinstance(selected, str) and selected and self.positions.view.select_id(selected):

@@ -18,25 +18,24 @@ from window_harness import until_idle
 D = Decimal
 
 
+async def session(qtbot, tmp_path, scenario) -> None:
+    """One run of the window on the same store and layout file; closing it saves its state."""
+    exchange = DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")})
+    engine = await Engine.open(tmp_path / "m.sqlite3", exchange)
+    window = MainWindow(engine, Settings(),
+                        qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
+                        notifier=Notifier(enabled=False), duration_refresh_ms=0)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        await scenario(window, engine)
+    finally:
+        await until_idle()
+        window.close()
+        await engine.close()
+
+
 def test_selection_chart_filters_and_log_come_back(qloop, qtbot, tmp_path):
-    ini = str(tmp_path / "ui.ini")
-
-    async def session(scenario):
-        exchange = DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/USDT": D("3000")})
-        engine = await Engine.open(tmp_path / "m.sqlite3", exchange)
-        window = MainWindow(engine, Settings(),
-                            qsettings=QSettings(ini, QSettings.Format.IniFormat),
-                            notifier=Notifier(enabled=False), duration_refresh_ms=0)
-        qtbot.addWidget(window)
-        window.show()
-        try:
-            await scenario(window, engine)
-        finally:
-            await until_idle()
-            window.save_state()
-            window.close()
-            await engine.close()
-
     ids: dict[str, str] = {}
 
     async def first(window, engine):
@@ -64,5 +63,40 @@ def test_selection_chart_filters_and_log_come_back(qloop, qtbot, tmp_path):
         assert "line 599" in texts and "line 100" in texts and "line 99" not in texts
         assert texts.index("line 599") < len(texts) - 1  # this start's own lines come after
 
-    qloop.run_until_complete(session(first))
-    qloop.run_until_complete(session(second))
+    qloop.run_until_complete(session(qtbot, tmp_path, first))
+    qloop.run_until_complete(session(qtbot, tmp_path, second))
+
+
+def test_a_restored_sort_orders_each_table_once_at_start(qloop, qtbot, tmp_path, monkeypatch):
+    """The saved column order, sort and filters are applied before the rows arrive, so each
+    table sorts its rows once at start, in the restored order (a start used to sort a
+    thousand rows by the default column, then again by the restored one: #14, start-up)."""
+    from PySide6.QtCore import Qt
+
+    from moniqo_desktop.ui.models.monitor import MonitorModel
+
+    sorts: list[tuple[int, int]] = []
+
+    async def first(window, engine):
+        for symbol, amount in (("BTC/USDT", "0.1"), ("ETH/USDT", "1")):
+            await engine.place_order(symbol=symbol, side="buy", type="market", amount=amount)
+        await until_idle()
+        view = window.positions.view
+        view.sortByColumn(window.positions.model.column_index("symbol"),
+                          Qt.SortOrder.AscendingOrder)
+        assert [p.symbol for p in window.positions.model.objects()] == ["BTC/USDT", "ETH/USDT"]
+
+    async def second(window, engine):
+        model = window.positions.model
+        assert [p.symbol for p in model.objects()] == ["BTC/USDT", "ETH/USDT"]
+        assert sorts.count((id(model), 2)) == 1, sorts
+
+    qloop.run_until_complete(session(qtbot, tmp_path, first))
+    order = MonitorModel._order
+
+    def counted(self, rows):
+        sorts.append((id(self), len(rows)))
+        return order(self, rows)
+
+    monkeypatch.setattr(MonitorModel, "_order", counted)
+    qloop.run_until_complete(session(qtbot, tmp_path, second))
