@@ -21,7 +21,8 @@ from .compose import FeedStatus, check_venue_ready, choose_venue, \
     feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
 from .gc_pauses import settle_after_start
-from .startup_checks import PAPER_IDS, UserError, ignored_settings, usable_dir
+from .startup_checks import PAPER_IDS, UserError, check_settings_venue, ignored_settings, \
+    usable_dir
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -91,8 +92,11 @@ def run(args: argparse.Namespace) -> int:
         data_dir = usable_dir(args.data_dir or default_data_dir(), "data dir")
         setup_logging(data_dir, console=True)
         settings_file = settings_path(None if args.data_dir is None else data_dir)
-        settings = Settings.load(settings_file)
+        settings, notices = Settings.load_with_notes(settings_file)
         connect = connect_target(args)  # first: with --connect the venue flags mean nothing
+        if connect is None:
+            check_settings_venue(settings, settings_file, exchange=args.exchange,
+                                 price_feed=args.price_feed)
         exchange_id, sandbox = choose_venue(settings, args.exchange, args.sandbox,
                                             args.price_feed)
     except UserError as exc:
@@ -100,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if connect is not None:  # a window on a server engine: no venue, no keys, no local store
         return run_gui(data_dir / DB_FILENAME, exchange_id, sandbox, settings, args.quit_after,
                        data_dir, connect=connect)
-    notices = ignored_settings(exchange_id, settings, settings_file)
+    notices += ignored_settings(exchange_id, settings, settings_file)
     for notice in notices:  # the console (headless: all it has) and the log file
         log.warning("%s", notice)
     db_path = data_dir / DB_FILENAME

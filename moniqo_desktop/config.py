@@ -78,22 +78,68 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path) -> "Settings":
-        """Read settings; a missing file gives defaults, a broken one is reported and ignored."""
+        """Read settings; a missing file gives defaults, a broken one (or value) is reported
+        (logged) and ignored."""
+        settings, notes = cls.load_with_notes(path)
+        for note in notes:
+            log.warning("%s", note)
+        return settings
+
+    @classmethod
+    def load_with_notes(cls, path: Path) -> tuple["Settings", list[str]]:
+        """The settings, and one line for each thing of the file that was ignored (an
+        unreadable file; a value of the wrong kind, which would otherwise fail deep in the
+        engine, e.g. "order_poll_seconds": "abc"): the front end says them where the trader
+        looks (the window: its log panel and status bar)."""
         if not path.exists():
-            return cls()
+            return cls(), []
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("not a JSON object")
         except (OSError, ValueError) as exc:
-            log.warning("settings file %s is unreadable (%s); using defaults", path, exc)
-            return cls()
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known})
+            return cls(), [f"settings: the file {path} is unreadable ({exc}); using defaults"]
+        defaults = cls()
+        values: dict[str, object] = {}
+        notes = []
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value, default = raw[f.name], getattr(defaults, f.name)
+            kind = _kind_wanted(value, default)
+            if kind:
+                notes.append(f'settings: "{f.name}": {value!r} in {path} is not {kind}; '
+                             f"using the default {default!r}")
+            else:
+                values[f.name] = value
+        return cls(**values), notes
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         tmp.replace(path)
+
+
+_KINDS: tuple[tuple[type, tuple[type, ...], str], ...] = (
+    (bool, (bool,), "true or false"),  # before int: a bool is an int to Python
+    (int, (int,), "a whole number"),
+    (float, (int, float), "a number"),  # JSON writes 2.0 as 2
+    (str, (str,), "text"),
+    (list, (list,), "a list of texts"),
+)
+
+
+def _kind_wanted(value: object, default: object) -> str:
+    """"" when `value` is of the kind of `default`, else what it should be ("a number");
+    true/false is never taken for a number."""
+    for kind, accepted, words in _KINDS:
+        if isinstance(default, kind):
+            fits = isinstance(value, accepted) and (kind is bool or not isinstance(value, bool))
+            if fits and isinstance(value, list):
+                fits = all(isinstance(v, str) for v in value)
+            return "" if fits else words
+    return ""
 
 
 def settings_path(config_dir: Path | None = None) -> Path:

@@ -79,8 +79,9 @@ def check_flags_fit_venue(exchange_id: str, *, sandbox: bool, price_feed: str | 
                         f"prices: drop --price-feed, or use --exchange demo")
 
 
-def check_price_feed(spec: str | None) -> None:
-    """A price feed the paper exchange cannot use is a flag mistake, not a crash."""
+def check_price_feed(spec: str | None, given_as: str = "--price-feed") -> None:
+    """A price feed the paper exchange cannot use is a mistake (of the flag or setting
+    `given_as`), not a crash."""
     if not spec:
         return
     from .domain import DomainError
@@ -89,10 +90,30 @@ def check_price_feed(spec: str | None) -> None:
     try:
         build_feed(spec)
     except DomainError as exc:
-        raise UserError(f"--price-feed: {exc}") from None
+        raise UserError(f"{given_as}: {exc}") from None
     kind, _, rest = spec.partition(":")
     if kind == "live" and rest:
         check_exchange_id(rest)
+
+
+def check_settings_venue(settings: Any, source: Path, *, exchange: str | None,
+                         price_feed: str | None) -> None:
+    """The venue the settings file `source` asks for where no flag overrides it, checked as
+    the flags are, and named as what it is: the trader typed no such flag, so the one line
+    says which setting of which file to fix."""
+    if exchange is None:
+        try:
+            check_exchange_id(settings.exchange)
+        except UserError as exc:
+            raise UserError(f'"exchange" in {source}: {exc}') from None
+    if (exchange or settings.exchange) in PAPER_IDS and price_feed is None \
+            and settings.demo_price_feed != type(settings)().demo_price_feed:
+        try:
+            check_price_feed(settings.demo_price_feed, f'"demo_price_feed" in {source}')
+        except UserError as exc:
+            if "demo_price_feed" in str(exc):
+                raise
+            raise UserError(f'"demo_price_feed" in {source}: {exc}') from None
 
 
 def open_exchange(exchange_id: str, *, sandbox: bool, settings: Any) -> tuple[Any, str | None]:

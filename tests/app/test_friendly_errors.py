@@ -169,3 +169,63 @@ def test_a_setting_asking_a_testnet_a_venue_lacks_is_one_line_without_a_keyring(
                                             encoding="utf-8")
     one_clear_line(run_app("--data-dir", str(tmp_path), "--headless", "--quit-after", "0.5",
                            env=NO_KEYRING), "kraken", "testnet")
+
+
+@pytest.mark.parametrize("content, words", [
+    ('{"exchange": "nosuchexchange"}', ('"exchange"', "nosuchexchange", "unknown exchange")),
+    ('{"demo_price_feed": "foo:bar"}', ('"demo_price_feed"', "foo:bar")),
+])
+def test_a_bad_venue_in_the_settings_file_is_named_with_its_file(short_tmp: Path, content,
+                                                                 words):
+    # The same words as for the flag, but the trader typed no such flag: the line says which
+    # setting of which file holds it.
+    settings = short_tmp / "settings.json"
+    settings.write_text(content, encoding="utf-8")
+    for mode in (("--quit-after", "1"), ("--headless", "--quit-after", "1")):
+        one_clear_line(run_app("--data-dir", str(short_tmp), *mode, env=NO_KEYRING), *words,
+                       str(settings))
+
+
+def test_a_setting_of_the_wrong_kind_is_said_and_its_default_used(short_tmp: Path):
+    # "order_poll_seconds": "abc" was an unexpected error deep in the engine (exit 1).
+    settings = short_tmp / "settings.json"
+    settings.write_text('{"order_poll_seconds": "abc", "confirm_orders": "yes"}',
+                        encoding="utf-8")
+    for mode in (("--quit-after", "2"), ("--headless", "--quit-after", "1")):
+        result = run_app("--data-dir", str(short_tmp), *mode, env=NO_KEYRING)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        said = [line for line in result.stderr.splitlines() if str(settings) in line]
+        assert len(said) == 2, result.stderr
+        assert '"order_poll_seconds"' in said[0] and "'abc'" in said[0] and "2.0" in said[0]
+        assert '"confirm_orders"' in said[1] and "false" in said[1].lower()
+
+
+@pytest.mark.parametrize("text, kept, said", [
+    ('{"order_poll_seconds": 3}', {"order_poll_seconds": 3}, []),  # JSON's 3 for 3.0
+    ('{"order_poll_seconds": true}', {}, ['"order_poll_seconds": True', "a number"]),
+    ('{"not_found_answers": 2.5}', {}, ['"not_found_answers": 2.5', "a whole number"]),
+    ('{"risk_loss_percent": [2, 5, 10]}', {}, ['"risk_loss_percent"', "a list of texts"]),
+    ('{"theme": null, "sandbox": 1}', {}, ['"theme": None', "text", '"sandbox": 1',
+                                          "true or false"]),
+    ('["a list"]', {}, ["unreadable", "not a JSON object", "using defaults"]),
+    ('{"unknown_key": 1, "confirm_orders": true}', {"confirm_orders": True}, []),
+])
+def test_settings_values_of_the_wrong_kind_are_named_and_skipped(tmp_path: Path, text, kept,
+                                                                   said):
+    from moniqo_desktop.config import Settings
+
+    path = tmp_path / "settings.json"
+    path.write_text(text, encoding="utf-8")
+    settings, notes = Settings.load_with_notes(path)
+    for name, value in kept.items():
+        assert getattr(settings, name) == value
+    assert all(str(path) in note for note in notes)
+    for words in said:
+        assert any(words in note for note in notes), (words, notes)
+    assert bool(notes) == bool(said)
+    defaults = Settings()
+    for name in ("order_poll_seconds", "not_found_answers", "risk_loss_percent", "theme",
+                 "sandbox"):
+        if name not in kept:
+            assert getattr(settings, name) == getattr(defaults, name)
