@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QSettings, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from fake_clock import FakeClock
 from moniqo_desktop.config import Settings
@@ -327,3 +327,52 @@ def test_equity_without_a_price_for_every_holding_says_which_is_missing(qtbot):
     assert hovered() == "no BNB/USDT price yet: equity is shown once every holding has a price"
     strip.set_prices({"BNB/USDT": D("600")})
     assert strip.equity.value.text() == "660.00" and hovered() == ""
+
+
+def test_a_silent_venue_never_widens_the_window_and_a_narrow_one_elides_the_strip(
+        qloop, qtbot, tmp_path):
+    """Audit (a trader's day, the real window at 1440 px): the venue went silent and the window
+    grew by itself to 1503 px, because every "⚠ stale" and "last answer 8 s ago" widened the
+    account strip, whose minimum was its whole text (1 063 px holding two coins: the window could
+    not be made narrower than that either). The strip's figures shorten with "…" instead."""
+    clock = FakeClock()
+
+    async def main():
+        demo = DemoExchange(prices={"BTC/USDT": 50000, "ETH/USDT": 3000, "SOL/USDT": 150},
+                            balances={"USDT": 10000})
+        engine = await Engine.open(tmp_path / "m.sqlite3", demo, clock=clock)
+        window = open_window(qtbot, tmp_path, engine, clock=clock)
+        strip = window.account
+        try:
+            for symbol in ("BTC/USDT", "ETH/USDT", "SOL/USDT"):
+                await engine.place_order(symbol=symbol, side="buy", type="market", amount="1")
+            await engine.run_cycle()
+            await until_idle()
+            window.resize(1440, 900)
+            await until_idle()
+            assert window.width() == 1440
+            demo.fail_next(2)
+            for _ in range(2):  # two poll intervals of silence, then more
+                clock.advance(seconds=engine.poll_interval)
+                await engine.heartbeat()
+            clock.advance(seconds=30)
+            await until_idle()
+            strip.refresh_ages()
+            QApplication.processEvents()
+            assert "stale" in strip.balances.value.text()
+            assert window.width() == 1440  # the window keeps the size the trader gave it
+            for figure in strip.findChildren(QLabel):  # and shows every figure whole in it
+                assert getattr(figure, "shown_text", figure.text)() == figure.text()
+            window.resize(1024, 700)  # a small laptop, half a screen
+            QApplication.processEvents()
+            assert window.width() == 1024
+            assert strip.badge.width() >= strip.badge.sizeHint().width()  # PAPER never cut
+            assert strip.balances.value.shown_text().endswith("…")  # balances give way...
+            for figure in (strip.equity, strip.open_pnl, strip.open_count):  # ...money never
+                assert figure.value.shown_text() == figure.value.text()
+                assert "stale" in figure.value.text() or figure is strip.open_count
+        finally:
+            window.close()
+            await engine.close()
+
+    qloop.run_until_complete(main())

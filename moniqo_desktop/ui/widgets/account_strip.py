@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -19,6 +19,7 @@ from ...engine.events import ConnectionState
 from ...engine.venue_health import ALLOWANCE, VenueMode, age_text
 from .. import theme
 from ..formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_time
+from .elided_label import MIN_CHARS
 from .fresh_tooltip import FreshTooltip
 
 STABLE = ("USDT", "USDC", "BUSD", "FDUSD", "DAI", "USD", "EUR", "TUSD")
@@ -57,7 +58,42 @@ def _total(values: Iterable[Decimal | None]) -> Decimal | None:
     return total
 
 
-class _Value(QLabel):
+class _Shortening(QLabel):
+    """A one-line label that, with `shortens` set, asks for a few characters' width at least
+    and, given less than its text, paints it shortened with "…". A plain label's minimum is
+    its whole text: the strip's figures then set the window's minimum width (1 063 px holding
+    two coins), and a venue going silent ("⚠ stale" on three figures, "last answer 8 s ago")
+    widened the window by itself. Its size hint is still the whole text, so a strip with room
+    shows all of it. Only the long, variable figures shorten (balances, the venue's name, the
+    connection's age): money figures and the mode badge are never cut."""
+
+    shortens = False
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().minimumSizeHint()
+        if not self.shortens:
+            return hint
+        return QSize(min(hint.width(), self.fontMetrics().averageCharWidth() * MIN_CHARS),
+                     hint.height())
+
+    def shown_text(self) -> str:
+        """The text as painted: shortened with "…" where there is no room for all of it."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        shown = self.shown_text()
+        if shown == self.text():  # the label's own painting (and mouse selection)
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()),
+                                  self.palette(), self.isEnabled(), shown,
+                                  self.foregroundRole())
+        painter.end()
+
+
+class _Value(_Shortening):
     """A figure's value, opaque: it paints its own background (the strip's colour), so a
     new value repaints this label only. A label is transparent by default, and each repaint
     of one repainted the strip, the window's central widget and the window behind it (the
@@ -77,14 +113,15 @@ class _Value(QLabel):
 class _Figure(QWidget):
     """A small caption above a value."""
 
-    def __init__(self, caption: str, name: str) -> None:
+    def __init__(self, caption: str, name: str, shortens: bool = False) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.caption = QLabel(caption.upper())
+        self.caption = _Shortening(caption.upper())
         self.caption.setObjectName("muted")
         self.value = _Value("—")
+        self.caption.shortens = self.value.shortens = shortens
         self.value.setObjectName("stripValue")
         self.value.setProperty("figure", name)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -145,17 +182,17 @@ class AccountStrip(QFrame):
         self.quote = quote
         self.clock = clock
         self.badge = ModeBadge()
-        self.exchange = _Figure("Exchange", "exchange")
-        self.balances = _Figure("Balances (free / total)", "balances")
+        self.exchange = _Figure("Exchange", "exchange", shortens=True)
+        self.balances = _Figure("Balances (free / total)", "balances", shortens=True)
         FreshTooltip(self.balances, self.balances_note)  # written on hover, not per call
         self.equity = _Figure(f"Equity ({quote})", "equity")
         FreshTooltip(self.equity, self.equity_note)  # read on hover, never set per tick
         self.open_pnl = _Figure("Open P&L", "open_pnl")
         self.open_count = _Figure("Open positions", "open_count")
-        self.connection = _Figure("Connection", "connection")
+        self.connection = _Figure("Connection", "connection", shortens=True)
         self.updated = _Figure("Last update", "updated")
         # a window connected to a server engine (--connect) says which one, and how alive
-        self.engine = _Figure("Engine", "engine")
+        self.engine = _Figure("Engine", "engine", shortens=True)
         self.engine.hide()
         self._server: tuple[str, int, datetime, datetime | None] | None = None
         # what "answered" means, said the same in the badge and in every stale note: the
@@ -165,7 +202,7 @@ class AccountStrip(QFrame):
         self.answered_by = ""  # "" = the venue (`self.venue`)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
-        layout.setSpacing(28)
+        layout.setSpacing(20)
         layout.addWidget(self.badge)
         # what the venue cannot do right now (no keys, no live prices): said, never hidden
         self.notice = QLabel("")
