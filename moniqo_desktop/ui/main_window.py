@@ -113,7 +113,14 @@ def _protection_summary(p: Position) -> str:
 def _order_summary(order: Order) -> str:
     price = f" @ {fmt_price(order.price, order.symbol)}" if order.price is not None else ""
     return (f"{order.side.value.upper()} {fmt_amount(order.amount)} {order.symbol} "
-            f"{order.type.value.replace('_', ' ')}{price}")
+            f"{order.type.value.replace('_', ' ')}{price}"
+            + _trigger(None if order.stop_price is None
+                       else fmt_price(order.stop_price, order.symbol)))
+
+
+def _trigger(stop_price: str | None) -> str:
+    """A stop order's trigger, the figure to check before and after sending it."""
+    return f", trigger {stop_price}" if stop_price else ""
 
 
 def _count(n: int, noun: str) -> str:
@@ -612,9 +619,11 @@ class MainWindow(QMainWindow):
         price = kwargs.get("price")
         side = str(getattr(kwargs["side"], "value", kwargs["side"]))
         kind = str(getattr(kwargs["type"], "value", kwargs["type"]))
+        stop = kwargs.get("stop_price")
         text = (f"{side.upper()} {kwargs['amount']} {kwargs['symbol']} {kind.replace('_', ' ')}"
-                + (f" @ {price}" if price is not None else "") + f" on {self.engine.exchange_name}"
-                f" ({self.mode.label})?")
+                + (f" @ {price}" if price is not None else "")
+                + _trigger(None if stop is None else str(stop))
+                + f" on {self.engine.exchange_name} ({self.mode.label})?")
         answer = QMessageBox.question(
             self, "Place order", text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
