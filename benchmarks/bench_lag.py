@@ -15,6 +15,10 @@ Run:   QT_QPA_PLATFORM=offscreen python benchmarks/bench_lag.py [--positions 100
 Short form (CI): --positions 100 --moving 10 --seconds 3
 Profile:         add --profile lag.prof (the streaming phase only), then read it with pstats
 Late steps:      add --trace-late 16 (what ran in each probe window later than 16 ms)
+
+It also prints every garbage collection of the streaming phase per generation (count, median
+and longest wall time, from `gc.callbacks`): a collection holds the GUI thread for as long as
+it walks, and one was the worst step of a run (#14, lag worst case).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import os
 import random
 import statistics
@@ -77,6 +82,48 @@ class LagProbe:
         if self.on_lag is not None:
             self.on_lag(self._last, now, lag)
         self._last = now
+
+
+class Collections:
+    """Every garbage collection while recording: its generation, wall and CPU time (ms; the
+    wall time includes waiting for a core on a loaded machine, the CPU time does not)."""
+
+    def __init__(self) -> None:
+        self.times: dict[int, list[tuple[float, float]]] = {0: [], 1: [], 2: []}
+        self._start = (0.0, 0.0)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = (time.perf_counter(), time.thread_time())
+        else:
+            wall, cpu = self._start
+            self.times[info["generation"]].append(
+                (1000 * (time.perf_counter() - wall), 1000 * (time.thread_time() - cpu)))
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    @staticmethod
+    def full() -> str:
+        """Time one full collection now: what the next one would hold the GUI thread for."""
+        t0, c0 = time.perf_counter(), time.thread_time()
+        gc.collect()
+        wall, cpu = 1000 * (time.perf_counter() - t0), 1000 * (time.thread_time() - c0)
+        return (f"a full collection after the stream: {wall:.1f} ms (CPU {cpu:.1f} ms), "
+                f"{len(gc.get_objects())} objects to walk, {gc.get_freeze_count()} frozen")
+
+    def summary(self) -> str:
+        parts = []
+        for gen, times in self.times.items():
+            walls, cpus = [t[0] for t in times], [t[1] for t in times]
+            parts.append(f"gen{gen} {len(times)}" + (
+                f" (median {statistics.median(walls):.1f} ms, longest {max(walls):.1f} ms; "
+                f"CPU median {statistics.median(cpus):.1f}, longest {max(cpus):.1f} ms)"
+                if times else ""))
+        return "garbage collections while streaming: " + ", ".join(parts)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -162,6 +209,8 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
         trace = LagTrace(args.trace_late)
         trace.start()
     probe = LagProbe(on_lag=trace.late if trace else None)
+    collections = Collections()
+    collections.start()
     probe.start()
     if profiler is not None:
         profiler.enable()
@@ -170,6 +219,8 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     probe.stop()
+    collections.stop()
+    full = collections.full()  # the probe is stopped: not part of the lag figures
     if trace is not None:
         trace.stop()
     window.close()
@@ -182,6 +233,8 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
     print(f"event-loop lag ({len(lags)} probes of {PROBE_MS} ms): "
           f"median {statistics.median(lags):.1f} ms, p99 {percentile(lags, 99):.1f} ms, "
           f"worst {max(lags):.1f} ms")
+    print(collections.summary())
+    print(full)
     if trace is not None:
         trace.report()
 
