@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..config import Settings
-from ..domain import DomainError, Order, OrderStatus, Position
+from ..domain import DomainError, Order, OrderIntent, OrderStatus, Position
 from ..domain.money import parse_number
 from ..engine.events import (
     AccountUpdated,
@@ -653,10 +653,18 @@ class MainWindow(QMainWindow):
         if position is None or not position.is_open:
             return
         pnl = fmt_decimal(position.unrealized_pnl, 2, sign=True)
+        # the engine takes back our working orders on the symbol before it exits (an entry
+        # must not grow the position while it sells): the question says which
+        working = [_order_summary(o) for o in self.orders.model.objects()
+                   if o.symbol == position.symbol and o.is_open()
+                   and o.status is not OrderStatus.CANCELLING
+                   and o.intent is not OrderIntent.PROTECT and o.id != position.exit_order_id]
+        also = (f"\n\nIt also cancels your open {'order' if len(working) == 1 else 'orders'} "
+                f"on {position.symbol}: {'; '.join(working)}.") if working else ""
         answer = QMessageBox.question(
             self, "Close position",
             f"Close {position.side.value} {fmt_amount(position.amount)} {position.symbol} "
-            f"at market?\n\nOpen P&L now: {pnl} {position.quote}",
+            f"at market?\n\nOpen P&L now: {pnl} {position.quote}{also}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:

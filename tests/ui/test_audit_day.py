@@ -50,3 +50,39 @@ def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, monke
         assert entry.message.text() == "BUY 1 ETH/USDT stop limit @ 3,310.00, trigger 3,300.00 — open"
 
     run(scenario)
+
+
+def test_the_close_question_says_which_open_orders_it_cancels(run, qtbot, monkeypatch):
+    """Closing a position cancels our open orders on its symbol (an entry must not grow it
+    while it exits): the trader's resting SOL stop-buy vanished behind a question that spoke
+    only of the position ("Close long 1 SOL/USDT at market?")."""
+    asked: list[str] = []
+
+    def answer(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        waiting = await engine.place_order(symbol="BTC/USDT", side="buy", type="stop",
+                                           amount="0.05", stop_price="52000")
+        other = await engine.place_order(symbol="ETH/USDT", side="buy", type="limit",
+                                         amount="0.5", price="2900")
+        await until_idle()
+        [position] = engine.positions(open_only=True)
+        view = window.positions.view
+        window.activateWindow()
+        view.setFocus()
+        await until(view.hasFocus)
+        view.select_id(position.id)
+        qtbot.keyClick(view, Qt.Key.Key_Delete)
+        await until(lambda: bool(asked))
+        await until(lambda: waiting.status is OrderStatus.CANCELLED)
+        assert len(asked) == 1
+        assert "It also cancels your open order on BTC/USDT: BUY 0.05 BTC/USDT stop, " \
+               "trigger 52,000.00." in asked[0]
+        assert "ETH" not in asked[0] and other.is_open()
+
+    run(scenario)
