@@ -508,10 +508,14 @@ class MainWindow(QMainWindow):
                                   stale_since=event.as_of if event.stale else None)
 
     def _on_connection(self, event: ConnectionChanged) -> None:
+        was = self.account.connection_state
         self.account.set_connection(event.state, event.detail, event.last_answer)
-        level = "info" if event.state.value == "connected" else "warning"
+        if event.state.value == "connected":  # not "Connection connected"
+            again = " again" if was.value in ("degraded", "disconnected") else ""
+            self.log_panel.add(f"Connected to {self.engine.exchange_name}{again}", "info")
+            return
         self.log_panel.add(f"Connection {event.state.value}"
-                           + (f": {event.detail}" if event.detail else ""), level)
+                           + (f": {event.detail}" if event.detail else ""), "warning")
 
     def _on_prices_stale(self, stale: bool) -> None:
         """Where prices show (the form's "Last", the table's live cells: one flag for the

@@ -86,3 +86,36 @@ def test_the_close_question_says_which_open_orders_it_cancels(run, qtbot, monkey
         assert "ETH" not in asked[0] and other.is_open()
 
     run(scenario)
+
+
+def test_the_log_says_the_venue_answers_again_in_words(qloop, qtbot, tmp_path):
+    """The venue went silent and came back: the log read "Connection degraded: last answer 4 s
+    ago; ..." then "Connection connected"."""
+    from fake_clock import FakeClock
+    from test_truth_on_screen import open_window
+
+    from moniqo_desktop.engine import Engine
+    from moniqo_desktop.exchanges import DemoExchange
+
+    clock = FakeClock()
+
+    async def main():
+        demo = DemoExchange(prices={"BTC/USDT": 50000}, balances={"USDT": 1000})
+        engine = await Engine.open(tmp_path / "m.sqlite3", demo, clock=clock)
+        window = open_window(qtbot, tmp_path, engine, clock=clock)
+        try:
+            demo.fail_next(2)
+            for _ in range(2):
+                clock.advance(seconds=engine.poll_interval)
+                await engine.heartbeat()
+            await until_idle()
+            await engine.heartbeat()
+            await until_idle()
+            lines = window.log_panel.texts()
+            assert any(line.startswith("Connection degraded: last answer") for line in lines)
+            assert lines[-1] == "Connected to Paper exchange again"
+        finally:
+            window.close()
+            await engine.close()
+
+    qloop.run_until_complete(main())

@@ -368,6 +368,11 @@ class AccountStrip(QFrame):
             self._last_answer = last_answer
         self.refresh_ages()
 
+    @property
+    def connection_state(self) -> ConnectionState:
+        """The state shown now."""
+        return self._state
+
     def refresh_ages(self) -> None:
         """Redraw what depends on time: "last answer N s ago" and the stale markers.
 
