@@ -269,8 +269,8 @@ def run_gui(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
         beacon = single_instance.RaiseOnRequest(data_dir, window) if connect is None else None
         if parts.note:
             window.show_notice(parts.note)
-        for notice in notices or ():
-            window.show_notice(notice, "settings")
+        for i, notice in enumerate(notices or ()):  # a key each: the strip counts them
+            window.show_notice(notice, f"settings-{i}")
         app.aboutToQuit.connect(stop.set)
         app.lastWindowClosed.connect(stop.set)
         try:

@@ -182,3 +182,26 @@ def test_protection_dialog_shows_formatted_prices(qtbot):
     qtbot.addWidget(dialog)
     texts = [label.text() for label in dialog.findChildren(type(dialog.error))]
     assert any("entry 50,000.00" in t and "now 51,239.23" in t for t in texts)
+
+
+def test_ignored_settings_show_as_one_short_line_in_the_strip(qtbot):
+    """A settings warning names the setting and its file: a long sentence that, word-wrapped
+    in the strip, made it five lines tall (the badge stretched with it). The strip says how
+    many settings are ignored; its tooltip (and the log panel) says which."""
+    strip = AccountStrip()
+    qtbot.addWidget(strip)
+    strip.show()
+    plain = strip.sizeHint().height()
+    said = ['settings: "sandbox": true in /home/trader/.config/moniqo-desktop/settings.json is '
+            "ignored: paper trading has no testnet (running PAPER); untick it in Settings",
+            'settings: "order_poll_seconds": \'abc\' in /home/trader/.config/moniqo-desktop/'
+            "settings.json is not a number; using the default 2.0"]
+    strip.set_notice("settings-0", said[0])
+    assert strip.notice.text() == "⚠ 1 setting ignored (see the log)"
+    strip.set_notice("settings-1", said[1])
+    assert strip.notice.text() == "⚠ 2 settings ignored (see the log)"
+    assert strip.notice.toolTip() == "\n".join(said)
+    assert strip.sizeHint().height() <= plain + 4
+    strip.set_notice("keys", "API keys unavailable (no keyring); public data only")
+    assert strip.notice.text().splitlines() == ["⚠ No API keys: public data only",
+                                                "⚠ 2 settings ignored (see the log)"]

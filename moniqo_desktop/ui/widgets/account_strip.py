@@ -247,7 +247,14 @@ class AccountStrip(QFrame):
         else:
             self._notices.pop(key, None)
         short = {"keys": "⚠ No API keys: public data only", "feed": "⚠ No live prices"}
-        self.notice.setText("\n".join(short.get(k, f"⚠ {v}") for k, v in self._notices.items()))
+        lines = [short.get(k, f"⚠ {v}") for k, v in self._notices.items()
+                 if not k.startswith("settings")]
+        # a settings warning names the setting and its file: a sentence that, wrapped here,
+        # made the strip five lines tall; the count here, the sentences in the tooltip and log
+        ignored = sum(k.startswith("settings") for k in self._notices)
+        if ignored:
+            lines.append(f"⚠ {ignored} setting{'s' if ignored > 1 else ''} ignored (see the log)")
+        self.notice.setText("\n".join(lines))
         self.notice.setToolTip("\n".join(self._notices.values()))
         self.notice.setStyleSheet(f"color: {theme.current().warn};")
         self.notice.setVisible(bool(self._notices))
