@@ -35,6 +35,7 @@ from ..domain.money import parse_number
 from ..engine.events import (
     AccountUpdated,
     ConnectionChanged,
+    ConnectionState,
     EngineError,
     StoreFailed,
     StoreRecovered,
@@ -134,6 +135,9 @@ def _connected_line(engine: Any, orders: int, positions: int) -> str:
     held = f"{_count(orders, 'order')}, {_count(positions, 'position')}"
     server = getattr(engine, "server", None)
     if server is None:
+        if getattr(engine, "connection_state", None) is not ConnectionState.CONNECTED:
+            # the strip says Offline: the log must not open with "Connected" (no network)
+            return f"Not connected to {engine.exchange_name} yet (no answer): {held}"
         return f"Connected to {engine.exchange_name}: {held}"
     return (f"Connected to the server engine on {server.host} (pid {server.pid}), account "
             f"{engine.account}: it trades on {engine.exchange_name}; {held}")

@@ -119,3 +119,34 @@ def test_the_log_says_the_venue_answers_again_in_words(qloop, qtbot, tmp_path):
             await engine.close()
 
     qloop.run_until_complete(main())
+
+
+def test_a_venue_that_never_answered_is_not_called_connected(qloop, qtbot, tmp_path):
+    """`--exchange binance` with no network: the strip said "● Offline" and Balances "—", but
+    the log's first line said "Connected to Binance: 0 orders, 0 positions" and Equity "0.00"
+    (an account worth nothing, read from no balance at all)."""
+    from test_truth_on_screen import open_window
+
+    from moniqo_desktop.engine import Engine
+    from moniqo_desktop.exchanges import DemoExchange
+
+    async def main():
+        demo = DemoExchange(prices={"BTC/USDT": 50000}, balances={"USDT": 1000})
+        demo.down = True  # no answer to anything, from the start
+        engine = await Engine.open(tmp_path / "m.sqlite3", demo)
+        window = open_window(qtbot, tmp_path, engine)
+        strip = window.account
+        try:
+            assert engine.connection_state.value != "connected"
+            first = window.log_panel.texts()[0]
+            assert not first.startswith("Connected"), first
+            assert first == "Not connected to Paper exchange yet (no answer): 0 orders, " \
+                            "0 positions"
+            assert strip.balances.value.text() == "—"
+            assert strip.equity.value.text() == "—"
+            assert strip.equity_note() == "no balances read from Paper exchange yet"
+        finally:
+            window.close()
+            await engine.close()
+
+    qloop.run_until_complete(main())

@@ -335,7 +335,8 @@ class AccountStrip(QFrame):
         self.refresh_ages()
 
     def _refresh_equity(self) -> None:
-        value = _total(self._worth.values())
+        # no balance read at all (no keys, no answer yet) is not an account worth 0.00
+        value = _total(self._worth.values()) if self._balances else None
         self._equity_text = "—" if value is None else fmt_decimal(value, 2)
         self.equity.set(self._equity_text)
 
@@ -349,6 +350,8 @@ class AccountStrip(QFrame):
     def equity_note(self) -> str:
         """Why Equity shows "—": no partial sum (it would understate the account), so say
         which holding has no price yet ("" when it has a value)."""
+        if not self._balances:
+            return f"no balances read from {self.venue} yet"
         unpriced = [c for c, worth in self._worth.items() if worth is None]
         if not unpriced:
             return ""
