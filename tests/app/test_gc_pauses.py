@@ -36,10 +36,21 @@ def test_what_exists_at_start_is_out_of_every_later_collection(unfrozen):
                      entry_price=Decimal(100 + i)) for i in range(2000)]
     walked_before = len(gc.get_objects())  # what a full collection walks
     assert walked_before > len(book)
-    frozen = settle_after_start()
-    assert frozen >= walked_before
+    settle_after_start()
+    assert gc.get_freeze_count() >= walked_before
     assert len(gc.get_objects()) < walked_before / 20
     assert all(p.is_open for p in book)  # nothing lost: frozen objects live on
+
+
+def test_settling_does_not_count_what_it_froze(unfrozen, monkeypatch):
+    """Counting the frozen objects walks all ~200 000 of them (~13 ms of every start, for a
+    log line): settling freezes without counting."""
+    def walk():
+        raise AssertionError("settling walked the frozen generation to count it")
+    monkeypatch.setattr(gc, "get_freeze_count", walk)
+    settle_after_start()
+    monkeypatch.undo()
+    assert gc.get_freeze_count() > 0
 
 
 def test_later_cycles_are_still_collected(unfrozen):
@@ -80,7 +91,8 @@ def test_a_paused_start_is_settled_with_collection_back_on(collector_state):
     pause_for_start()
     assert not gc.isenabled() and paused()
     built = [[i] for i in range(1000)]  # what start-up builds and keeps
-    assert settle_after_start() >= len(built)
+    settle_after_start()
+    assert gc.get_freeze_count() >= len(built)
     assert gc.isenabled() and not paused()
 
 
