@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -56,20 +57,81 @@ class NumberAxis(pg.AxisItem):
         return out
 
 
-def _zoom(specs: list, example: str):
-    return _date_axis.ZoomLevel(specs, example)
+def _local_offset(timestamp: float) -> int:
+    """Seconds the local wall clock is ahead of UTC at `timestamp` (0 outside the C library's
+    range, as pyqtgraph's invalid `QDateTime` gives)."""
+    try:
+        return time.localtime(round(timestamp)).tm_gmtoff
+    except (OverflowError, OSError, ValueError):
+        return 0
+
+
+def _utc_wall_read_as_local(timestamp: float) -> float:
+    """The instant whose local wall time is `timestamp`'s UTC wall time (pyqtgraph's
+    `applyOffsetFromUtc`)."""
+    try:
+        return time.mktime(time.gmtime(round(timestamp))[:8] + (-1,))
+    except (OverflowError, OSError, ValueError):
+        return timestamp
+
+
+def _past_local_hour(timestamp: float) -> int:
+    """Minus the seconds since the start of the local hour (pyqtgraph's `offsetToLocalHour`)."""
+    try:
+        local = time.localtime(round(timestamp))
+    except (OverflowError, OSError, ValueError):
+        return 0
+    return -(local.tm_min * 60 + local.tm_sec)
+
+
+class _LocalZoomLevel(_date_axis.ZoomLevel):
+    """pyqtgraph's zoom level with the same local-time arithmetic done by Python's `time`
+    module. pyqtgraph asks Qt for the time zone of every tick at an hour spacing or more
+    (`QDateTime.timeZone()`: ~0.3 ms a tick, ~15 ms the first time in a process - on every
+    repaint of an axis spanning days, and in the window's first paint, #14 start-up)."""
+
+    def _offset_from_utc(self, timestamp: float) -> int:
+        # pyqtgraph's sign: what is added to local wall time to get UTC
+        return self.utcOffset if self.utcOffset is not None else -_local_offset(timestamp)
+
+    def extendTimeRangeForSpacing(self, spacing: int, minVal: float, maxVal: float
+                                  ) -> tuple[float, float]:
+        if spacing < _date_axis.HOUR_SPACING:
+            return minVal, maxVal
+        return (minVal - abs(self._offset_from_utc(minVal)),
+                maxVal + abs(self._offset_from_utc(maxVal)))
+
+    def moveTicksToLocalTimeCoords(self, ticks: np.ndarray, spacing: int, skipFactor: int
+                                   ) -> np.ndarray:
+        if len(ticks) == 0:
+            return ticks
+        hour = _date_axis.HOUR_SPACING
+        if (spacing == hour and skipFactor > 1) or spacing > hour:
+            ticks += [self._offset_from_utc(_utc_wall_read_as_local(t)) for t in ticks]
+        elif spacing == hour:
+            ticks += [_past_local_hour(t) for t in ticks]
+            ticks = np.array([t for t in ticks if _past_local_hour(t) == 0])
+        return ticks
+
+
+def _zoom(specs: list, example: str) -> _LocalZoomLevel:
+    return _LocalZoomLevel(specs, example)
+
+
+def _local(level: Any) -> _LocalZoomLevel:
+    return _zoom(level.tickSpecs, level.exampleText)
 
 
 _S, _M, _H, _D = 1, 60, 3600, 86400
 # pyqtgraph's levels minus the millisecond one, with room for "Jan 05"-wide labels
 _ZOOM_LEVELS = OrderedDict([
-    (np.inf, _date_axis.YEAR_MONTH_ZOOM_LEVEL),
+    (np.inf, _local(_date_axis.YEAR_MONTH_ZOOM_LEVEL)),
     (5 * _D, _zoom([_date_axis.TickSpec(_date_axis.MONTH_SPACING, _date_axis.makeMStepper(1), "%b"),
                     _date_axis.TickSpec(_D, _date_axis.makeSStepper(_D), "%d", autoSkip=[1, 5])],
                    "MMM 00")),
-    (6 * _H, _date_axis.DAY_HOUR_ZOOM_LEVEL),
-    (15 * _M, _date_axis.HOUR_MINUTE_ZOOM_LEVEL),
-    (30 * _S, _date_axis.HMS_ZOOM_LEVEL),
+    (6 * _H, _local(_date_axis.DAY_HOUR_ZOOM_LEVEL)),
+    (15 * _M, _local(_date_axis.HOUR_MINUTE_ZOOM_LEVEL)),
+    (30 * _S, _local(_date_axis.HMS_ZOOM_LEVEL)),
 ])
 
 
