@@ -371,6 +371,10 @@ def test_a_silent_venue_never_widens_the_window_and_a_narrow_one_elides_the_stri
             for figure in (strip.equity, strip.open_pnl, strip.open_count):  # ...money never
                 assert figure.value.shown_text() == figure.value.text()
                 assert "stale" in figure.value.text() or figure is strip.open_count
+            window.resize(900, 640)
+            QApplication.processEvents()
+            # the connection gives up its age, never its state ("● D…" at 900 px)
+            assert strip.connection.value.shown_text().startswith("● Degraded")
         finally:
             window.close()
             await engine.close()

@@ -68,13 +68,21 @@ class _Shortening(QLabel):
     connection's age): money figures and the mode badge are never cut."""
 
     shortens = False
+    keep_until = ""
+    """What the text before this separator says is never shortened ("● Degraded" of
+    "● Degraded · last answer 8 s ago"): only what follows gives way."""
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         hint = super().minimumSizeHint()
         if not self.shortens:
             return hint
-        return QSize(min(hint.width(), self.fontMetrics().averageCharWidth() * MIN_CHARS),
-                     hint.height())
+        metrics = self.fontMetrics()
+        least = metrics.averageCharWidth() * MIN_CHARS
+        text = self.text()
+        if self.keep_until and self.keep_until in text:
+            kept = text.split(self.keep_until, 1)[0] + "…"
+            least = max(least, metrics.horizontalAdvance(kept) + 2 * self.margin() + 2)
+        return QSize(min(hint.width(), least), hint.height())
 
     def shown_text(self) -> str:
         """The text as painted: shortened with "…" where there is no room for all of it."""
@@ -190,6 +198,7 @@ class AccountStrip(QFrame):
         self.open_pnl = _Figure("Open P&L", "open_pnl")
         self.open_count = _Figure("Open positions", "open_count")
         self.connection = _Figure("Connection", "connection", shortens=True)
+        self.connection.value.keep_until = " · "  # its age gives way, never its state
         self.updated = _Figure("Last update", "updated")
         # a window connected to a server engine (--connect) says which one, and how alive
         self.engine = _Figure("Engine", "engine", shortens=True)
