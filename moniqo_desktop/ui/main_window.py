@@ -361,6 +361,8 @@ class MainWindow(QMainWindow):
                                                       server.stopped_at))
         self.account.set_connection(engine.connection_state,
                                     last_answer=getattr(engine, "last_answer_at", None))
+        # "Connected ... again" only after the venue has answered once (a start offline: no)
+        self._answered = engine.connection_state is ConnectionState.CONNECTED
         orders = engine.orders()
         self.orders.model.reset(orders)
         self._order_status = {o.id: o.status for o in orders}
@@ -515,7 +517,9 @@ class MainWindow(QMainWindow):
         was = self.account.connection_state
         self.account.set_connection(event.state, event.detail, event.last_answer)
         if event.state.value == "connected":  # not "Connection connected"
-            again = " again" if was.value in ("degraded", "disconnected") else ""
+            again = " again" if self._answered and was.value in ("degraded", "disconnected") \
+                else ""
+            self._answered = True
             self.log_panel.add(f"Connected to {self.engine.exchange_name}{again}", "info")
             return
         self.log_panel.add(f"Connection {event.state.value}"

@@ -145,6 +145,10 @@ def test_a_venue_that_never_answered_is_not_called_connected(qloop, qtbot, tmp_p
             assert strip.balances.value.text() == "—"
             assert strip.equity.value.text() == "—"
             assert strip.equity_note() == "no balances read from Paper exchange yet"
+            demo.down = False  # the first answer ever: not "again"
+            await engine.heartbeat()
+            await until_idle()
+            assert window.log_panel.texts()[-1] == "Connected to Paper exchange"
         finally:
             window.close()
             await engine.close()
