@@ -149,8 +149,12 @@ class Composition:
         self.engine.start()
 
     async def close(self) -> None:
-        """Feed stopped first (it moves the venue), then the engine with its venue and store."""
+        """The engine's jobs stopped first, then the feed (it moves the venue), then the engine
+        with its venue and store. The jobs go first because waiting on the feed yields to the
+        loop: a job scheduled but not yet run (a quit at the first paint) would start a pass
+        there only to be cancelled by the engine's close."""
         self._stop.set()
+        await self.engine.stop_jobs()
         if self._feeder is not None:
             # Let a tick finish (it may be filling paper orders); a live feed stuck in a
             # request is cut off after a few seconds.

@@ -221,12 +221,18 @@ class Engine:
                 self.scheduler.add_service("order-stream", orders.run)
         self.scheduler.start()
 
+    async def stop_jobs(self) -> None:
+        """Cancel the background jobs (the first step of `close`; safe to call again). A job
+        cancelled before its first step never starts a pass: a quit calls this before it
+        waits on anything else, so no pass begins only to be cut off."""
+        await self.scheduler.stop()
+
     async def close(self) -> None:
         """Stop jobs, write what is buffered, close the exchange and the store."""
         if self._closed:
             return
         self._closed = True
-        await self.scheduler.stop()
+        await self.stop_jobs()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

@@ -69,3 +69,24 @@ def test_a_quit_saves_the_window_state_once(tmp_path: Path):
 def test_a_window_the_trader_closed_is_saved_once_on_the_way_out(tmp_path: Path):
     assert "saves 1" in quit_once(tmp_path, "trader-closes", "30")
     assert_written(tmp_path)
+
+
+# -- a quit starts no job pass (#14, start-up: the teardown) ---------------------------------
+
+
+async def test_a_quit_right_after_the_jobs_start_runs_none_of_them(tmp_path: Path):
+    """`Composition.close` let the price feed finish its tick before the engine's jobs were
+    stopped; that wait yields to the loop, and each job scheduled but not yet run took its first
+    step then (a quit at the first paint ran part of the engine's first pass, ~20 ms, only to
+    cancel it). The jobs are stopped before anything is waited on; the store still closes."""
+    from moniqo_desktop.compose import compose
+    from moniqo_desktop.config import DB_FILENAME, Settings
+
+    parts = await compose(tmp_path / DB_FILENAME, "demo", sandbox=False, settings=Settings())
+    parts.start()
+    jobs = list(parts.engine.scheduler.jobs)
+    assert jobs
+    await parts.close()
+    assert [(job.name, job.runs) for job in jobs] == [(job.name, 0) for job in jobs]
+    wal = tmp_path / (DB_FILENAME + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
