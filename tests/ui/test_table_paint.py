@@ -259,6 +259,10 @@ def test_the_cached_painting_draws_what_qts_own_path_draws(qtbot):
         panel.view.setColumnWidth(panel.model.column_index("symbol"), 70)  # elided
         panel.view.select_id(positions[2].id)
         panel.view.setFocus()
+        # the focus frame is part of what is compared: both shots wait until the view has it
+        # (on a loaded machine the window's activation could land after the first shot)
+        panel.activateWindow()
+        qtbot.waitUntil(panel.view.hasFocus)
         images.append(shot(panel))
     ours, qts = images
     assert ours.size() == qts.size()
