@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -15,18 +16,23 @@ from window_harness import until, until_idle
 D = Decimal
 
 
-def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, monkeypatch):
-    """"BUY 2 SOL/USDT stop — open" in the form and the log, and the optional confirmation
-    "BUY 2 SOL/USDT stop on Paper exchange (PAPER)?": the trigger, the one figure to check
-    before and after sending a stop, was in none of them (a limit showed "@ 3,059.00")."""
-    asked: list[str] = []
+@pytest.fixture
+def asked(monkeypatch) -> list[str]:
+    """Every question the window asks (QMessageBox.question), each answered Yes."""
+    questions: list[str] = []
 
     def answer(parent, title, text, *args, **kwargs):
-        asked.append(text)
+        questions.append(text)
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+    return questions
 
+
+def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, asked):
+    """"BUY 2 SOL/USDT stop — open" in the form and the log, and the optional confirmation
+    "BUY 2 SOL/USDT stop on Paper exchange (PAPER)?": the trigger, the one figure to check
+    before and after sending a stop, was in none of them (a limit showed "@ 3,059.00")."""
     async def scenario(window, engine, exchange):
         window.settings.confirm_orders = True
         entry = window.entry
@@ -52,18 +58,10 @@ def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, monke
     run(scenario)
 
 
-def test_the_close_question_says_which_open_orders_it_cancels(run, qtbot, monkeypatch):
+def test_the_close_question_says_which_open_orders_it_cancels(run, qtbot, asked):
     """Closing a position cancels our open orders on its symbol (an entry must not grow it
     while it exits): the trader's resting SOL stop-buy vanished behind a question that spoke
     only of the position ("Close long 1 SOL/USDT at market?")."""
-    asked: list[str] = []
-
-    def answer(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
-
     async def scenario(window, engine, exchange):
         await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
         waiting = await engine.place_order(symbol="BTC/USDT", side="buy", type="stop",

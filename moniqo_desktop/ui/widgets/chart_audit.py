@@ -79,7 +79,20 @@ def _anchor_within(home: float, before: float, after: float, size: float) -> flo
     return min(max(home, least), most) if 0 < size and least <= most else home
 
 
-class MarkerItem(pg.TextItem):
+class _KeptInsidePlot(pg.TextItem):
+    """A text item that re-places itself (`_keep_inside`) whenever the view moves or resizes:
+    the plot clips whatever passes its edge, so a marker or label must be placed from the
+    plot's current extent, not once."""
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        self._keep_inside()
+        super().viewTransformChanged()
+
+    def _keep_inside(self) -> None:
+        raise NotImplementedError
+
+
+class MarkerItem(_KeptInsidePlot):
     """A ▲ under its fill price or a ▼ above it (the tip points at the price), whole inside
     the plot: the first entry sits at the plot's left edge, often under the lowest price of
     the chart too, and the plot clipped its left half and its base. A marker whose fill is
@@ -93,11 +106,6 @@ class MarkerItem(pg.TextItem):
         self.setPos(marker.at, marker.price)
         self.setToolTip(marker.tooltip)
         self.setZValue(15)
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
-        """The view moved or resized: keep the whole marker inside the plot."""
-        self._keep_inside()
-        super().viewTransformChanged()
 
     def _keep_inside(self) -> None:
         placed = _in_plot(self, self.marker)
@@ -114,7 +122,7 @@ class MarkerItem(pg.TextItem):
             self.setAnchor(wanted)
 
 
-class MarkerLabel(pg.TextItem):
+class MarkerLabel(_KeptInsidePlot):
     """The exit's audit text, above its ▼ marker, ending at it; where that would leave the
     plot it goes under the exit's price (or starts at the marker): a target exit is often the
     highest price of the chart, and the plot clips what passes its edge, so the label above
@@ -129,11 +137,6 @@ class MarkerLabel(pg.TextItem):
         self.setPos(marker.at, marker.price)
         self.setToolTip(marker.tooltip)
         self.setZValue(16)
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
-        """The view moved or resized: keep the whole label inside the plot."""
-        self._keep_inside()
-        super().viewTransformChanged()
 
     def _keep_inside(self) -> None:
         placed = _in_plot(self, self.marker)
