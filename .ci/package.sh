@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # CI: build the .deb from this checkout, install it the way a user would, run the installed app
 # headless in a throw-away HOME, then remove it and check it left nothing behind but user data;
-# the build/ and dist/ it made go too.
+# the build/, dist/ and egg-info it made go too.
 # Needs root or sudo (dpkg -i). About 3 minutes on 2 cores, most of it PyInstaller and xz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=moniqo-desktop
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-# build/ and dist/ (about 250 MB) are this run's scratch when it makes them: removed on exit,
-# however the run ends. A build/ or dist/ that was there before is the user's and stays.
+# build/ and dist/ (about 250 MB), and the egg-info that `pip install -e` writes beside the
+# sources, are this run's scratch when it makes them: removed on exit, however the run ends.
+# One that was there before is the user's and stays.
 MADE=()
-for dir in build dist; do [ -e "$dir" ] || MADE+=("$dir"); done
+for dir in build dist moniqo_desktop.egg-info; do [ -e "$dir" ] || MADE+=("$dir"); done
 TEST_HOME=""
 cleanup() {
     [ -z "$TEST_HOME" ] || rm -rf "$TEST_HOME"

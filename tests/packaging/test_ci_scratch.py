@@ -1,4 +1,4 @@
-""".ci/package.sh removes the build/ and dist/ it made (≈ 250 MB) however it ends, and never a
+""".ci/package.sh removes the build/, dist/ and egg-info it made (≈ 250 MB) however it ends, and never a
 build/ or dist/ that was there before it started (issue #14 item 10: CI removes its own
 scratch).
 
@@ -24,6 +24,10 @@ mkdir -p build/pyinstaller build/icons dist/moniqo-desktop
 echo bundle > dist/moniqo-desktop/moniqo-desktop
 echo deb > dist/moniqo-desktop_0.1.0_amd64.deb
 echo cache > build/pyinstaller/cache
+# the real build.sh runs `pip install -e .[package]` into a venv that lacks PyInstaller, and
+# setuptools writes the package's egg-info beside the sources (seen in a clean-clone CI run)
+mkdir -p moniqo_desktop.egg-info
+echo metadata > moniqo_desktop.egg-info/SOURCES.txt
 exit 1
 """
 
@@ -62,6 +66,7 @@ def test_package_removes_the_build_and_dist_it_made(tmp_path: Path):
     assert result.returncode != 0  # the stand-in build failed, and the script stopped there
     assert not (tree / "build").exists(), sorted(p.name for p in tree.iterdir())
     assert not (tree / "dist").exists(), sorted(p.name for p in tree.iterdir())
+    assert not (tree / "moniqo_desktop.egg-info").exists(), sorted(p.name for p in tree.iterdir())
     assert (tree / "resources" / "packaging" / "build.sh").exists()  # nothing else went
 
 
@@ -71,6 +76,10 @@ def test_package_keeps_a_dist_and_build_the_user_had(tmp_path: Path):
     (tree / "dist" / "mine.deb").write_text("the user's own package")
     (tree / "build").mkdir()
     (tree / "build" / "notes").write_text("the user's own build dir")
+    (tree / "moniqo_desktop.egg-info").mkdir()
+    (tree / "moniqo_desktop.egg-info" / "PKG-INFO").write_text("the developer's own install")
     run_package(tree)
     assert (tree / "dist" / "mine.deb").read_text() == "the user's own package"
     assert (tree / "build" / "notes").read_text() == "the user's own build dir"
+    assert (tree / "moniqo_desktop.egg-info" / "PKG-INFO").read_text() == \
+        "the developer's own install"
