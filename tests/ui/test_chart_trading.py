@@ -188,22 +188,28 @@ def test_an_automatic_trailing_exit_gets_one_labelled_marker_that_survives_a_res
     session(scenario)
 
 
+async def closed_at_its_target_and_charted(s):
+    """A long bought at 50,000 and closed at its 51,000 target 42 minutes later: the chart's
+    highest price is the exit's and its lowest the entry's, so both markers sit at the plot's
+    edges. Returns (position id, chart, the price plot's rect in scene coordinates)."""
+    position_id = await s.buy(amount="0.05", take_profit="51000")
+    await s.tick("51000", seconds=42 * 60 + 17)
+    await s.tick("51000")
+    s.window.positions.status_filter.setCurrentText("All")
+    s.select(position_id)
+    await until_idle()
+    chart = s.chart
+    return position_id, chart, chart.price_plot.vb.sceneBoundingRect()
+
+
 def test_an_exit_at_the_top_of_the_chart_keeps_its_label_inside_the_plot(session):
     # A long closed at its target exits at the highest price of the chart: its label (drawn
     # above the ▼) went out through the top of the plot, and only a one-pixel red sliver of it
     # showed, just under the chart's header (issue #14's closed BTC/USDT screenshot).
     async def scenario(s, qtbot):
-        position_id = await s.buy(amount="0.05", take_profit="51000")
-        await s.tick("51000", seconds=42 * 60 + 17)
-        await s.tick("51000")
+        position_id, chart, plot_rect = await closed_at_its_target_and_charted(s)
         assert not s.engine.position(position_id).is_open
-        s.window.positions.status_filter.setCurrentText("All")
-        s.select(position_id)
-        await until_idle()
-        chart = s.chart
         assert chart.exit_labels() == ["take profit @ 51,000.00 (level 51,000.00)"]
-        vb = chart.price_plot.vb
-        plot_rect = vb.sceneBoundingRect()
         labels = [item for item in chart.marker_items if isinstance(item, MarkerLabel)]
         assert len(labels) == 1
         for item in labels:  # a label (its whole box is painted) cut by the plot's edge
@@ -232,15 +238,7 @@ def test_the_first_entry_marker_is_drawn_whole_inside_the_plot(session):
     # of the chart (its bottom): the plot clipped its left side and its base (issue #14's
     # closed BTC/USDT screenshot).
     async def scenario(s, qtbot):
-        position_id = await s.buy(amount="0.05", take_profit="51000")
-        await s.tick("51000", seconds=42 * 60 + 17)
-        await s.tick("51000")
-        s.window.positions.status_filter.setCurrentText("All")
-        s.select(position_id)
-        await until_idle()
-        chart = s.chart
-        vb = chart.price_plot.vb
-        plot_rect = vb.sceneBoundingRect()
+        _, chart, plot_rect = await closed_at_its_target_and_charted(s)
         arrows = [item for item in chart.marker_items if isinstance(item, MarkerItem)]
         assert [item.marker.arrow for item in arrows] == ["▲", "▼"]
         view = chart.graphics
