@@ -88,10 +88,31 @@ def redact(text: str) -> str:
 
 
 def _looks_random(token: str) -> bool:
-    """A key or a signature mixes many digits and letters; a path (``site-packages/ccxt/...``)
-    or a run of words has almost no digits, and is kept."""
-    digits = sum(c.isdigit() for c in token)
-    return digits >= 3 and len(token) - digits >= 3
+    """A key or a signature mixes digits and letters, or changes between upper case, lower
+    case and digits at most of its characters (base64 about two in three, hex about one in
+    two); a run of words changes a few times in its length. An absolute path
+    (``/home/alice2024/Trading-2025/...``) is judged by its parts: a data dir's path is what a
+    log is read for. It is cut when a long part looks random or most of its parts are noise
+    (a base64 run can hold slashes: about 1 in 500 starts with one and has three)."""
+    if token.startswith("/") and token.count("/") >= 3:
+        parts = [part for part in token.split("/") if len(part) >= 6]
+        noisy = [part for part in parts if _kind_changes(part) * 3 >= len(part)]
+        return any(len(part) >= 32 and _random_run(part) for part in parts) \
+            or len(noisy) * 2 > len(parts)
+    return _random_run(token)
+
+
+def _random_run(run: str) -> bool:
+    digits = sum(c.isdigit() for c in run)
+    if digits >= 3 and len(run) - digits >= 3:
+        return True
+    return _kind_changes(run) * 4 >= len(run)
+
+
+def _kind_changes(run: str) -> int:
+    """How often a run switches between digit, lower case and upper case (separators skipped)."""
+    kinds = [0 if c.isdigit() else 1 if c.islower() else 2 for c in run if c.isalnum()]
+    return sum(a != b for a, b in zip(kinds, kinds[1:]))
 
 
 class RedactingFilter(logging.Filter):

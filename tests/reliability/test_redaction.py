@@ -104,3 +104,31 @@ def test_app_logging_filters_every_handler_and_quietens_ccxt(tmp_path):
         for h in [h for h in root.handlers if h not in before]:
             root.removeHandler(h)
             h.close()
+
+
+def test_paths_stay_readable_while_unnamed_random_tokens_are_still_cut(log_file):
+    """A data dir's path is what a trader (or support) reads first in a log; it used to print as
+    "store opened at ***.sqlite3" once it ran to 40 characters with 3 digits. Key-like runs that
+    no name announces are still cut, including base64 ones that contain '/'."""
+    import base64
+    import hashlib
+
+    paths = ["/tmp/pytest-of-root/pytest-123/test_a_stored_number_no_order_or0/data",
+             "/home/alice2024/Documents/Trading-2025/moniqo-data-v2/store",
+             "/Users/JohnDoe2/Library/ApplicationSupport/MoniqoDesktop/backups-2026-11-30",
+             "/srv/moniqo/2026/11/30/run-7/x1y2z3/data/logs/store",
+             "/home/bob/moniqo/runs/2026-11-30T10-00-00Z/data"]
+    tokens = [base64.b64encode(hashlib.sha256(str(i).encode()).digest()).decode()
+              for i in range(300)]  # 44 characters, '+' and '/' in most of them
+    tokens += [hashlib.sha1(str(i).encode()).hexdigest() for i in range(100)]  # 40 hex
+    assert sum("/" in t for t in tokens) > 100
+    log = logging.getLogger("moniqo_desktop.test")
+    for path in paths:
+        log.info("store opened at %s/moniqo.sqlite3", path)
+    for token in tokens:
+        log.warning("venue answered %s", token)
+    text = log_file.read_text(encoding="utf-8")
+    for path in paths:
+        assert f"store opened at {path}/moniqo.sqlite3" in text
+    leaked = [t for t in tokens if t in text or t.rstrip("=") in text]
+    assert leaked == []
