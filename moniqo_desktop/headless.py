@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .compose import compose
 from .config import Settings
+from .domain.figures import fmt_amount, fmt_money, fmt_market_price
 from .engine import Engine
 from .engine.events import (
     AccountUpdated,
@@ -33,6 +36,9 @@ from .startup_checks import UserError
 from .store import StoreError
 from .store.sqlite_file import FileCheck
 
+if TYPE_CHECKING:
+    from .exchanges.base import MarketInfo
+
 DEMO_STEP_SECONDS = 120.0
 
 DEMO_TRADES = [
@@ -46,23 +52,37 @@ DEMO_TRADES = [
 ]
 
 
-def describe(event: Event) -> str | None:
+def describe(event: Event, markets: Mapping[str, MarketInfo] | None = None) -> str | None:
+    """One narration line for `event` (None: not narrated), its figures written as the window
+    writes them: prices with the market's tick (from `markets`) and grouped thousands."""
     t = event.at.strftime("%H:%M:%S")
+
+    def price(symbol: str, value: Decimal | None) -> str:
+        market = (markets or {}).get(symbol)
+        return fmt_market_price(value, market.price_decimals if market else None) or "None"
+
+    def percent(value: Decimal | None) -> str:
+        return "None" if value is None else f"{value.normalize():f}"
+
     match event:
         case OrderChanged(order=o):
             return (f"{t} order  {o.symbol:<9} {o.side.value:<4} {o.type.value:<6} "
-                    f"{o.amount} → {o.status.value} ({o.history[-1].reason})")
+                    f"{fmt_amount(o.amount)} → {o.status.value} ({o.history[-1].reason})")
         case FillReceived(order=o, fill=f):
-            return f"{t} fill   {o.symbol:<9} {f.amount} @ {f.price} fee {f.fee} {f.fee_currency or ''}"
+            return (f"{t} fill   {o.symbol:<9} {fmt_amount(f.amount)} @ {price(o.symbol, f.price)} "
+                    f"fee {fmt_amount(f.fee)} {f.fee_currency or ''}")
         case PositionOpened(position=p):
-            return (f"{t} OPEN   {p.symbol:<9} {p.side.value} {p.amount} @ {p.entry_price} "
-                    f"SL={p.stop_loss} TP={p.take_profit} trail={p.trailing_stop_percent}% "
-                    f"BE={p.break_even_percent}%")
+            return (f"{t} OPEN   {p.symbol:<9} {p.side.value} {fmt_amount(p.amount)} @ "
+                    f"{price(p.symbol, p.entry_price)} SL={price(p.symbol, p.stop_loss)} "
+                    f"TP={price(p.symbol, p.take_profit)} "
+                    f"trail={percent(p.trailing_stop_percent)}% "
+                    f"BE={percent(p.break_even_percent)}%")
         case ExitTriggered(position=p, decision=d):
-            return f"{t} EXIT   {p.symbol:<9} {d.reason.value} at {d.price} (level {d.level:.2f})"
+            return (f"{t} EXIT   {p.symbol:<9} {d.reason.value} at {price(p.symbol, d.price)} "
+                    f"(level {price(p.symbol, d.level)})")
         case PositionClosed(position=p):
             return (f"{t} CLOSED {p.symbol:<9} {p.close_reason.value if p.close_reason else ''} "
-                    f"realized {p.realized_pnl:.2f} {p.quote}")
+                    f"realized {fmt_money(p.realized_pnl)} {p.quote}")
         case ConnectionChanged(state=s, detail=d):
             return f"{t} exchange {s.value} {d}"
         case EngineError(message=m):
@@ -111,7 +131,7 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
         print(f"note: {parts.note}", flush=True)
 
     def show(event: Event) -> None:
-        line = describe(event)
+        line = describe(event, engine.ctx.markets)
         if line:
             print(line, flush=True)
 
@@ -137,7 +157,8 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
         opened = engine.positions()
         print(f"{len([p for p in opened if p.is_open])} open, "
               f"{len([p for p in opened if not p.is_open])} closed; "
-              f"realized {sum((p.realized_pnl for p in opened), Decimal(0)):.2f} USDT", flush=True)
+              f"realized {fmt_money(sum((p.realized_pnl for p in opened), Decimal(0)))} USDT",
+              flush=True)
         await parts.close()
     return 0
 

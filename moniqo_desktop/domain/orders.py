@@ -358,6 +358,14 @@ class Order:
             self._note(reason, at)
         return True
 
+    def link_position(self, position_id: str) -> None:
+        """Name the position this order's fills went into: an entry that opened or added to
+        it, a plain order that reduced it. Exits carry theirs from the start; the first link
+        stays (no order moves between positions: fills on a flat symbol open a new one only
+        after the old one closed). History views and exports group orders by it."""
+        if self.position_id is None:
+            self.position_id = position_id
+
     def saved_state(self) -> "Order":
         """A copy to `roll_back` to if what follows cannot be written to the store."""
         return copy.deepcopy(self)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from ..config import Settings
 from ..domain import Order, OrderIntent, Position, RiskThresholds
+from ..domain.figures import fmt_market_price
 from ..domain.orders import utcnow
 from ..exchanges.base import Exchange, MarketInfo
 from ..store import Store
@@ -66,6 +67,12 @@ class EngineContext:
     @property
     def risk_thresholds(self) -> RiskThresholds:
         return risk_thresholds(self.settings)
+
+    def price_text(self, symbol: str, price: Decimal | None) -> str:
+        """A price of `symbol` as the window writes it (its market's tick, thousands grouped):
+        the engine's messages and the tables must not spell one figure two ways."""
+        market = self.markets.get(symbol)
+        return fmt_market_price(price, market.price_decimals if market is not None else None)
 
     def add_position(self, position: Position) -> None:
         position.risk_thresholds = self.risk_thresholds

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import DomainError, Order, OrderIntent, OrderStatus, Position
+from ..domain.figures import fmt_amount
 from ..exchanges.base import ExchangeOrder
 from ..exchanges.errors import (
     AuthenticationFailed,
@@ -111,7 +112,7 @@ class OrderLifecycle:
         self._publish_order(order)
         verb = "rejected" if status is OrderStatus.REJECTED else "failed"
         self.ctx.bus.publish(UserMessage(
-            f"Order {verb}", f"{order.side.value} {order.amount} {order.symbol}: {reason}",
+            f"Order {verb}", f"{order.side.value} {fmt_amount(order.amount)} {order.symbol}: {reason}",
             MessageLevel.ERROR))
         self.positions.flush_events()
 

@@ -26,6 +26,7 @@ from ..domain import (
     PositionStatus,
 )
 from ..domain.exits import apply_evaluation, evaluate_exit
+from ..domain.figures import fmt_amount, fmt_money
 from ..domain.money import ZERO, money_methods
 from .context import EngineContext
 from .events import (
@@ -39,7 +40,6 @@ from .events import (
 )
 
 log = logging.getLogger(__name__)
-CENT = Decimal("0.01")
 
 
 @money_methods("emit", "flush_events", "discard_events")  # fills into positions: app's arithmetic
@@ -72,6 +72,7 @@ class PositionFills:
         position = self._position_of(order)
         if position is None:
             return self._open(order, fill, moved, fee_quote)
+        order.link_position(position.id)
         if order.side is position.side.entry_side:
             position.add_entry(moved, fill.price, fee_quote)
             ctx.entry_index[order.id] = position.id
@@ -85,8 +86,8 @@ class PositionFills:
         part = min(moved, held)
         if moved > held:
             self.emit(EngineError(
-                f"{order.symbol}: the venue {order.side.value} {moved.normalize():f} where the "
-                f"position held {held.normalize():f}",
+                f"{order.symbol}: the venue {order.side.value} {fmt_amount(moved)} where the "
+                f"position held {fmt_amount(held)}",
                 "the venue is the truth: the position is closed; the difference is not tracked"))
         position.reduce(part, fill.price, fee_quote, at, order_id=order.id,
                         reason=self._reason(order, position), min_amount=self.dust_below(
@@ -97,8 +98,8 @@ class PositionFills:
             self.emit(PositionUpdated(position))
             self.emit(UserMessage(
                 "Position reduced",
-                f"{position.symbol} {position.side.value} now {position.amount.normalize():f} "
-                f"{position.base}; realized {_money(position.realized_pnl)} {position.quote}"))
+                f"{position.symbol} {position.side.value} now {fmt_amount(position.amount)} "
+                f"{position.base}; realized {fmt_money(position.realized_pnl)} {position.quote}"))
         else:
             self._announce_close(position, fill.price)
         return position
@@ -123,6 +124,7 @@ class PositionFills:
                     OrderIntent.ENTRY else PositionStatus.OPENING),
         )
         ctx.add_position(position)
+        order.link_position(position.id)
         ctx.prices.setdefault(order.symbol, fill.price)
         position.update_price(ctx.prices[order.symbol], ctx.clock())
         if order.protection is not None:
@@ -200,16 +202,16 @@ class PositionFills:
     def _announce_close(self, position: Position, price: Decimal) -> None:
         self.emit(PositionClosed(position))
         reason = position.close_reason or ExitReason.MANUAL
-        sign = "+" if position.realized_pnl >= 0 else ""
-        dust = (f" (dust {position.dust.normalize():f} {position.base})"
+        dust = (f" (dust {fmt_amount(position.dust)} {position.base})"
                 if position.dust else "")
         title = (f"Position closed by the exchange stop ({reason.value.replace('_', ' ')})"
                  if self._closed_by_stop(position) else
                  f"Position closed ({reason.value.replace('_', ' ')})")
         self.emit(UserMessage(
             title,
-            f"{position.symbol} {position.side.value} {position.amount} @ {price}: "
-            f"{sign}{_money(position.realized_pnl)} {position.quote}{dust}",
+            f"{position.symbol} {position.side.value} {fmt_amount(position.amount)} @ "
+            f"{self.ctx.price_text(position.symbol, price)}: "
+            f"{fmt_money(position.realized_pnl)} {position.quote}{dust}",
             MessageLevel.WARNING if title.startswith("Position closed by the exchange") else
             MessageLevel.INFO))
 
@@ -230,6 +232,3 @@ class PositionFills:
         """Drop buffered events of a change that was not saved."""
         self._events.clear()
 
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT)

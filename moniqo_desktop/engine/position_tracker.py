@@ -26,6 +26,7 @@ from ..domain import (
     PositionStatus,
 )
 from ..domain.exits import ExitDecision, ExitRecord, apply_evaluation, evaluate_exit
+from ..domain.figures import fmt_amount
 from ..domain.positions import MARK_FIELDS
 from ..domain.money import HUNDRED, ZERO, in_money_context, money_context
 from ..exchanges.errors import ExchangeError, InvalidOrder
@@ -273,7 +274,7 @@ class PositionTracker:
             ctx.bus.publish(PositionClosed(position))
             ctx.bus.publish(UserMessage(
                 f"Position closed ({reason.value.replace('_', ' ')})",
-                f"{position.symbol}: only dust was left ({position.dust.normalize():f} "
+                f"{position.symbol}: only dust was left ({fmt_amount(position.dust)} "
                 f"{position.base}), too little for an order"))
             return None
         order = Order(symbol=position.symbol, side=position.side.exit_side, type=OrderType.MARKET,
@@ -292,10 +293,12 @@ class PositionTracker:
             raise
         if decision is not None:
             ctx.bus.publish(ExitTriggered(position, decision))
+            source = (order.exit_decision.source_text(
+                lambda d: ctx.price_text(position.symbol, d)) if order.exit_decision else "")
             ctx.bus.publish(UserMessage(
                 f"Exit: {reason.value.replace('_', ' ')}",
-                f"{position.symbol} {position.side.value} at {decision.price} "
-                f"({order.exit_decision.source_text() if order.exit_decision else ''})",
+                f"{position.symbol} {position.side.value} at "
+                f"{ctx.price_text(position.symbol, decision.price)} ({source})",
                 MessageLevel.WARNING if reason is not ExitReason.TAKE_PROFIT else MessageLevel.INFO))
         ctx.bus.publish(PositionUpdated(position))
         await self.monitor.send(order)

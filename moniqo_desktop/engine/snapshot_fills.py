@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import DomainError, Fill, InvalidTransition, Order, OrderStatus, Position
+from ..domain.figures import fmt_amount
 from ..domain.money import ZERO, money_context
 from ..domain.orders import LATE_FILL_STATUSES, TERMINAL_STATUSES, can_transition
 from ..exchanges.base import ExchangeOrder
@@ -66,7 +67,7 @@ class SnapshotFolder:
                   order.client_order_id, clash)
         self.ctx.bus.publish(EngineError(
             f"The exchange returned another order ({clash}) for {order.symbol} "
-            f"{order.side.value} {order.amount}; it was not applied",
+            f"{order.side.value} {fmt_amount(order.amount)}; it was not applied",
             "the venue is asked again on the next sync"))
         return False
 
@@ -110,7 +111,8 @@ class SnapshotFolder:
             self.ctx.bus.publish(FillReceived(order, fill))
             self.ctx.bus.publish(UserMessage(
                 "Order filled" if order.filled_amount == order.amount else "Partial fill",
-                f"{order.side.value} {fill.amount} {order.symbol} @ {fill.price}"))
+                f"{order.side.value} {fmt_amount(fill.amount)} {order.symbol} @ "
+                f"{self.ctx.price_text(order.symbol, fill.price)}"))
         self.positions.flush_events()
         return True
 
@@ -142,8 +144,9 @@ class SnapshotFolder:
                   order.client_order_id, exc)
         ctx.bus.publish(StoreFailed(
             str(exc),
-            f"the exchange's news on {order.symbol} {order.side.value} {order.amount} is not "
-            "booked yet; it will be booked once when the database accepts writes again"))
+            f"the exchange's news on {order.symbol} {order.side.value} "
+            f"{fmt_amount(order.amount)} is not booked yet; it will be booked once when the "
+            "database accepts writes again"))
         ctx.bus.publish(OrderChanged(order))
 
     def _apply_status(self, order: Order, snap: ExchangeOrder, now: datetime,

@@ -1,5 +1,9 @@
 """Text for numbers, times and durations, made from `Decimal` (never float).
 
+The figures themselves (prices, amounts, money) are spelled by `domain/figures.py`, which the
+engine's messages use too; this module adds what the window learned (each market's precision)
+and the window's own texts (local times, durations, enum labels).
+
 A float has already lost digits before it is formatted, so every figure the trader reads is
 rendered from the exact value; charts are the only place floats are allowed.
 """
@@ -7,25 +11,14 @@ rendered from the exact value; charts are the only place floats are allowed.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from ..domain.figures import auto_places, clamp_places, fmt_amount, fmt_decimal, fmt_market_price
 
-SIGNIFICANT = 5  # digits a price without market rules shows (a tick of 1/10 000 of the price)
-
-
-def auto_places(value: Decimal) -> int:
-    """Decimals worth showing for a price of this magnitude: five significant digits, 2..8.
-
-    50 000 -> 2, 143.73 -> 2, 25.125 -> 3, 1.2345 -> 4, 0.45678 -> 5, 0.000012345 -> 8. This is
-    the tick most venues (and the paper exchange) use, so a price without known market rules
-    still looks like the exchange's own figures.
-    """
-    magnitude = abs(Decimal(value))
-    if magnitude == 0 or not magnitude.is_finite():
-        return 2
-    return min(8, max(2, SIGNIFICANT - 1 - magnitude.adjusted()))
+__all__ = ["auto_places", "fmt_amount", "fmt_decimal", "fmt_duration", "fmt_enum", "fmt_percent",
+           "fmt_price", "fmt_time", "price_places", "set_markets"]
 
 
 # symbol -> decimals of its price tick, from the markets the exchange reported
@@ -37,7 +30,7 @@ def set_markets(markets: Any) -> None:
     for symbol, market in dict(markets).items():
         places = getattr(market, "price_decimals", None)
         if isinstance(places, int):
-            _price_places[symbol] = min(8, max(0, places))
+            _price_places[symbol] = clamp_places(places)
 
 
 def price_places(symbol: str | None, value: Decimal | None = None) -> int:
@@ -54,36 +47,8 @@ def fmt_price(value: Decimal | None, symbol: str | None = None, *, sign: bool = 
     """A price of `symbol` with its market's precision: `143.73`, `50,272.15`, `0.45678`."""
     if value is None:
         return ""
-    return fmt_decimal(value, price_places(symbol, Decimal(value)), sign=sign)
-
-
-def fmt_decimal(value: Decimal | None, places: int | None = None, *, sign: bool = False) -> str:
-    """`1234.5` -> `1,234.50`; `places=None` picks them from the magnitude."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    if not value.is_finite():
-        return str(value)
-    n = auto_places(value) if places is None else places
-    try:  # half-up, as a trader rounds money (format() alone would round half-even)
-        value = value.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        pass
-    text = format(value, f"{'+' if sign else ''},.{n}f")
-    if text.lstrip("+-").strip("0.,") == "":  # -0.00 / +0.00 -> 0.00
-        text = text.lstrip("+-")
-    return text
-
-
-def fmt_amount(value: Decimal | None) -> str:
-    """Quantities: as many decimals as the value carries (up to 8), never scientific."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    normal = value.normalize()
-    exp = normal.as_tuple().exponent
-    places = min(8, max(0, -exp)) if isinstance(exp, int) else 0
-    return format(value, f",.{places}f")
+    return fmt_market_price(value, _price_places.get(symbol) if symbol is not None else None,
+                            sign=sign)
 
 
 def fmt_percent(value: Decimal | None, places: int = 2, *, sign: bool = True) -> str:

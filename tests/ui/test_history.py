@@ -102,3 +102,29 @@ def test_history_reads_the_store_beyond_the_in_memory_window(run, tmp_path):
         dialog.close()
 
     run(scenario)
+
+
+def test_the_realized_total_counts_what_reduced_open_positions_realized(run, tmp_path):
+    """"Realized" in the footer is all the P&L realized: a position reduced and still open
+    has booked part of its P&L, and the total says so rather than leaving it out."""
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        await engine.place_order(symbol="ETH/USDT", side="buy", type="market", amount="1")
+        btc = next(p for p in engine.positions() if p.symbol == "BTC/USDT")
+        eth = next(p for p in engine.positions() if p.symbol == "ETH/USDT")
+        exchange.set_price("BTC/USDT", D("51000"))
+        await engine.close_position(btc.id)  # +89.90
+        exchange.set_price("ETH/USDT", D("3100"))
+        await engine.close_position(eth.id, amount=D("0.5"))  # 50 − 1.5 − 1.55 = +46.95
+        await until_idle()
+        assert eth.is_open and eth.realized_pnl == D("46.95")
+        dialog = window.open_history()
+        assert dialog.model.rowCount() == 1  # the table lists closed positions only
+        text = dialog.summary.text()
+        assert "realized +136.85 USDT" in text, text
+        assert "1 closed" in text and "1 open position reduced (+46.95 USDT)" in text, text
+        if os.environ.get("MONIQO_SHOTS"):
+            dialog.grab().save(os.path.join(os.environ["MONIQO_SHOTS"], "history_footer.png"))
+        dialog.close()
+
+    run(scenario)

@@ -11,6 +11,7 @@ writes three files to a folder the trader picks.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,30 @@ from ..event_pump import snapshot
 from ..formatting import fmt_decimal, fmt_enum, fmt_time
 from ..models.monitor import CellKind, Column, MonitorModel
 from ..widgets.monitor_view import MonitorView
+
+
+def _money_by_quote(positions: list[Position]) -> str:
+    """`+136.85 USDT` (one total per quote currency: USDT and BTC do not add up)."""
+    totals: dict[str, Decimal] = {}
+    for p in positions:
+        totals[p.quote] = totals.get(p.quote, Decimal(0)) + p.realized_pnl
+    return ", ".join(f"{fmt_decimal(v, 2, sign=True)} {q}" for q, v in sorted(totals.items()))
+
+
+def realized_summary(positions: list[Position]) -> str:
+    """The footer: every P&L realized, not only that of closed positions. A position reduced
+    and still open has booked its sold part's P&L (the account has it), so "realized" leaving
+    it out would understate it; the part it adds is named."""
+    closed = [p for p in positions if not p.is_open]
+    reduced = [p for p in positions if p.is_open and p.realized_pnl != 0]
+    if not closed and not reduced:
+        return "No closed positions yet"
+    text = f"{len(closed)} closed · realized {_money_by_quote(closed + reduced)}"
+    if reduced:
+        many = "s" if len(reduced) > 1 else ""
+        text += (f", incl. {len(reduced)} open position{many} reduced "
+                 f"({_money_by_quote(reduced)})")
+    return text
 
 
 def _reason(p: Position) -> str:
@@ -91,17 +116,13 @@ class HistoryDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        closed = [snapshot(p) for p in self.engine.position_history() if not p.is_open]
-        self.model.reset(closed)
+        history = [snapshot(p) for p in self.engine.position_history()
+                   if not p.is_open or p.realized_pnl != 0]
+        self.model.reset([p for p in history if not p.is_open])
         self.view.size_columns()
         for key in ("opened_at", "closed_at"):  # dated cells are wider than the time sample
             self.view.resizeColumnToContents(self.model.column_index(key))
-        total = sum((p.realized_pnl for p in closed), start=type(closed[0].realized_pnl)(0)) \
-            if closed else None
-        quote = closed[0].quote if closed else ""
-        self.summary.setText(f"{len(closed)} closed · realized "
-                             f"{fmt_decimal(total, 2, sign=True)} {quote}" if closed
-                             else "No closed positions yet")
+        self.summary.setText(realized_summary(history))
 
     def export(self, directory: Path) -> list[Path]:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

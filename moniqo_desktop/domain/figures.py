@@ -1,0 +1,78 @@
+"""Text for the figures a trader reads — prices, amounts, money — made from `Decimal`.
+
+One spelling for one figure wherever it appears: the window's tables (`ui/formatting.py`, which
+adds the market precision it learned) and the engine's messages in the log panel, the tray and
+the headless narration (which know the market themselves) both write a price of 50000 on a
+0.01-tick market as `50,000.00`. Pure text work, no Qt, so the engine may use it.
+
+The exact value is formatted (a float has already lost digits); prices and money round half-up,
+as a trader rounds.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+SIGNIFICANT = 5  # digits a price without market rules shows (a tick of 1/10 000 of the price)
+MAX_PLACES = 8
+
+
+def auto_places(value: Decimal) -> int:
+    """Decimals worth showing for a price of this magnitude: five significant digits, 2..8.
+
+    50 000 -> 2, 143.73 -> 2, 25.125 -> 3, 1.2345 -> 4, 0.45678 -> 5, 0.000012345 -> 8. This is
+    the tick most venues (and the paper exchange) use, so a price without known market rules
+    still looks like the exchange's own figures.
+    """
+    magnitude = abs(Decimal(value))
+    if magnitude == 0 or not magnitude.is_finite():
+        return 2
+    return min(MAX_PLACES, max(2, SIGNIFICANT - 1 - magnitude.adjusted()))
+
+
+def clamp_places(places: int) -> int:
+    """A market's price decimals as shown: 0..8 (a finer tick is not read by anyone)."""
+    return min(MAX_PLACES, max(0, places))
+
+
+def fmt_decimal(value: Decimal | None, places: int | None = None, *, sign: bool = False) -> str:
+    """`1234.5` -> `1,234.50`; `places=None` picks them from the magnitude."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    if not value.is_finite():
+        return str(value)
+    n = auto_places(value) if places is None else places
+    try:  # half-up, as a trader rounds money (format() alone would round half-even)
+        value = value.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        pass
+    text = format(value, f"{'+' if sign else ''},.{n}f")
+    if text.lstrip("+-").strip("0.,") == "":  # -0.00 / +0.00 -> 0.00
+        text = text.lstrip("+-")
+    return text
+
+
+def fmt_market_price(value: Decimal | None, places: int | None, *, sign: bool = False) -> str:
+    """A price on a market whose tick has `places` decimals (None: unknown, five significant
+    digits): `50,000.00`, `143.73`, `0.45678`."""
+    if value is None:
+        return ""
+    n = auto_places(Decimal(value)) if places is None else clamp_places(places)
+    return fmt_decimal(value, n, sign=sign)
+
+
+def fmt_amount(value: Decimal | None) -> str:
+    """Quantities: as many decimals as the value carries (up to 8), never scientific."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    normal = value.normalize()
+    exp = normal.as_tuple().exponent
+    places = min(MAX_PLACES, max(0, -exp)) if isinstance(exp, int) else 0
+    return format(value, f",.{places}f")
+
+
+def fmt_money(value: Decimal | None, *, sign: bool = True) -> str:
+    """Money in the quote currency (P&L, fees): to the cent, signed by default: `+2,464.63`."""
+    return fmt_decimal(value, 2, sign=sign)
