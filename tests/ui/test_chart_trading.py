@@ -174,8 +174,8 @@ def test_an_automatic_trailing_exit_gets_one_labelled_marker_that_survives_a_res
         for part in ("Exit: trailing stop", "Level: 51,940.00", "Trigger price: 51,900.00",
                      "Fill price: 51,900.00", "Slippage: ", "Fees: "):
             assert part in tip
-        assert any("level 51940.00, from HWM 53000.00 − 2 %" in line
-                   for line in s.window.log_panel.texts())  # and in the log
+        assert any("level 51,940.00, from HWM 53,000.00 − 2 %" in line
+                   for line in s.window.log_panel.texts())  # and in the log, spelled alike
         await s.restart()
         s.window.positions.status_filter.setCurrentText("All")
         s.select(position_id)  # the closed position, charted from the store
