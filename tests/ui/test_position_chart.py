@@ -254,3 +254,25 @@ def test_the_drawdown_line_stays_clear_of_the_plot_edges(qtbot):
     for level in (0.0, deepest):
         y = vb.mapViewToScene(QPointF(float(x[0]), level)).y()
         assert box.top() + 3 <= y <= box.bottom() - 3, (level, y, box)
+
+
+def test_a_new_positions_time_axis_ends_at_its_last_sample_not_minutes_ahead(qtbot):
+    """A young position still gets `MIN_SPAN_SECONDS` of axis, taken from before its first
+    sample: the axis ran about 2.5 minutes into the future (an empty future on the right
+    reads as "no data yet"). It ends at the last sample plus the value labels' column."""
+    chart = PositionChart()
+    qtbot.addWidget(chart)
+    chart.resize(1000, 500)
+    chart.show()
+    qtbot.waitExposed(chart)
+    position = make_position(opened_at=T0)
+    chart.set_position(position, history(position, ["50000"]))
+    for seconds in (0, 5, 30):  # samples a few seconds apart, as a fresh position gets them
+        at = T0 + timedelta(seconds=seconds)
+        position.update_price(D("50000") + seconds, at)
+        chart.update_position(position)
+        last = at.timestamp()
+        (x0, x1), _ = chart.price_plot.vb.viewRange()
+        assert x1 - x0 >= MIN_SPAN_SECONDS
+        label_room = (x1 - x0) * chart._label_room / chart.price_plot.vb.width()
+        assert x1 - last <= label_room + 0.05 * (x1 - x0), (seconds, x1 - last)

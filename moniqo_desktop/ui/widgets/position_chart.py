@@ -70,6 +70,7 @@ MARKER_ROOM_PX = 18  # kept above and below the fitted prices for the fill marke
 DRAGGABLE = ("stop", "target", "trailing")
 KEY_LEVELS = {Qt.Key.Key_S: "stop", Qt.Key.Key_T: "target", Qt.Key.Key_R: "trailing"}
 FOLLOW_STEPS = 64  # while following, the time axis extends in steps of 1/64 of the span
+MIN_STEP_SECONDS = 4.0  # ... and of at least 4 s (a young position's axis rescales that rarely)
 LABEL_ROOM_SLACK_PX = 24  # the label column shrinks only when this much too wide
 SMOOTH_UP_TO = 600  # samples in view drawn antialiased; more are drawn crisp (and fast)
 NEAREST_LEVEL_ROOM = 2.0  # the nearest level may at most double the fitted span
@@ -879,8 +880,12 @@ class PositionChart(QWidget):
         # sample: a range that did not change keeps the axes', grid's and curves' cached
         # pictures, which is most of what a frame costs (a rescale repaints them all: 3-4
         # times a normal frame, so it should be rare; the time axis also stops creeping)
-        step = 2.0 ** math.floor(math.log2(max(x1 - x0, MIN_SPAN_SECONDS) / FOLLOW_STEPS))
-        x1 = max(math.ceil(x1 / step) * step, x0 + MIN_SPAN_SECONDS)
+        step = max(2.0 ** math.floor(math.log2(max(x1 - x0, MIN_SPAN_SECONDS) / FOLLOW_STEPS)),
+                   MIN_STEP_SECONDS)
+        x1 = math.ceil(x1 / step) * step
+        # a young position's minimum span reaches back before its first sample, never ahead
+        # of the last: minutes of empty future read as "no data yet"
+        x0 = min(x0, x1 - MIN_SPAN_SECONDS)
         # room on the right for the label column, as trading charts keep it
         left = x0 - 0.01 * (x1 - x0)
         width = self.price_plot.vb.width()
