@@ -14,7 +14,6 @@ ValueError that explains it.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -42,13 +41,13 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from ..domain import TERMINAL_STATUSES, Order, Position, RiskThresholds
+from ..domain.money import money_context
 from ..domain.orders import utcnow
 from ..domain.positions import MARK_FIELDS, OPEN_STATUSES
-from . import state_codec, unreadable
+from . import bulk_read, state_codec, unreadable
 from .database import (
     BEGIN_OPTION,
     DEFAULT_BUSY_TIMEOUT,
@@ -59,11 +58,15 @@ from .database import (
 )
 from .errors import StoreError
 from .mapping import (
+    FILL_READ,
+    STATUS_READ,
     Row,
     build_order,
     build_position,
     build_update,
     fill_row,
+    group_fills,
+    group_history,
     order_row,
     position_row,
     status_row,
@@ -294,8 +297,7 @@ class Store:
         found: list[Position] = []
         with self._transaction("load positions", write=False) as conn:
             for chunk in _chunks(wanted):
-                rows = conn.execute(select(positions).where(positions.c.id.in_(chunk)))
-                found.extend(build_position(row, risk_thresholds) for row in rows.mappings())
+                found.extend(_load_positions(conn, positions.c.id.in_(chunk), risk_thresholds))
         return sorted(found, key=lambda p: (p.opened_at, p.id))
 
     def load_positions(
@@ -321,18 +323,14 @@ class Store:
         self, where: ColumnElement[bool], risk_thresholds: RiskThresholds | None
     ) -> list[Position]:
         with self._transaction("load positions", write=False) as conn:
-            rows = conn.execute(
-                select(positions).where(where).order_by(positions.c.opened_at, positions.c.id)
-            ).mappings()
-            return [build_position(row, risk_thresholds) for row in rows]
+            return _load_positions(conn, where, risk_thresholds)
 
     def get_position(
         self, position_id: str, *, risk_thresholds: RiskThresholds | None = None
     ) -> Position | None:
         with self._transaction("load a position", write=False) as conn:
-            row = conn.execute(select(positions).where(positions.c.id == position_id)).mappings()
-            found = row.first()
-        return None if found is None else build_position(found, risk_thresholds)
+            found = _load_positions(conn, positions.c.id == position_id, risk_thresholds)
+        return found[0] if found else None
 
     # -- position updates ----------------------------------------------------------------------
     def add_position_updates(self, rows: Iterable[PositionUpdate]) -> int:
@@ -534,27 +532,34 @@ def _save_orders(conn: Connection, items: list[Order]) -> None:
 
 
 def _load_orders(conn: Connection, where: ColumnElement[bool]) -> list[Order]:
-    """Orders matching `where`, with fills and history: three queries whatever the count."""
-    rows = conn.execute(
-        select(orders).where(where).order_by(orders.c.created_at, orders.c.id)
-    ).mappings().all()
+    """Orders matching `where`, with fills and history: the orders in one query, then their
+    fills and their history by id (`where` is evaluated once: it can be costly, e.g. the
+    working set's), values converted column by column (`bulk_read`)."""
+    rows = bulk_read.read(conn, list(orders.columns), lambda query: query.where(where).order_by(
+        orders.c.created_at, orders.c.id))
     if not rows:
         return []
-    wanted = select(orders.c.id).where(where)
-    fills: dict[str, list[RowMapping]] = defaultdict(list)
-    for f in conn.execute(
-        select(order_fills)
-        .where(order_fills.c.order_id.in_(wanted))
-        .order_by(order_fills.c.order_id, order_fills.c.seq)
-    ).mappings().all():
-        fills[f["order_id"]].append(f)
-    history: dict[str, list[RowMapping]] = defaultdict(list)
-    h = order_status_history
-    for change in conn.execute(
-        select(h).where(h.c.order_id.in_(wanted)).order_by(h.c.order_id, h.c.sequence)
-    ).mappings().all():
-        history[change["order_id"]].append(change)
-    return [build_order(row, fills.get(row["id"], ()), history.get(row["id"], ())) for row in rows]
+    f, h = order_fills, order_status_history
+    fill_rows: list[tuple[Any, ...]] = []
+    history_rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks([row["id"] for row in rows]):
+        fill_rows += bulk_read.read_tuples(conn, FILL_READ, lambda query: query.where(
+            f.c.order_id.in_(chunk)).order_by(f.c.order_id, f.c.seq))
+        history_rows += bulk_read.read_tuples(conn, STATUS_READ, lambda query: query.where(
+            h.c.order_id.in_(chunk)).order_by(h.c.order_id, h.c.sequence))
+    with money_context():  # one switch of decimal context for all of them, not one per object
+        fills, history = group_fills(fill_rows), group_history(history_rows)
+        return [build_order(row, fills.get(row["id"], []), history.get(row["id"], []))
+                for row in rows]
+
+
+def _load_positions(conn: Connection, where: ColumnElement[bool],
+                    risk_thresholds: RiskThresholds | None) -> list[Position]:
+    """Positions matching `where`, oldest first, values converted column by column."""
+    rows = bulk_read.read(conn, list(positions.columns), lambda query: query.where(
+        where).order_by(positions.c.opened_at, positions.c.id))
+    with money_context():
+        return [build_position(row, risk_thresholds) for row in rows]
 
 
 def _store_error(location: Location, action: str, exc: SQLAlchemyError) -> StoreError:

@@ -59,6 +59,17 @@ class DecimalText(TypeDecorator[Decimal]):
         except (InvalidOperation, TypeError):  # name the value, not just "InvalidOperation"
             raise ValueError(f"not a number: {value!r}") from None
 
+    def convert_column(self, values: list[Any]) -> list[Decimal | None]:
+        """`process_result_value` over a whole column (`store.bulk_read`): `Decimal(text)` per
+        value, called from C; a value that does not convert goes through the one-by-one path,
+        which raises as it always did."""
+        try:
+            if None not in values:
+                return list(map(Decimal, values))
+            return [None if v is None else Decimal(v) for v in values]
+        except (InvalidOperation, TypeError):
+            return [self.process_result_value(v, None) for v in values]  # type: ignore[arg-type]
+
 
 class FeeList(TypeDecorator[tuple]):
     """A fill's further fees, `((currency, Decimal), ...)`, as exact JSON text
@@ -81,6 +92,11 @@ class FeeList(TypeDecorator[tuple]):
         if not value or value == "[]":  # nearly every fill: no JSON parse for it
             return ()
         return tuple((str(currency), Decimal(amount)) for currency, amount in json.loads(value))
+
+    def convert_column(self, values: list[Any]) -> list[tuple]:
+        """`process_result_value` over a whole column (`store.bulk_read`)."""
+        convert = self.process_result_value
+        return [() if v == "[]" else convert(v, None) for v in values]  # type: ignore[arg-type]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -109,6 +125,16 @@ class UTCDateTime(TypeDecorator[datetime]):
             return moment.replace(tzinfo=timezone.utc)
         return moment.astimezone(timezone.utc)
 
+    def convert_column(self, values: list[Any]) -> list[datetime | None]:
+        """`process_result_value` over a whole column (`store.bulk_read`): the same rule,
+        written as one comprehension instead of a call per value."""
+        utc = timezone.utc
+        try:
+            return [None if m is None else m.replace(tzinfo=utc) if m.tzinfo is None
+                    else m.astimezone(utc) for m in values]
+        except AttributeError:  # not a datetime: the one-by-one path says what it is
+            return [self.process_result_value(v, None) for v in values]  # type: ignore[arg-type]
+
 
 class EnumText(TypeDecorator[E], Generic[E]):
     """A `str`-valued Enum stored by its value in a VARCHAR, read back as the enum member."""
@@ -133,3 +159,12 @@ class EnumText(TypeDecorator[E], Generic[E]):
         # reads some 15 000 of these); anything unknown goes through the call, which raises
         member = self.enum_class._value2member_map_.get(value)
         return member if member is not None else self.enum_class(value)  # type: ignore[return-value]
+
+    def convert_column(self, values: list[Any]) -> list[E | None]:
+        """`process_result_value` over a whole column (`store.bulk_read`): one dict look-up
+        per value, called from C; when a value is no member's (more Nones out than in), the
+        one-by-one path goes through the Enum call, which raises."""
+        members = list(map(self.enum_class._value2member_map_.get, values))
+        if members.count(None) == values.count(None):
+            return members
+        return [self.process_result_value(v, None) for v in values]  # type: ignore[arg-type]
