@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -158,9 +158,18 @@ class MainWindow(QMainWindow):
         notifier: Notifier | None = None,
         duration_refresh_ms: int = 1000,
     ) -> None:
+        settings = settings or Settings()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            # The theme's palette before the window exists, the stylesheet once it is built
+            # (`theme.apply_palette`). Set on an existing window, the palette change reaches it
+            # as a posted event after its first paint, and every widget takes the palette
+            # again, is re-polished, laid out and painted twice more (#14 start-up).
+            theme.apply_palette(app, settings.theme)
         super().__init__()
+        self._settled = False  # see `setVisible`
         self.engine = engine
-        self.settings = settings or Settings()
+        self.settings = settings
         self.settings_path = settings_file
         self.qsettings = qsettings or QSettings(QSETTINGS_ORG, QSETTINGS_APP)
         # the strip's price-driven figures (equity, open P&L, last update) at most every
@@ -179,9 +188,6 @@ class MainWindow(QMainWindow):
         self.mode = venue_mode_of(engine)
         self.setWindowTitle(f"Moniqo Desktop — {engine.exchange_name} · {self.mode.label}")
         self.setWindowIcon(app_icon())
-        app = QApplication.instance()
-        if isinstance(app, QApplication):  # the stylesheet once the window is built
-            theme.apply_palette(app, self.settings.theme)
         self._order_status: dict[str, OrderStatus] = {}
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -200,6 +206,20 @@ class MainWindow(QMainWindow):
         self._held_timer.timeout.connect(lambda: self.positions.model.refresh_column("held"))
         if duration_refresh_ms > 0:
             self._held_timer.start(duration_refresh_ms)
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name; `show()` calls it)
+        """Shown the first time, the window settles before its first paint.
+
+        Building it left events queued: each widget's polish request, layout requests, the
+        central widget's geometry from the main window's layout, a palette change. The first
+        paint used to come before them (the platform's expose is handled first), so it showed
+        stale geometry, and then the window was laid out and painted twice more - three
+        paints of every widget before a start was idle (#14). Delivered here, they come before
+        the one paint that counts."""
+        super().setVisible(visible)
+        if visible and not self._settled:
+            self._settled = True
+            QCoreApplication.sendPostedEvents()
 
     # -- construction -----------------------------------------------------------------------
     def _build(self) -> None:

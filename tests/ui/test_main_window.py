@@ -404,3 +404,55 @@ def test_a_window_built_before_its_stylesheet_still_wears_it(run):
         assert theme.current() is theme.get(window.settings.theme)
 
     run(scenario)
+
+
+def test_a_window_at_start_gets_no_late_palette_change(run):
+    """The theme's palette is set before the window exists. Set after (as it was), Qt posts
+    the application palette change to the window, which arrives after its first paint: every
+    widget then takes the palette again, is re-polished under the stylesheet, laid out and
+    painted a second and third time before the start is idle (#14: ~40 ms of a start)."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from moniqo_desktop.ui.first_paint import first_paint
+    from moniqo_desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    app.setStyleSheet("")
+    app.setPalette(QPalette())  # as at a real start: the platform's palette, not the theme's
+    seen: list[str] = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.ApplicationPaletteChange and \
+                    isinstance(watched, MainWindow):
+                seen.append(type(watched).__name__)
+            return False
+
+    watch = Watch()
+    app.installEventFilter(watch)
+
+    async def scenario(window, engine, exchange):
+        assert await first_paint(window, timeout=30)
+        for _ in range(5):  # posted events are delivered within a few turns of the loop
+            await asyncio.sleep(0.02)
+        assert seen == []
+        assert app.palette().color(QPalette.ColorRole.Window) == theme.current().color("window")
+
+    try:
+        run(scenario)
+    finally:
+        app.removeEventFilter(watch)
+
+
+def test_the_tables_counts_are_in_the_window_it_first_shows(run):
+    """The rows a start loads are counted at once: a count due 250 ms later (the throttle
+    for streaming prices) arrived after the first paint, widened its label and laid the whole
+    window out and painted it again (#14 start-up)."""
+    async def scenario(window, engine, exchange):
+        # no turn of the loop has run since the window was built and shown
+        assert window.positions.count.text() == "0 open · 0 total"
+        assert window.orders.count.text() == "0 open · 0 total"
+
+    run(scenario)

@@ -25,7 +25,34 @@ def tick_places(spacing: float) -> int:
     return 8
 
 
-class NumberAxis(pg.AxisItem):
+class _LabelRenderedWhenShown:
+    """An axis whose title (pyqtgraph's axis label) is rendered only while it shows.
+
+    pyqtgraph re-renders the title's HTML (`QGraphicsTextItem.setHtml`) on every range, pen,
+    style and scale change, shown or not: 80 renders while the chart is built, ~17 ms of a
+    start (#14), and one per axis whose range moves on every redraw after. Five of the chart's
+    six axes never show a title; the one that does ("DD %") is rendered when it is shown
+    (`showLabel`, which pyqtgraph's `setLabel` calls) and on every change while it shows, so
+    what is drawn is pyqtgraph's own title, unchanged."""
+
+    _label_shown = False
+
+    def showLabel(self, show: bool = True) -> None:  # noqa: N802 (pyqtgraph's name)
+        self._label_shown = show
+        super().showLabel(show)  # type: ignore[misc]
+        if show:
+            self._updateLabel()
+
+    def _updateLabel(self) -> None:  # noqa: N802
+        if self._label_shown:
+            super()._updateLabel()  # type: ignore[misc]
+            return
+        self._adjustSize()  # what pyqtgraph does besides the render
+        self.picture = None
+        self.update()  # type: ignore[attr-defined]
+
+
+class NumberAxis(_LabelRenderedWhenShown, pg.AxisItem):
     """Prices and percents as a trader writes them: `50,250`, `0.25`; never a "(x0.001)"."""
 
     def __init__(self, orientation: str = "left", **kwargs: Any) -> None:
@@ -135,7 +162,7 @@ _ZOOM_LEVELS = OrderedDict([
 ])
 
 
-class TimeAxis(pg.DateAxisItem):
+class TimeAxis(_LabelRenderedWhenShown, pg.DateAxisItem):
     """Local wall-clock ticks readable at every span.
 
     Seconds apart: `14:05:30`; minutes or hours apart: `14:05` (midnight shows the date);

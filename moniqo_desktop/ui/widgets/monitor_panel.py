@@ -47,11 +47,18 @@ class MonitorPanel(QFrame):
         self.view = MonitorView(self.model, table_name, self)
         layout.addWidget(self.view, 1)
         # the proxy re-filters on dataChanged by itself; only the count needs a nudge
-        for changed in (self.model.rowsInserted, self.model.modelReset, self.model.dataChanged):
+        for changed in (self.model.rowsInserted, self.model.dataChanged):
             changed.connect(self._update_count)
+        # a new set of rows (the start's) is counted at once: a count arriving after the first
+        # paint widened its label and laid the window out and painted it again (#14)
+        self.model.modelReset.connect(self._count_now)
 
     def _update_count(self, *_: object) -> None:
         self._count_refresh.request()
+
+    def _count_now(self) -> None:
+        self._count_refresh.cancel()
+        self._compute_count()
 
     def _compute_count(self) -> None:
         open_count = sum(1 for obj in self.model.objects() if self._is_open(obj))
