@@ -230,13 +230,16 @@ class InstanceLock:
 
     @staticmethod
     def _postgres_holder(conn: Connection, key: int) -> tuple[int | None, str | None]:
-        """The client pid and host from the holder session's application_name, when ours."""
+        """The client pid and host from the holder session's application_name, when ours (in
+        this database: the same key held in another database of the server is another store)."""
         classid, objid = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
         try:
             names = conn.execute(text(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
                 "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
-                "AND l.classid = :c AND l.objid = :o"), {"c": classid, "o": objid}).scalars()
+                "AND l.classid = :c AND l.objid = :o "  # advisory locks are per database
+                "AND l.database = (SELECT oid FROM pg_database "
+                "WHERE datname = current_database())"), {"c": classid, "o": objid}).scalars()
             for app_name in names:
                 found = _HOLDER.match(app_name or "")
                 if found:

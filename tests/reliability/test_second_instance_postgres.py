@@ -64,3 +64,35 @@ async def test_engine_on_postgres_journals_the_paper_account_and_refuses_a_secon
         assert again.order(order.id).exchange_order_id == "1"
     finally:
         await again.close()
+
+
+def test_the_holder_named_is_the_one_in_this_database_not_another_databases():
+    """Advisory locks belong to one database: the same account's key held in another database
+    of the same server (another store there) is not this store's holder. The holder lookup
+    read every database's locks and could name that other process."""
+    pytest.importorskip("psycopg")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from moniqo_desktop.store.instance_lock import advisory_key
+
+    server = create_engine(make_url(URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    other_db = f"{make_url(URL).database}_other"
+    with server.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                            {"d": other_db}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{other_db}"'))
+    server.dispose()
+    elsewhere = create_engine(make_url(URL).set(database=other_db), connect_args={
+        "application_name": "moniqo-desktop pid 999999 host elsewhere"})
+    with elsewhere.connect() as conn:  # holds the same key, in the other database
+        assert conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                            {"k": advisory_key("demo")}).scalar()
+        first = InstanceLock.acquire(resolve(URL), "demo")
+        try:
+            with pytest.raises(StoreInUse) as info:
+                InstanceLock.acquire(resolve(URL), "demo")
+            assert info.value.pid == os.getpid()
+        finally:
+            first.release()
+    elsewhere.dispose()
