@@ -21,8 +21,8 @@ from .compose import FeedStatus, check_venue_ready, choose_venue, \
     feed_prices  # noqa: F401  (the window's feed, re-exported)
 from .config import DB_FILENAME, Settings, default_data_dir, settings_path
 from .gc_pauses import settle_after_start
-from .startup_checks import PAPER_IDS, UserError, check_settings_venue, ignored_settings, \
-    usable_dir
+from .startup_checks import PAPER_IDS, UserError, check_settings_ranges, check_settings_venue, \
+    ignored_settings, usable_dir
 
 log = logging.getLogger("moniqo_desktop")
 
@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         setup_logging(data_dir, console=True)
         settings_file = settings_path(None if args.data_dir is None else data_dir)
         settings, notices = Settings.load_with_notes(settings_file)
+        check_settings_ranges(settings, settings_file)
         connect = connect_target(args)  # first: with --connect the venue flags mean nothing
         if connect is None:
             check_settings_venue(settings, settings_file, exchange=args.exchange,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +115,22 @@ class Settings:
                 values[f.name] = value
         return cls(**values), notes
 
+    def out_of_range(self) -> list[tuple[str, str]]:
+        """(setting, why) for each value of the right kind but outside what it can mean: a
+        poll every -1 s or 0 s, a negative fee rate, thresholds out of order. Such a value is
+        no typo the app can guess around (unlike a wrong kind, whose default is plainly
+        meant), so the start refuses it and the Settings dialog does not save it."""
+        found = []
+        for name, (fits, words) in _RANGES.items():
+            value = getattr(self, name)
+            try:
+                ok = fits(value)
+            except (ArithmeticError, TypeError, ValueError):
+                ok = False
+            if not ok:
+                found.append((name, f"{value!r} {words}"))
+        return found
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -128,6 +145,52 @@ _KINDS: tuple[tuple[type, tuple[type, ...], str], ...] = (
     (str, (str,), "text"),
     (list, (list,), "a list of texts"),
 )
+
+
+def _number(value: object) -> Decimal:
+    """A setting's number, exact (JSON floats by their shortest text); text must be a plain
+    finite number ("0.001"), never NaN or infinity."""
+    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _positive(value: object) -> bool:
+    return _number(value) > 0
+
+
+def _not_negative(value: object) -> bool:
+    return _number(value) >= 0
+
+
+def _increasing(value: object) -> bool:
+    """Three risk thresholds: positive and increasing (medium < high < critical)."""
+    numbers = [_number(v) for v in value]  # type: ignore[attr-defined]
+    return len(numbers) == 3 and 0 < numbers[0] < numbers[1] < numbers[2]
+
+
+MORE_THAN_0 = "must be more than 0"
+NOT_NEGATIVE = "must be 0 or more"
+_RANGES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "order_poll_seconds": (_positive, MORE_THAN_0),
+    "position_poll_seconds": (_positive, MORE_THAN_0),
+    "update_log_min_seconds": (_not_negative, NOT_NEGATIVE),
+    "update_log_min_move_percent": (_not_negative, "must be a number, 0 or more"),
+    "update_log_retention_days": (_positive, MORE_THAN_0),
+    "history_in_memory_days": (_not_negative, NOT_NEGATIVE),
+    "position_save_seconds": (_not_negative, NOT_NEGATIVE),
+    "risk_stop_share": (_increasing, "must be three increasing shares above 0"),
+    "risk_loss_percent": (_increasing, "must be three increasing percentages above 0"),
+    "native_stop_min_seconds": (_not_negative, NOT_NEGATIVE),
+    "not_found_answers": (_positive, "must be 1 or more"),
+    "not_found_seconds": (_not_negative, NOT_NEGATIVE),
+    "late_fill_hours": (_not_negative, NOT_NEGATIVE),
+    "late_fill_fast_seconds": (_not_negative, NOT_NEGATIVE),
+    "late_fill_max_gap_seconds": (_positive, MORE_THAN_0),
+    "demo_fee_rate": (lambda v: 0 <= _number(v) < 1,
+                      "must be 0 or more and less than 1 (0.001 is 0.1 %)"),
+}
 
 
 def _kind_wanted(value: object, default: object) -> str:

@@ -116,6 +116,16 @@ def check_settings_venue(settings: Any, source: Path, *, exchange: str | None,
             raise UserError(f'"demo_price_feed" in {source}: {exc}') from None
 
 
+def check_settings_ranges(settings: Any, source: Path) -> None:
+    """Values of the right kind that mean nothing (a poll every -1 s, a negative fee rate) are
+    refused as the settings file's other mistakes are: one line naming each setting and the
+    file (`Settings.out_of_range` holds the rules the Settings dialog applies too)."""
+    wrong = settings.out_of_range()
+    if wrong:
+        said = "; ".join(f'"{name}": {why}' for name, why in wrong)
+        raise UserError(f"settings in {source} out of range: {said}")
+
+
 def open_exchange(exchange_id: str, *, sandbox: bool, settings: Any) -> tuple[Any, str | None]:
     """The exchange to use and, when it runs with less than asked, a note saying why.
 

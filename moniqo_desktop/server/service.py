@@ -29,7 +29,8 @@ from .. import __version__, redaction
 from ..compose import Composition, check_venue_ready, choose_venue, compose
 from ..config import Settings, settings_path
 from ..domain.orders import utcnow
-from ..startup_checks import UserError
+from ..startup_checks import UserError, check_settings_ranges, check_settings_venue, \
+    ignored_settings
 from ..store import StoreError
 from ..store.commands import Heartbeat, mark_stopped, write_heartbeat
 from .database_url import hidden, resolve_url
@@ -84,13 +85,20 @@ def main(argv: list[str]) -> int:
     setup_logging()
     try:
         url = resolve_url(args.database, args.account)
-        settings = Settings.load(settings_path(args.data_dir))
+        source = settings_path(args.data_dir)
+        settings, notices = Settings.load_with_notes(source)
+        check_settings_ranges(settings, source)
+        check_settings_venue(settings, source, exchange=args.exchange,
+                             price_feed=args.price_feed)
         exchange_id, sandbox = choose_venue(settings, args.exchange, args.sandbox,
                                             args.price_feed)
         check_venue_ready(exchange_id, sandbox)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
+    # what the file asks that this venue ignores is said, as the window and --headless say it
+    for notice in notices + ignored_settings(exchange_id, settings, source):
+        log.warning("%s", notice)
     return asyncio.run(serve(url, exchange_id, sandbox, settings, args.account))
 
 

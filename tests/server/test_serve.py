@@ -213,3 +213,28 @@ def test_no_api_key_or_database_password_in_the_database_or_the_log(
     for secret in (KEY, SECRET, PASSWORD):
         assert secret not in text
         assert secret not in log
+
+
+def test_serve_says_which_settings_it_ignores_and_refuses_one_out_of_range(
+        pg_url: str, account: str, servers: list, tmp_path: Path) -> None:
+    """As the window and --headless do: a setting that means nothing on the venue in use is
+    one warning line naming it and its file (serve used to drop it without a word), and a
+    value out of range is one line, exit 2."""
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"sandbox": true}\n', encoding="utf-8")
+    server = start(servers, tmp_path, pg_url, account)
+    server.wait_for("serving account")
+    said = [line for line in server.output().splitlines() if str(settings) in line]
+    assert len(said) == 1 and "WARNING" in said[0], server.output()
+    assert '"sandbox"' in said[0] and "ignored" in said[0] and "paper" in said[0].lower()
+    assert server.stop(signal.SIGTERM) == 0
+
+    settings.write_text('{"order_poll_seconds": -1}\n', encoding="utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-m", "moniqo_desktop", "serve", "--database", pg_url, "--account",
+         account, "--data-dir", str(tmp_path)], env=serve_env(tmp_path), cwd=str(ROOT),
+        capture_output=True, text=True, timeout=DEADLINE)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in refused.stderr + refused.stdout, lines
+    assert '"order_poll_seconds"' in lines[0] and str(settings) in lines[0]

@@ -102,6 +102,22 @@ def test_settings_dialog_refuses_bad_thresholds(qtbot, monkeypatch):
         parse_thresholds("1, nan, 3", "x")
 
 
+@pytest.mark.parametrize("fee, words", [("1.5", "Paper fee rate"), ("1", "Paper fee rate")])
+def test_settings_dialog_refuses_a_value_out_of_range(qtbot, monkeypatch, fee, words):
+    """The start refuses a fee rate of 150 % (out of range): the dialog must not write one
+    (a paper fee of 1.5 passed its number check), and says why, changing nothing."""
+    monkeypatch.setattr(settings_dialog.keystore, "load_keys", lambda *a, **k: None)
+    original = Settings()
+    dialog = SettingsDialog(original)
+    qtbot.addWidget(dialog)
+    dialog.demo_fee.setText(fee)
+    dialog.order_poll.setValue(9)
+    dialog.accept()
+    assert dialog.result_settings is None and dialog.result() == 0
+    assert words in dialog.error.text() and "less than 1" in dialog.error.text()
+    assert original.demo_fee_rate == "0.001" and original.order_poll_seconds == 2.0
+
+
 def test_account_strip_equity_and_pnl(qtbot):
     strip = AccountStrip()
     qtbot.addWidget(strip)

@@ -32,6 +32,13 @@ from ... import credentials as keystore
 from ...domain import DomainError
 from ...domain.money import parse_amount, parse_number
 
+LABELS = {  # a setting's name as this dialog shows it
+    "demo_fee_rate": "Paper fee rate", "order_poll_seconds": "Order poll",
+    "position_poll_seconds": "Position poll", "update_log_min_seconds": "Chart sample every",
+    "update_log_min_move_percent": "…or on a move of (%)",
+    "update_log_retention_days": "Keep chart history", "risk_stop_share": "Stop distance used",
+    "risk_loss_percent": "Loss % (no stop)",
+}
 EXCHANGES = ("demo", "binance", "bybit", "okx", "kraken", "coinbase", "kucoin", "bitget")
 
 
@@ -270,7 +277,7 @@ class SettingsDialog(QDialog):
         for text, field in ((self.demo_fee.text(), "Paper fee rate"),
                             (self.update_min_move.text(), "Chart sample move %")):
             parse_amount(text, field, allow_zero=True)  # a DomainError is a ValueError
-        return dataclasses.replace(
+        edited = dataclasses.replace(
             self.original,
             exchange=exchange,
             sandbox=self.sandbox.isChecked() and exchange != "demo",
@@ -287,6 +294,9 @@ class SettingsDialog(QDialog):
             chart_confirm_changes=self.chart_confirm.isChecked(),
             confirm_orders=self.confirm_orders.isChecked(),
         )
+        for name, why in edited.out_of_range():  # the rules the start applies to the file
+            raise ValueError(f"{LABELS.get(name, name)}: {why}")
+        return edited
 
     def typed_credentials(self, exchange: str) -> dict[str, str]:
         """The credential fields the venue needs, as typed (by ccxt name)."""
