@@ -174,9 +174,13 @@ def test_a_setting_asking_a_testnet_a_venue_lacks_is_one_line_without_a_keyring(
 @pytest.mark.parametrize("content, words", [
     ('{"exchange": "nosuchexchange"}', ('"exchange"', "nosuchexchange", "unknown exchange")),
     ('{"demo_price_feed": "foo:bar"}', ('"demo_price_feed"', "foo:bar")),
+    # only the kind was checked: a poll every -1 s or a negative fee rate got through
+    ('{"order_poll_seconds": -1}', ('"order_poll_seconds"', "-1", "more than 0", "out of range")),
+    ('{"position_poll_seconds": 0}', ('"position_poll_seconds"', "more than 0", "out of range")),
+    ('{"demo_fee_rate": "-0.001"}', ('"demo_fee_rate"', "-0.001", "out of range")),
 ])
-def test_a_bad_venue_in_the_settings_file_is_named_with_its_file(short_tmp: Path, content,
-                                                                 words):
+def test_a_bad_venue_or_range_in_the_settings_file_is_named_with_its_file(short_tmp: Path,
+                                                                        content, words):
     # The same words as for the flag, but the trader typed no such flag: the line says which
     # setting of which file holds it.
     settings = short_tmp / "settings.json"
@@ -231,21 +235,6 @@ def test_settings_values_of_the_wrong_kind_are_named_and_skipped(tmp_path: Path,
             assert getattr(settings, name) == getattr(defaults, name)
 
 
-@pytest.mark.parametrize("content, words", [
-    ('{"order_poll_seconds": -1}', ('"order_poll_seconds"', "-1", "more than 0")),
-    ('{"position_poll_seconds": 0}', ('"position_poll_seconds"', "0", "more than 0")),
-    ('{"demo_fee_rate": "-0.001"}', ('"demo_fee_rate"', "-0.001")),
-])
-def test_a_setting_out_of_range_is_one_line_naming_it_and_its_file(short_tmp: Path, content,
-                                                                   words):
-    # Only the kind was checked: a poll every -1 s or a negative fee rate got through.
-    settings = short_tmp / "settings.json"
-    settings.write_text(content, encoding="utf-8")
-    for mode in (("--quit-after", "1"), ("--headless", "--quit-after", "1")):
-        one_clear_line(run_app("--data-dir", str(short_tmp), *mode, env=NO_KEYRING), *words,
-                       str(settings), "out of range")
-
-
 @pytest.mark.parametrize("values, bad", [
     ({}, []),
     ({"order_poll_seconds": -1.0, "not_found_answers": 0}, ["order_poll_seconds",
@@ -255,7 +244,8 @@ def test_a_setting_out_of_range_is_one_line_naming_it_and_its_file(short_tmp: Pa
     ({"update_log_min_move_percent": "abc"}, ["update_log_min_move_percent"]),
     ({"risk_loss_percent": ["5", "2", "10"]}, ["risk_loss_percent"]),
     ({"risk_stop_share": ["0", "0.5", "0.75"]}, ["risk_stop_share"]),
-    ({"late_fill_max_gap_seconds": 0.0, "update_log_min_seconds": 0.0}, ["late_fill_max_gap_seconds"]),
+    ({"late_fill_max_gap_seconds": 0.0, "update_log_min_seconds": 0.0},
+     ["late_fill_max_gap_seconds"]),
 ])
 def test_settings_ranges(values, bad):
     from moniqo_desktop.config import Settings
