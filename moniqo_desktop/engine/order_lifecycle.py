@@ -112,7 +112,8 @@ class OrderLifecycle:
         self._publish_order(order)
         verb = "rejected" if status is OrderStatus.REJECTED else "failed"
         self.ctx.bus.publish(UserMessage(
-            f"Order {verb}", f"{order.side.value} {fmt_amount(order.amount)} {order.symbol}: {reason}",
+            f"Order {verb}",
+            f"{order.side.value} {fmt_amount(order.amount)} {order.symbol}: {reason}",
             MessageLevel.ERROR))
         self.positions.flush_events()
 
