@@ -5,8 +5,9 @@ store (lock, version read), the paper venue's journal (`venue_state.restore`), t
 orders and positions, then the exchange's markets, reconciliation and balances. This script
 times each of them the way the app meets them: every run is a fresh process (cold caches, as
 at a real start) on a fresh copy of the store, with the imports done before the clock starts
-(they are `bench_startup.py`'s business). The file's check is timed on its own and its answer
-handed in, as the app starts it on a thread ahead (`store.sqlite_file.FileCheck`).
+(they are `bench_startup.py`'s business), and the garbage collector paused as the app's entry
+point pauses it. The file's check is timed on its own and its answer handed in, as the app
+starts it on a thread ahead (`store.sqlite_file.FileCheck`).
 
 The store is the start-up benchmark's (N open positions, one per symbol, D days of hourly
 updates; built by `bench_startup.build_store`), given with `--store DIR` or built in a
@@ -41,6 +42,9 @@ PHASES = ("file check", "open store", "venue restore", "working orders", "workin
 
 def one_run(db: Path, profile: Path | None) -> dict[str, float]:
     """Time the phases of one `Engine.open` on `db`, in this (fresh) process."""
+    from moniqo_desktop.gc_pauses import pause_for_start
+
+    pause_for_start()  # as the app's entry point does: no collector passes during a start
     from moniqo_desktop.compose import make_exchange
     from moniqo_desktop.config import Settings
     from moniqo_desktop.engine import Engine, engine as engine_module, venue_state

@@ -74,8 +74,11 @@ class EngineContext:
         market = self.markets.get(symbol)
         return fmt_market_price(price, market.price_decimals if market is not None else None)
 
-    def add_position(self, position: Position) -> None:
-        position.risk_thresholds = self.risk_thresholds
+    def add_position(self, position: Position,
+                     thresholds: RiskThresholds | None = None) -> None:
+        """Hold `position` in memory with the settings' risk thresholds (`thresholds`: those
+        already built, when a start adds a thousand positions at once)."""
+        position.risk_thresholds = thresholds or self.risk_thresholds
         self.positions[position.id] = position
         self.by_symbol.setdefault(position.symbol, {})[position.id] = position
         if position.entry_order_id:

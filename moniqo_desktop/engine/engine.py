@@ -182,8 +182,9 @@ class Engine:
         since = history.cutoff(ctx, ctx.clock())
         for order in ctx.store.load_working_orders(since):
             ctx.add_order(order)
+        thresholds = ctx.risk_thresholds  # built once, not once per position
         for position in ctx.store.load_working_positions(since):
-            ctx.add_position(position)
+            ctx.add_position(position, thresholds)
         history.forget_old(ctx)  # the exact rule (the reads above take a little more)
         ctx.bus.publish(Progress("Loading markets", 0, 2))
         try:

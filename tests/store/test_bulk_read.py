@@ -144,3 +144,22 @@ def test_a_column_of_one_type_converts_as_its_values_one_by_one():
         got = type_.convert_column(raw)
         assert len(got) == len(expected)
         assert all(same(e, g) for e, g in zip(expected, got)), (type_, expected, got)
+
+
+def test_many_app_state_documents_parse_as_each_alone():
+    """`state_codec.loads_many` (the paper venue's markets, read in one go) against `loads`."""
+    from moniqo_desktop.store import state_codec
+
+    docs = [state_codec.dumps(v) for v in (
+        {"symbol": "BTC/USDT", "amount_step": "0.00001"}, [D("1.10"), None], "text", 3, None,
+        {"at": datetime(2024, 1, 1, tzinfo=UTC), "fee": D("-0E-8")}, {"__decimal__": "7"})]
+    assert state_codec.loads_many(docs) == [state_codec.loads(d) for d in docs]
+    assert state_codec.loads_many([]) == []
+    # one broken document: the error is the one reading it alone gives, not the array's
+    for broken in (['{"a": 1}', '{"a": '], ['1, 2'], ['']):
+        with pytest.raises(ValueError) as alone:
+            for text in broken:
+                state_codec.loads(text)
+        with pytest.raises(ValueError) as many:
+            state_codec.loads_many(broken)
+        assert str(many.value) == str(alone.value)
