@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .compose import compose
 from .config import Settings
 from .domain.figures import fmt_amount, fmt_money, fmt_market_price
+from .domain.orders import respell_fill_notes
 from .engine import Engine
 from .engine.events import (
     AccountUpdated,
@@ -66,8 +67,10 @@ def describe(event: Event, markets: Mapping[str, MarketInfo] | None = None) -> s
 
     match event:
         case OrderChanged(order=o):
+            reason = respell_fill_notes(o.history[-1].reason, o.fills, fmt_amount,
+                                        lambda v: price(o.symbol, v))
             return (f"{t} order  {o.symbol:<9} {o.side.value:<4} {o.type.value:<6} "
-                    f"{fmt_amount(o.amount)} → {o.status.value} ({o.history[-1].reason})")
+                    f"{fmt_amount(o.amount)} → {o.status.value} ({reason})")
         case FillReceived(order=o, fill=f):
             return (f"{t} fill   {o.symbol:<9} {fmt_amount(f.amount)} @ {price(o.symbol, f.price)} "
                     f"fee {fmt_amount(f.fee)} {f.fee_currency or ''}")

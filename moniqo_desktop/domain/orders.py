@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -107,6 +107,25 @@ del S
 
 def can_transition(current: OrderStatus, new: OrderStatus) -> bool:
     return new in TRANSITIONS[current]
+
+
+def fill_note(fill: "Fill", amount_text: Callable[[Decimal], str] = str,
+              price_text: Callable[[Decimal], str] = str) -> str:
+    """The history note of a fill that came without a reason: "fill 0.1 @ 50000". The history
+    keeps the exact figures; a reader that shows them (the headless narration) passes its own
+    spelling and recognises the note by comparing with the plain one."""
+    return f"fill {amount_text(fill.amount)} @ {price_text(fill.price)}"
+
+
+def respell_fill_notes(text: str, fills: "list[Fill]", amount_text: Callable[[Decimal], str],
+                       price_text: Callable[[Decimal], str]) -> str:
+    """`text` (a history reason) with each of `fills`' plain notes in the reader's spelling:
+    "late fill 0.1 @ 50000 (after cancelled)" -> "late fill 0.1 @ 50,000.00 (after ...)"."""
+    for fill in fills:
+        plain = fill_note(fill)
+        if plain in text:
+            text = text.replace(plain, fill_note(fill, amount_text, price_text))
+    return text
 
 
 def new_client_order_id() -> str:
@@ -304,7 +323,7 @@ class Order:
                 f"order {self.client_order_id} is {self.status.value} and cannot take a fill"
             )
         self.fills.append(fill)
-        note = reason or f"fill {fill.amount} @ {fill.price}"
+        note = reason or fill_note(fill)
         if late:
             self._note(f"late {note} (after {self.status.value})", fill.at)
         else:

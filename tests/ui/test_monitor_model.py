@@ -165,6 +165,8 @@ def test_orders_columns_and_cancel_action():
     assert model.index(0, col("price")).data(DISPLAY) == "49,000.00"
     tip = model.index(1, col("status")).data(Qt.ItemDataRole.ToolTipRole)
     assert "Submitted" in tip and "Filled" in tip
+    # the history's fill note spelled as the table spells the price (it read "@ 50000")
+    assert f"fill {done.amount} @ 50,000.00" in tip and "@ 50000" not in tip, tip
 
 
 def test_current_row_leaving_the_view_selects_nothing_rather_than_a_neighbour(qtbot):

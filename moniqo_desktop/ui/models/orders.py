@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...domain import Order, OrderType
+from ...domain.orders import respell_fill_notes
 from ..exit_audit import exit_tooltip
 from ..formatting import fmt_amount, fmt_enum, fmt_price, fmt_time
 from .monitor import CellKind, Column, MonitorModel
@@ -26,8 +27,12 @@ def _price_sort(order: Order) -> Decimal | None:
 
 
 def _history_tip(order: Order) -> str:
+    def price(value: Decimal) -> str:
+        return fmt_price(value, order.symbol)
+
     lines = [f"{fmt_time(h.at, with_date=True)}  {fmt_enum(h.status)}"
-             + (f" — {h.reason}" if h.reason else "") for h in order.history]
+             + (f" — {respell_fill_notes(h.reason, order.fills, fmt_amount, price)}"
+                if h.reason else "") for h in order.history]
     return "\n".join(lines)
 
 
