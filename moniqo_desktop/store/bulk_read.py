@@ -8,7 +8,9 @@ implementation type (what the database keeps: text, the dialect's datetime), so 
 rows carry no per-value processing of ours, and each column is then converted in one go by its
 type's `convert_column` (`store.types`) - the same conversion as `process_result_value`, which
 stays the one definition: a value that does not convert is handed to it, and it raises as
-before. The column types remain the one source of truth; nothing here knows a column by name.
+before. A type may read itself differently on a dialect (`bulk_reader`: SQLite's datetimes as
+their text). The column types remain the one source of truth; nothing here knows a column by
+name.
 """
 
 from __future__ import annotations
@@ -24,26 +26,35 @@ from sqlalchemy.types import TypeDecorator
 Converter = Callable[[Sequence[Any]], Sequence[Any]]
 
 
-@lru_cache(maxsize=32)
-def _select_raw(columns: tuple[Column[Any], ...]) -> Select[Any]:
-    return select(*(type_coerce(c, c.type.impl_instance).label(c.name)
-                    if isinstance(c.type, TypeDecorator) else c for c in columns))
-
-
-def select_raw(columns: Sequence[Column[Any]]) -> Select[Any]:
-    """A SELECT of `columns` under their own names, our types' result processing left out
-    (built once per list of columns: a statement costs more to build than to run)."""
-    return _select_raw(tuple(columns))
-
-
-def _converter(type_: Any, dialect: Dialect) -> Converter | None:
+def _reader(column: Column[Any], dialect: Dialect) -> tuple[Any, Converter | None]:
+    """(What to select `column` as, how to convert that column of values) on `dialect`."""
+    type_ = column.type
     if not isinstance(type_, TypeDecorator):
-        return None  # SQLAlchemy converted it already (or nothing needs converting)
+        return None, None  # SQLAlchemy converts it (or nothing needs converting)
+    custom = getattr(type_, "bulk_reader", None)
+    reader = custom(dialect) if custom is not None else None
+    if reader is not None:
+        return reader  # type: ignore[no-any-return]
     convert = getattr(type_, "convert_column", None)
-    if convert is not None:
-        return convert  # type: ignore[no-any-return]
-    process = type_.process_result_value
-    return lambda values: [process(v, dialect) for v in values]
+    if convert is None:
+        process = type_.process_result_value
+        convert = lambda values: [process(v, dialect) for v in values]  # noqa: E731
+    return type_.impl_instance, convert
+
+
+@lru_cache(maxsize=32)
+def _plan(columns: tuple[Column[Any], ...], dialect: Dialect
+          ) -> tuple[Select[Any], list[Converter | None]]:
+    readers = [_reader(c, dialect) for c in columns]
+    query = select(*(c if as_type is None else type_coerce(c, as_type).label(c.name)
+                     for c, (as_type, _) in zip(columns, readers)))
+    return query, [convert for _, convert in readers]
+
+
+def select_raw(columns: Sequence[Column[Any]], dialect: Dialect) -> Select[Any]:
+    """A SELECT of `columns` under their own names, as `read_tuples` reads them on
+    `dialect` (built once per list of columns: a statement costs more to build than to run)."""
+    return _plan(tuple(columns), dialect)[0]
 
 
 Shape = Callable[[Select[Any]], Select[Any]]
@@ -52,14 +63,14 @@ Shape = Callable[[Select[Any]], Select[Any]]
 
 def read_tuples(conn: Connection, columns: Sequence[Column[Any]], shape: Shape
                 ) -> list[tuple[Any, ...]]:
-    """The rows `shape(select_raw(columns))` selects, as tuples of converted values in the
-    order of `columns`, in the query's order."""
-    rows = conn.execute(shape(select_raw(columns))).all()
+    """The rows `shape(select_raw(columns, dialect))` selects, as tuples of converted values
+    in the order of `columns`, in the query's order."""
+    query, converters = _plan(tuple(columns), conn.dialect)
+    rows = conn.execute(shape(query)).all()
     if not rows:
         return []
     values: list[Sequence[Any]] = list(zip(*rows))
-    for i, column in enumerate(columns):
-        convert = _converter(column.type, conn.dialect)
+    for i, convert in enumerate(converters):
         if convert is not None:
             values[i] = convert(values[i])
     return list(zip(*values))

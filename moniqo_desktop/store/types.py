@@ -17,6 +17,7 @@ import json
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import DateTime, Dialect, String, Text
@@ -134,6 +135,33 @@ class UTCDateTime(TypeDecorator[datetime]):
                     else m.astimezone(utc) for m in values]
         except AttributeError:  # not a datetime: the one-by-one path says what it is
             return [self.process_result_value(v, None) for v in values]  # type: ignore[arg-type]
+
+    def bulk_reader(self, dialect: Dialect) -> tuple[Any, Any] | None:
+        """How `store.bulk_read` reads this column on `dialect`: (the type to select it as,
+        its column converter), or None for the usual (the implementation type, then
+        `convert_column`). SQLite keeps our datetimes as naive UTC text; parsing that text
+        with the UTC offset appended is one C call per value, where SQLAlchemy's parse and
+        then `replace(tzinfo=utc)` were two and cost ten times more (a start reads some
+        7 000). A text that does not come out aware that way (one with an offset of its
+        own, or not a datetime at all) sends the whole column the usual way: SQLAlchemy's
+        parse, then `process_result_value` - which convert, or refuse, as they always did."""
+        if dialect.name != "sqlite":
+            return None
+        parse_text = self.impl_instance.dialect_impl(dialect).result_processor(dialect, None)
+        utc = timezone.utc
+
+        def convert(values: Sequence[Any]) -> list[datetime | None]:
+            try:
+                out = [None if v is None else datetime.fromisoformat(v + "+00:00")
+                       for v in values]
+                if all(m is None or m.tzinfo is utc for m in out):
+                    return out
+            except (TypeError, ValueError):
+                pass
+            return [None if v is None else self.process_result_value(
+                v if parse_text is None else parse_text(v), dialect) for v in values]
+
+        return Text(), convert
 
 
 class EnumText(TypeDecorator[E], Generic[E]):

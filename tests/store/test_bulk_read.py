@@ -163,3 +163,34 @@ def test_many_app_state_documents_parse_as_each_alone():
         with pytest.raises(ValueError) as many:
             state_codec.loads_many(broken)
         assert str(many.value) == str(alone.value)
+
+
+@pytest.mark.parametrize("stored", [
+    "2024-02-29 23:59:59.999999",  # what SQLAlchemy writes for us
+    "2024-02-29 23:59:59",
+    "2024-02-29T23:59:59.123",
+    "2024-02-29 23:59:59+02:00",  # an offset of its own: converted, not re-labelled
+    "2024-02-29",  # a bare date (with "+00:00" appended it would read back naive)
+])
+def test_a_stored_datetime_text_reads_as_the_column_type_reads_it(engine, tmp_path, stored):
+    """SQLite keeps our datetimes as text; the column-at-a-time read parses that text itself
+    (`UTCDateTime.bulk_reader`). Whatever text is there, it gives what the type gives."""
+    with engine.begin() as conn:
+        conn.execute(insert(samples), ROWS)
+    with sqlite3.connect(tmp_path / "bulk.sqlite3") as con:
+        con.execute("UPDATE samples SET at = ? WHERE id = 2", (stored,))
+    typed, bulk = both_ways(engine)
+    assert same(typed[1]["at"], bulk[1]["at"]) and bulk[1]["at"].tzinfo is UTC
+    assert all(same(t["at"], b["at"]) for t, b in zip(typed, bulk))
+
+
+def test_a_stored_datetime_that_is_no_datetime_is_refused_as_one_at_a_time(engine, tmp_path):
+    with engine.begin() as conn:
+        conn.execute(insert(samples), ROWS)
+    with sqlite3.connect(tmp_path / "bulk.sqlite3") as con:
+        con.execute("UPDATE samples SET at = 'yesterday-ish' WHERE id = 2")
+    with engine.connect() as conn, pytest.raises(ValueError) as one:
+        conn.execute(select(samples)).all()
+    with engine.connect() as conn, pytest.raises(ValueError) as many:
+        bulk_read.read(conn, COLUMNS, lambda q: q)
+    assert str(many.value) == str(one.value)
