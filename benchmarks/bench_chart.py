@@ -24,6 +24,10 @@ The store is built once (about a minute) and kept in the temp folder for later r
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_chart.py [days] [redraws] [--with-list]
 (the list of `PositionUpdate`s, the slowest way, takes half a minute and is only timed with
 --with-list).
+
+`--young` times only a new position's first two minutes (a sample a second, following): its
+time axis ends at the last sample and moves every `MIN_STEP_SECONDS` (#14 follow-up; it used to
+stand still two minutes ahead), so a share of its redraws rescale the axes.
 """
 
 from __future__ import annotations
@@ -198,6 +202,26 @@ def main(days: float, n: int, with_list: bool = False) -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
+def young(n: int) -> None:
+    """A new position's chart for its first `n` seconds, one sample a second, following."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    theme.apply_theme(app, "dark")
+    chart = PositionChart()
+    chart.resize(1000, 480)
+    chart.show()
+    app.processEvents()
+    position = Position(symbol="BTC/USDT", side="long", amount=D("0.1"),
+                        entry_price=D("50000"), opened_at=T0)
+    position.update_price(D("50000"), T0)
+    chart.set_position(position, [PositionUpdate.of(position)])
+    chart.graphics.grab()
+    ranges = []
+    chart.price_plot.vb.sigXRangeChanged.connect(lambda *_: ranges.append(1))
+    report(f"a new position's first {n} s, following", *redraws(chart, position, n))
+    print(f"time axis rescaled {len(ranges)} times in {n} samples; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
 def report(label: str, wall: list[float], cpu: list[float]) -> None:
     print(f"redraw, {label}: CPU median {statistics.median(cpu):.1f} ms, "
           f"p95 {np.percentile(cpu, 95):.1f} ms; wall median {statistics.median(wall):.1f}"
@@ -211,6 +235,9 @@ def zoom_last_hour(chart: PositionChart) -> None:
 
 
 if __name__ == "__main__":
+    if "--young" in sys.argv:
+        young(120)
+        sys.exit(0)
     args = [a for a in sys.argv[1:] if a != "--with-list"]
     main(float(args[0]) if args else 7.0, int(args[1]) if len(args) > 1 else 60,
          with_list="--with-list" in sys.argv)

@@ -75,3 +75,18 @@ async def test_times_are_iso_utc_whole_seconds(engine, demo, clock, tmp_path):
     assert times and all(ISO_UTC.match(v) for _, _, v in times if v), times
     orders = rows(paths[0])
     assert orders[0]["created_at"] == "2026-03-01T09:30:15Z"
+
+
+def test_orders_stored_before_the_link_are_named_through_their_position():
+    """A store written before orders carried their position: the position's entry and exit
+    order ids still name it in the export."""
+    from moniqo_desktop.domain import Order, Position
+    from moniqo_desktop.history_export import order_rows
+
+    entry = Order(symbol="BTC/USDT", side="buy", type="market", amount=D("0.1"))
+    other = Order(symbol="ETH/USDT", side="buy", type="market", amount=D("1"))
+    position = Position(symbol="BTC/USDT", side="long", amount=D("0.1"),
+                        entry_price=D("50000"), entry_order_id=entry.id)
+    assert entry.position_id is None
+    assert [r["position_id"] for r in order_rows([entry, other], [position])] == [
+        position.id, ""]
