@@ -389,8 +389,9 @@ class MainWindow(QMainWindow):
         positions = engine.positions()
         self.positions.model.reset(positions)
         self._held_changed()
-        for position in positions:
-            self._pnl_changed(position)
+        for position in positions:  # the strip's total: one refresh below, not one each
+            if position.is_open:
+                self._open_pnl.set(position.id, position.unrealized_pnl)
         # the first figures at once, not after STRIP_MS; with none open too: "0", not "—"
         self._strip_refresh.request()
         self._strip_refresh.flush()
