@@ -157,6 +157,7 @@ def load(ex: "DemoExchange", journal: Journal, prices: bool = True) -> None:
         if key.startswith("market:"):
             market = market_from_dict(value)
             ex._markets[market.symbol] = market
+            ex._books.meta.discard(key)  # what the journal holds: nothing to write back
     ex._deposits = {c: Decimal(v) for c, v in (meta.get("deposits") or {}).items()}
     ex._totals = dict(state.balances)
     orders = [PaperOrder.from_dict(o) for o in state.orders]

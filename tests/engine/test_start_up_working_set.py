@@ -69,3 +69,24 @@ async def test_a_start_reads_the_working_set_and_answers_as_before(db_path, sett
         assert set(old_closed) <= {p.id for p in again.position_history()}
     finally:
         await again.close()
+
+
+async def test_a_start_on_a_paper_account_writes_nothing_to_it(db_path, settings, clock):
+    """The paper venue is built with its markets, then resumes the account its journal holds
+    (the same markets among them): a start used to write those markets straight back, one
+    write transaction before the window could show anything (#14, start-up)."""
+    engine = await Engine.open(db_path, paper(clock), settings=settings, clock=clock)
+    await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+    await engine.close()
+
+    venue = paper(clock)
+    again = await Engine.open(db_path, venue, settings=settings, clock=clock)
+    try:
+        journal = venue._books.journal
+        assert journal is not None and journal.writes == 0
+        assert [p.symbol for p in again.positions(open_only=True)] == ["BTC/USDT"]
+        venue.set_price("SOL/USDT", D("150"))  # a market the journal does not hold yet
+        await again.run_cycle()
+        assert "market:SOL/USDT" in journal.load(None, open_only=True).meta
+    finally:
+        await again.close()
