@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .compose import compose
 from .config import Settings
-from .domain.figures import fmt_amount, fmt_money, fmt_market_price
+from .domain.figures import fmt_amount, fmt_market_price, fmt_money, fmt_money_by_quote
 from .domain.orders import respell_fill_notes
 from .engine import Engine
 from .engine.events import (
@@ -38,6 +38,7 @@ from .store import StoreError
 from .store.sqlite_file import FileCheck
 
 if TYPE_CHECKING:
+    from .domain import Position
     from .exchanges.base import MarketInfo
 
 DEMO_STEP_SECONDS = 120.0
@@ -117,6 +118,17 @@ async def open_demo_positions(engine: Engine) -> None:
         await engine.place_order(symbol=symbol, side=side, type="market", amount=amount, **kwargs)
 
 
+def closing_line(positions: list[Position]) -> str:
+    """The last line of a headless run: what it holds and what it realized, one total per
+    quote currency (as the History footer counts it: a position reduced and still open has
+    booked its sold part's P&L too)."""
+    open_count = sum(1 for p in positions if p.is_open)
+    realized = fmt_money_by_quote((p.quote, p.realized_pnl) for p in positions
+                                  if p.realized_pnl != 0)
+    return (f"{open_count} open, {len(positions) - open_count} closed; "
+            + (f"realized {realized}" if realized else "nothing realized"))
+
+
 async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings: Settings,
                        quit_after: float | None, early_check: FileCheck | None = None) -> int:
     """`early_check`: the store file's check, started before this module's imports (as the
@@ -157,11 +169,7 @@ async def run_headless(db_path: Path, exchange_id: str, sandbox: bool, settings:
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     finally:
-        opened = engine.positions()
-        print(f"{len([p for p in opened if p.is_open])} open, "
-              f"{len([p for p in opened if not p.is_open])} closed; "
-              f"realized {fmt_money(sum((p.realized_pnl for p in opened), Decimal(0)))} USDT",
-              flush=True)
+        print(closing_line(engine.positions()), flush=True)
         await parts.close()
     return 0
 

@@ -11,6 +11,7 @@ as a trader rounds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 SIGNIFICANT = 5  # digits a price without market rules shows (a tick of 1/10 000 of the price)
@@ -76,3 +77,16 @@ def fmt_amount(value: Decimal | None) -> str:
 def fmt_money(value: Decimal | None, *, sign: bool = True) -> str:
     """Money in the quote currency (P&L, fees): to the cent, signed by default: `+2,464.63`."""
     return fmt_decimal(value, 2, sign=sign)
+
+
+def fmt_money_by_quote(amounts: Iterable[tuple[str, Decimal]], *, sign: bool = True) -> str:
+    """`+0.25 BTC, +105.25 USDT`: one total per quote currency, in currency order.
+
+    Money in BTC and money in USDT do not add up: a sum across quote currencies is a number that
+    means nothing, so every total a trader reads (the History footer, the headless closing line)
+    is made here, per currency. Empty input gives an empty text (the caller says "nothing").
+    """
+    totals: dict[str, Decimal] = {}
+    for quote, value in amounts:
+        totals[quote] = totals.get(quote, Decimal(0)) + value
+    return ", ".join(f"{fmt_money(v, sign=sign)} {q}" for q, v in sorted(totals.items()))

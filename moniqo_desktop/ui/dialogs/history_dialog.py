@@ -11,7 +11,6 @@ writes three files to a folder the trader picks.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain import Position
+from ...domain.figures import fmt_money_by_quote
 from ...history_export import export_csv
 from ..event_pump import snapshot
-from ..formatting import fmt_decimal, fmt_enum, fmt_time
+from ..formatting import fmt_enum, fmt_time
 from ..models.monitor import CellKind, Column, MonitorModel
 from ..widgets.monitor_view import MonitorView
 
 
 def _money_by_quote(positions: list[Position]) -> str:
     """`+136.85 USDT` (one total per quote currency: USDT and BTC do not add up)."""
-    totals: dict[str, Decimal] = {}
-    for p in positions:
-        totals[p.quote] = totals.get(p.quote, Decimal(0)) + p.realized_pnl
-    return ", ".join(f"{fmt_decimal(v, 2, sign=True)} {q}" for q, v in sorted(totals.items()))
+    return fmt_money_by_quote((p.quote, p.realized_pnl) for p in positions)
 
 
 def realized_summary(positions: list[Position]) -> str:
