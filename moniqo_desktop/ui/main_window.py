@@ -112,11 +112,20 @@ def _protection_summary(p: Position) -> str:
 
 
 def _order_summary(order: Order) -> str:
-    price = f" @ {fmt_price(order.price, order.symbol)}" if order.price is not None else ""
-    return (f"{order.side.value.upper()} {fmt_amount(order.amount)} {order.symbol} "
-            f"{order.type.value.replace('_', ' ')}{price}"
-            + _trigger(None if order.stop_price is None
-                       else fmt_price(order.stop_price, order.symbol)))
+    return _order_text(order.side, order.amount, order.symbol, order.type, order.price,
+                       order.stop_price)
+
+
+def _order_text(side: Any, amount: Decimal, symbol: str, kind: Any, price: Decimal | None,
+                stop_price: Decimal | None) -> str:
+    """`BUY 0.01 BTC/USDT limit @ 48,500.00, trigger 48,000.00`: an order as the tables spell
+    its figures, whether it is sent already or only typed (the confirmation echoes what the
+    trader typed, "0.010" and "48500", and must read as the orders table will)."""
+    side = str(getattr(side, "value", side))
+    kind = str(getattr(kind, "value", kind))
+    at = f" @ {fmt_price(price, symbol)}" if price is not None else ""
+    return (f"{side.upper()} {fmt_amount(amount)} {symbol} {kind.replace('_', ' ')}{at}"
+            + _trigger(None if stop_price is None else fmt_price(stop_price, symbol)))
 
 
 def _trigger(stop_price: str | None) -> str:
@@ -648,14 +657,9 @@ class MainWindow(QMainWindow):
 
     def _confirm(self, ticket: OrderTicket) -> bool:
         """The optional pause before sending (setting "confirm orders")."""
-        kwargs = ticket.kwargs()
-        price = kwargs.get("price")
-        side = str(getattr(kwargs["side"], "value", kwargs["side"]))
-        kind = str(getattr(kwargs["type"], "value", kwargs["type"]))
-        stop = kwargs.get("stop_price")
-        text = (f"{side.upper()} {kwargs['amount']} {kwargs['symbol']} {kind.replace('_', ' ')}"
-                + (f" @ {price}" if price is not None else "")
-                + _trigger(None if stop is None else str(stop))
+        k = ticket.kwargs()
+        text = (_order_text(k["side"], k["amount"], k["symbol"], k["type"], k.get("price"),
+                            k.get("stop_price"))
                 + f" on {self.engine.exchange_name} ({self.mode.label})?")
         answer = QMessageBox.question(
             self, "Place order", text,

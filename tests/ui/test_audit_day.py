@@ -42,7 +42,7 @@ def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, asked
         entry.stop_price.setText("3300")
         qtbot.keyClick(entry.stop_price, Qt.Key.Key_Return)
         await until(lambda: any(o.is_open() for o in engine.orders()))
-        assert asked == ["BUY 2 ETH/USDT stop, trigger 3300 on Paper exchange (PAPER)?"]
+        assert asked == ["BUY 2 ETH/USDT stop, trigger 3,300.00 on Paper exchange (PAPER)?"]
         assert entry.message.text() == "BUY 2 ETH/USDT stop, trigger 3,300.00 — open"
         assert "BUY 2 ETH/USDT stop, trigger 3,300.00: open" in " ".join(window.log_panel.texts())
         entry.order_type.setCurrentIndex(entry.order_type.findText("Stop limit"))
@@ -51,9 +51,28 @@ def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, asked
         entry.price.setText("3310")
         qtbot.keyClick(entry.price, Qt.Key.Key_Return)
         await until(lambda: len([o for o in engine.orders() if o.is_open()]) == 2)
-        assert asked[1] == ("BUY 1 ETH/USDT stop limit @ 3310, trigger 3300 on Paper exchange "
-                            "(PAPER)?")
+        assert asked[1] == ("BUY 1 ETH/USDT stop limit @ 3,310.00, trigger 3,300.00 on Paper "
+                            "exchange (PAPER)?")
         assert entry.message.text() == "BUY 1 ETH/USDT stop limit @ 3,310.00, trigger 3,300.00 — open"
+
+    run(scenario)
+
+
+def test_the_confirmation_spells_typed_figures_as_the_tables_do(run, qtbot, asked):
+    """Typed "0.010" and "48500" were echoed raw ("BUY 0.010 BTC/USDT limit @ 48500") while the
+    orders table, the form's message and the log say "0.01" and "48,500.00": the question the
+    trader answers before sending must read the way the window's figures read."""
+    async def scenario(window, engine, exchange):
+        window.settings.confirm_orders = True
+        entry = window.entry
+        entry.symbol.setCurrentText("BTC/USDT")
+        entry.order_type.setCurrentIndex(entry.order_type.findText("Limit"))
+        entry.amount.setText("0.010")
+        entry.price.setText("48500")
+        qtbot.keyClick(entry.price, Qt.Key.Key_Return)
+        await until(lambda: any(o.is_open() for o in engine.orders()))
+        assert asked == ["BUY 0.01 BTC/USDT limit @ 48,500.00 on Paper exchange (PAPER)?"]
+        assert entry.message.text() == "BUY 0.01 BTC/USDT limit @ 48,500.00 — open"
 
     run(scenario)
 
