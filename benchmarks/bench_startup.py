@@ -24,8 +24,12 @@ The store given with `--store DIR` is built there once and then only copied (eac
 its own copy: a start writes into its store - the window's state, the marks - and a shared one
 would drift between codes).
 
+`--imports` then runs the same rounds under `python -X importtime` and prints, per code, the
+modules imported and their total import self time, and for the app the self time of the modules
+the floor does not import, by top-level package (medians).
+
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_startup.py [--positions 1000] [--days 7]
-     [--runs 9] [--floor PATH] [--store DIR] [--tree DIR ...]
+     [--runs 9] [--floor PATH] [--store DIR] [--tree DIR ...] [--imports]
      --store DIR keeps the built store in DIR and reuses it on the next run (building it takes
      minutes on a loaded machine).
 """
@@ -43,7 +47,9 @@ import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -89,6 +95,18 @@ Sample = tuple[float, float, float]
 """Wall seconds, CPU seconds, peak MiB of one start."""
 
 
+def child_env(pycache: Path, path: str | None) -> dict[str, str]:
+    """A start's environment: bytecode cached in `pycache`, the app imported from `path`.
+    A start from a tree also runs in it (`cwd=path`): `python -m` puts the working directory
+    ahead of PYTHONPATH, and from another checkout would start that checkout's code."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPYCACHEPREFIX=str(pycache))
+    if path is not None:
+        env["PYTHONPATH"] = path
+    return env
+
+
 def measure(cmd: list[str], pycache: Path, path: str | None = None) -> Sample:
     """Run `cmd` under a tiny wrapper that reports its own child's wall time, CPU time and
     peak RSS. `path`: the source tree to import the app from (PYTHONPATH)."""
@@ -96,14 +114,54 @@ def measure(cmd: list[str], pycache: Path, path: str | None = None) -> Sample:
                "subprocess.run(sys.argv[1:],check=True,capture_output=True);"
                "r=resource.getrusage(resource.RUSAGE_CHILDREN);"
                "print(time.perf_counter()-t, r.ru_utime+r.ru_stime, r.ru_maxrss/1024)")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
-    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPYCACHEPREFIX=str(pycache))
-    if path is not None:
-        env["PYTHONPATH"] = path
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], check=True,
-                         capture_output=True, text=True, env=env).stdout.split()
+                         capture_output=True, text=True, env=child_env(pycache, path),
+                         cwd=path).stdout.split()
     return float(out[0]), float(out[1]), float(out[2])
+
+
+Imports = dict[str, int]
+"""Each module a start imported -> its own import time in microseconds (`-X importtime`)."""
+
+
+def import_times(cmd: list[str], pycache: Path, path: str | None = None) -> Imports:
+    """One start of `cmd` under `python -X importtime`: every module's self time."""
+    err = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], check=True,
+                         capture_output=True, text=True, env=child_env(pycache, path),
+                         cwd=path).stderr
+    times: Imports = {}
+    for line in err.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            own, _cumulative, name = line[len("import time:"):].split("|")
+            times[name.strip()] = int(own)
+    return times
+
+
+def report_imports(profiles: dict[str, list[Imports]]) -> None:
+    """Modules and import self time per code; for the app, what the floor does not import,
+    by top-level package (ours: moniqo_desktop). Medians over the rounds, in ms."""
+    in_floor = set().union(*profiles["floor"])
+    print(f"imports (-X importtime self times, medians of {len(profiles['floor'])} rounds):")
+    for label, runs in profiles.items():
+        count = statistics.median(len(p) for p in runs)
+        total = statistics.median(sum(p.values()) for p in runs) / 1000
+        line = f"{label:>24}: {count:.0f} modules, {total:.0f} ms in all"
+        if label != "floor":
+            groups: dict[str, list[float]] = {}
+            for p in runs:
+                sums: dict[str, float] = {}
+                for module, own in p.items():
+                    if module not in in_floor:
+                        top = module.split(".")[0]
+                        sums[top] = sums.get(top, 0.0) + own / 1000
+                for top, ms in sums.items():
+                    groups.setdefault(top, []).append(ms)
+            beyond = statistics.median(sum(own for m, own in p.items() if m not in in_floor)
+                                       for p in runs) / 1000
+            top = sorted(((statistics.median(v), g) for g, v in groups.items()), reverse=True)
+            line += (f"; {beyond:.0f} ms in modules the floor does not import: "
+                     + ", ".join(f"{g} {ms:.1f}" for ms, g in top[:8]))
+        print(line)
 
 
 def spread(values: list[float], fmt: str = "{:.2f}") -> str:
@@ -130,6 +188,24 @@ def report(results: dict[str, list[Sample]], runs: int) -> None:
               f"CPU {spread(ratios[1])}x, memory {spread(ratios[2])}x")
 
 
+T = TypeVar("T")
+
+
+def rounds(commands: dict[str, tuple[list[str], str | None]], pycache: Path, runs: int,
+           probe: Callable[[list[str], Path, str | None], T]) -> dict[str, list[T]]:
+    """`runs` rounds of `probe(cmd, pycache, path)` for each command, in an order that rotates
+    from round to round. (The rounds once passed the tree as the bytecode dir and the bytecode
+    dir as the tree, so every `--tree` started the code of the working directory.)"""
+    results: dict[str, list[T]] = {label: [] for label in commands}
+    labels = list(commands)
+    for round_ in range(runs):
+        shift = round_ % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            cmd, path = commands[label]
+            results[label].append(probe(cmd, pycache, path))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--positions", type=int, default=1000)
@@ -143,6 +219,9 @@ def main() -> None:
                         help="build the store here once and reuse it (never changed after)")
     parser.add_argument("--tree", type=Path, action="append", default=[],
                         help="also start the app from this source tree, in the same rounds")
+    parser.add_argument("--imports", action="store_true",
+                        help="then the same rounds under -X importtime: modules and import self "
+                             "time of each code, and what the app imports beyond the floor")
     args = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -167,13 +246,12 @@ def main() -> None:
         pycache = Path(tmp) / "pycache"
         for cmd, path in commands.values():  # compile and cache bytecode, warm the page cache
             measure(cmd, pycache, path)
-        results: dict[str, list[Sample]] = {label: [] for label in commands}
-        labels = list(commands)
-        for round_ in range(args.runs):
-            shift = round_ % len(labels)
-            for label in labels[shift:] + labels[:shift]:
-                results[label].append(measure(*commands[label], pycache))
+        results = rounds(commands, pycache, args.runs, measure)
+        # apart: importtime slows a start
+        profiles = rounds(commands, pycache, args.runs if args.imports else 0, import_times)
     report(results, args.runs)
+    if args.imports:
+        report_imports(profiles)
     print(f"load average: {load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
 
 
