@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 
 from .compose import compose
 from .config import Settings
-from .domain.figures import fmt_amount, fmt_market_price, fmt_money, fmt_money_by_quote
+from .domain.figures import (
+    fmt_amount,
+    fmt_fees,
+    fmt_market_price,
+    fmt_money,
+    fmt_money_by_quote,
+)
 from .domain.orders import respell_fill_notes
 from .engine import Engine
 from .engine.events import (
@@ -74,7 +80,7 @@ def describe(event: Event, markets: Mapping[str, MarketInfo] | None = None) -> s
                     f"{fmt_amount(o.amount)} → {o.status.value} ({reason})")
         case FillReceived(order=o, fill=f):
             return (f"{t} fill   {o.symbol:<9} {fmt_amount(f.amount)} @ {price(o.symbol, f.price)} "
-                    f"fee {fmt_amount(f.fee)} {f.fee_currency or ''}")
+                    f"fee {', '.join(fmt_fees(f.fees(o.quote), o.quote)) or 'none'}")
         case PositionOpened(position=p):
             return (f"{t} OPEN   {p.symbol:<9} {p.side.value} {fmt_amount(p.amount)} @ "
                     f"{price(p.symbol, p.entry_price)} SL={price(p.symbol, p.stop_loss)} "

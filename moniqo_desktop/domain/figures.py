@@ -11,11 +11,12 @@ as a trader rounds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 SIGNIFICANT = 5  # digits a price without market rules shows (a tick of 1/10 000 of the price)
 MAX_PLACES = 8
+MONEY_PLACES = 2  # money in the quote currency (P&L, fees, totals): to the cent
 
 
 def auto_places(value: Decimal) -> int:
@@ -76,7 +77,20 @@ def fmt_amount(value: Decimal | None) -> str:
 
 def fmt_money(value: Decimal | None, *, sign: bool = True) -> str:
     """Money in the quote currency (P&L, fees): to the cent, signed by default: `+2,464.63`."""
-    return fmt_decimal(value, 2, sign=sign)
+    return fmt_decimal(value, MONEY_PLACES, sign=sign)
+
+
+def fmt_fee(value: Decimal, currency: str, quote: str) -> str:
+    """A fee as a trader reads it: `25.00 USDT` in the quote currency (money, as P&L and History
+    show it), `0.00001234 BTC` / `0.05 BNB` in a coin (an amount, every decimal it carries: a
+    coin fee rounded to the cent would read 0.00)."""
+    text = fmt_money(value, sign=False) if currency == quote else fmt_amount(value)
+    return f"{text} {currency}"
+
+
+def fmt_fees(fees: Mapping[str, Decimal], quote: str) -> list[str]:
+    """Every fee of an order or fill, one `fmt_fee` text per currency."""
+    return [fmt_fee(value, currency, quote) for currency, value in fees.items()]
 
 
 def fmt_money_by_quote(amounts: Iterable[tuple[str, Decimal]], *, sign: bool = True) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain import ExitReason, Order
-from .formatting import fmt_decimal, fmt_percent, fmt_price, fmt_time
+from ..domain.figures import fmt_fees
+from .formatting import fmt_percent, fmt_price, fmt_time
 
 RULES = {
     ExitReason.STOP_LOSS: "stop loss",
@@ -61,8 +62,7 @@ def exit_tooltip(order: Order) -> str | None:
             pct = slip / record.trigger_price * Decimal(100)
             lines.append(f"Slippage: {fmt_price(slip, symbol, sign=True)} ({fmt_percent(pct)})")
     if order.fees:
-        lines.append("Fees: " + ", ".join(f"{fmt_decimal(v, None)} {c}"
-                                          for c, v in order.fees.items()))
+        lines.append("Fees: " + ", ".join(fmt_fees(order.fees, order.quote)))
     if record.at is not None:
         lines.append(f"Decided: {fmt_time(record.at, with_date=True)}")
     last_fill = max((f.at for f in order.fills if f.at is not None), default=None)

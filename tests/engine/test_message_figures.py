@@ -42,7 +42,7 @@ async def test_headless_narration_uses_the_windows_figures(engine, demo, events)
     lines = [describe(e, engine.markets()) for e in events.events]
     fill = next(line for line in lines if line and " fill " in line)
     opened = next(line for line in lines if line and " OPEN " in line)
-    assert fill.endswith("BTC/USDT  1.5 @ 50,000.00 fee 75 USDT")
+    assert fill.endswith("BTC/USDT  1.5 @ 50,000.00 fee 75.00 USDT")  # a fee is money
     assert opened.endswith("long 1.5 @ 50,000.00 SL=48,000.00 TP=None trail=None% BE=None%")
     filled = [line for line in lines if line and "→ filled" in line]
     assert filled and filled[-1].endswith("1.5 → filled (fill 1.5 @ 50,000.00)")

@@ -161,7 +161,7 @@ def test_orders_columns_and_cancel_action():
     assert model.index(0, col("cancel")).data(ActionRole) == "Cancel"
     assert model.index(1, col("cancel")).data(ActionRole) is None
     assert model.index(1, col("avg_price")).data(DISPLAY) == "50,000.00"
-    assert model.index(1, col("fees")).data(DISPLAY) == "25.0000"
+    assert model.index(1, col("fees")).data(DISPLAY) == "25.00"
     assert model.index(0, col("price")).data(DISPLAY) == "49,000.00"
     tip = model.index(1, col("status")).data(Qt.ItemDataRole.ToolTipRole)
     assert "Submitted" in tip and "Filled" in tip

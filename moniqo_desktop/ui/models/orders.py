@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...domain import Order, OrderType
+from ...domain.figures import MONEY_PLACES, fmt_fees
 from ...domain.orders import respell_fill_notes
 from ..exit_audit import exit_tooltip
 from ..formatting import fmt_amount, fmt_enum, fmt_price, fmt_time
@@ -43,7 +44,7 @@ def _fees(order: Order) -> Decimal | None:
 def _fees_tip(order: Order) -> str | None:
     if not order.fees:
         return None
-    return "\n".join(f"{fmt_amount(v)} {cur}" for cur, v in order.fees.items())
+    return "\n".join(fmt_fees(order.fees, order.quote))
 
 
 def _cancel_action(order: Order) -> str | None:
@@ -67,8 +68,10 @@ ORDER_COLUMNS: tuple[Column, ...] = (
            display=_price_or_stop),
     Column("status", "Status", kind=CellKind.ENUM, tooltip=_history_tip, width=112,
            header_tip="Hover a status for the order's history"),
-    Column("fees", "Fees", get=_fees, kind=CellKind.DECIMAL, places=4, tooltip=_fees_tip,
-           header_tip="Fees valued in the quote currency"),
+    # money in the quote currency, to the cent as in History (`fmt_fee`'s rule); the tooltip
+    # lists each fee in its own currency
+    Column("fees", "Fees", get=_fees, kind=CellKind.DECIMAL, places=MONEY_PLACES,
+           tooltip=_fees_tip, header_tip="Fees valued in the quote currency"),
     Column("client_order_id", "Client id", width=250, visible=False),
 )
 
