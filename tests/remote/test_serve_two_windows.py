@@ -13,7 +13,6 @@ from __future__ import annotations
 import signal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from moniqo_desktop.domain import PositionStatus
 from moniqo_desktop.engine.events import ConnectionState
@@ -22,6 +21,7 @@ from moniqo_desktop.store import Store
 from moniqo_desktop.store.paper_journal import PaperJournal
 
 from qt_loop import qloop  # noqa: F401  (the fixture)
+from qt_questions import asked  # noqa: F401  (the fixture)
 from server_harness import until
 from test_remote_window import idle, no_keys, type_order, window_on  # noqa: F401  (fixture)
 from test_serve_and_windows import count, serving  # noqa: F401  (fixture)
@@ -35,14 +35,7 @@ def venue_orders(url: str) -> list[dict]:
 
 
 def test_serve_process_and_two_windows(qloop, qtbot, serving, pg_url, account, tmp_path,
-                                       no_keys, monkeypatch):
-    confirmed: list[str] = []
-
-    def yes(parent, title, text, *args, **kwargs):
-        confirmed.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+                                       no_keys, asked):
     serving.wait_for("serving account")
 
     async def main():
@@ -77,7 +70,7 @@ def test_serve_process_and_two_windows(qloop, qtbot, serving, pg_url, account, t
                 w.positions.model.get(position.id).status is PositionStatus.CLOSED
                 and w.orders.model.rowCount() == 2 for w in (a, b)), timeout=DEADLINE)
             await idle()
-            assert len(confirmed) == 1 and "BTC/USDT" in confirmed[0]
+            assert len(asked) == 1 and "BTC/USDT" in asked[0]
             assert count(pg_url, "SELECT count(*) FROM commands WHERE status = 'done'") == 2
             assert count(pg_url, "SELECT count(*) FROM commands") == 2
             assert len(venue_orders(pg_url)) == 2  # the buy and B's close, each once

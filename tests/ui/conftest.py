@@ -11,6 +11,7 @@ from decimal import Decimal  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from qt_loop import qloop  # noqa: E402,F401  (the fixture)
+from qt_questions import asked  # noqa: E402,F401  (the fixture)
 from window_harness import until_idle  # noqa: E402
 
 from moniqo_desktop.config import Settings  # noqa: E402

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from moniqo_desktop.domain import OrderStatus
 
@@ -16,17 +14,22 @@ from window_harness import until, until_idle
 D = Decimal
 
 
-@pytest.fixture
-def asked(monkeypatch) -> list[str]:
-    """Every question the window asks (QMessageBox.question), each answered Yes."""
-    questions: list[str] = []
-
-    def answer(parent, title, text, *args, **kwargs):
-        questions.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
-    return questions
+def type_order(qtbot, window, kind: str, amount: str, symbol: str | None = None,
+               price: str | None = None, stop: str | None = None) -> None:
+    """Type an order into the form, as the trader does, and send it with Enter in the last
+    field typed (the optional confirmation is on: its question is what these tests read)."""
+    window.settings.confirm_orders = True
+    entry = window.entry
+    if symbol is not None:
+        entry.symbol.setCurrentText(symbol)
+    entry.order_type.setCurrentIndex(entry.order_type.findText(kind))
+    entry.amount.setText(amount)
+    last = entry.amount
+    for field, text in ((entry.stop_price, stop), (entry.price, price)):
+        if text is not None:
+            field.setText(text)
+            last = field
+    qtbot.keyClick(last, Qt.Key.Key_Return)
 
 
 def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, asked):
@@ -34,22 +37,13 @@ def test_a_stop_order_is_described_with_its_trigger_everywhere(run, qtbot, asked
     "BUY 2 SOL/USDT stop on Paper exchange (PAPER)?": the trigger, the one figure to check
     before and after sending a stop, was in none of them (a limit showed "@ 3,059.00")."""
     async def scenario(window, engine, exchange):
-        window.settings.confirm_orders = True
         entry = window.entry
-        entry.symbol.setCurrentText("ETH/USDT")
-        entry.order_type.setCurrentIndex(entry.order_type.findText("Stop"))
-        entry.amount.setText("2")
-        entry.stop_price.setText("3300")
-        qtbot.keyClick(entry.stop_price, Qt.Key.Key_Return)
+        type_order(qtbot, window, "Stop", "2", symbol="ETH/USDT", stop="3300")
         await until(lambda: any(o.is_open() for o in engine.orders()))
         assert asked == ["BUY 2 ETH/USDT stop, trigger 3,300.00 on Paper exchange (PAPER)?"]
         assert entry.message.text() == "BUY 2 ETH/USDT stop, trigger 3,300.00 — open"
         assert "BUY 2 ETH/USDT stop, trigger 3,300.00: open" in " ".join(window.log_panel.texts())
-        entry.order_type.setCurrentIndex(entry.order_type.findText("Stop limit"))
-        entry.amount.setText("1")
-        entry.stop_price.setText("3300")
-        entry.price.setText("3310")
-        qtbot.keyClick(entry.price, Qt.Key.Key_Return)
+        type_order(qtbot, window, "Stop limit", "1", stop="3300", price="3310")
         await until(lambda: len([o for o in engine.orders() if o.is_open()]) == 2)
         assert asked[1] == ("BUY 1 ETH/USDT stop limit @ 3,310.00, trigger 3,300.00 on Paper "
                             "exchange (PAPER)?")
@@ -63,16 +57,10 @@ def test_the_confirmation_spells_typed_figures_as_the_tables_do(run, qtbot, aske
     orders table, the form's message and the log say "0.01" and "48,500.00": the question the
     trader answers before sending must read the way the window's figures read."""
     async def scenario(window, engine, exchange):
-        window.settings.confirm_orders = True
-        entry = window.entry
-        entry.symbol.setCurrentText("BTC/USDT")
-        entry.order_type.setCurrentIndex(entry.order_type.findText("Limit"))
-        entry.amount.setText("0.010")
-        entry.price.setText("48500")
-        qtbot.keyClick(entry.price, Qt.Key.Key_Return)
+        type_order(qtbot, window, "Limit", "0.010", symbol="BTC/USDT", price="48500")
         await until(lambda: any(o.is_open() for o in engine.orders()))
         assert asked == ["BUY 0.01 BTC/USDT limit @ 48,500.00 on Paper exchange (PAPER)?"]
-        assert entry.message.text() == "BUY 0.01 BTC/USDT limit @ 48,500.00 — open"
+        assert window.entry.message.text() == "BUY 0.01 BTC/USDT limit @ 48,500.00 — open"
 
     run(scenario)
 

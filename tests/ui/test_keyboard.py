@@ -123,9 +123,7 @@ def test_switching_symbol_clears_protection(run, qtbot):
     run(scenario)
 
 
-def test_del_and_ctrl_w_close_and_cancel_from_the_keyboard(run, qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+def test_del_and_ctrl_w_close_and_cancel_from_the_keyboard(run, qtbot, asked):
 
     async def scenario(window, engine, exchange):
         await open_position(qtbot, window)
@@ -146,16 +144,11 @@ def test_del_and_ctrl_w_close_and_cancel_from_the_keyboard(run, qtbot, monkeypat
 
 
 
-def test_ctrl_w_outside_the_tables_closes_nothing_and_says_where_it_works(run, qtbot,
-                                                                           monkeypatch):
+def test_ctrl_w_outside_the_tables_closes_nothing_and_says_where_it_works(run, qtbot, asked):
     """Ctrl+W typed while the order form had focus opened "Close position" for whichever row
     the positions table had selected - a position the trader was not looking at, one Enter
     away from closing. Ctrl+W / Del act on the table that has focus; elsewhere they close
     nothing, and the status bar says how to close or cancel."""
-    asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(
-        lambda parent, title, text, *a, **k: asked.append(text) or
-        QMessageBox.StandardButton.Yes))
 
     async def scenario(window, engine, exchange):
         await open_position(qtbot, window)
@@ -200,14 +193,8 @@ def test_menu_key_opens_the_row_menu_of_the_current_row(run, qtbot, keys):
     run(scenario)
 
 
-def test_optional_order_confirmation(run, qtbot, monkeypatch):
-    asked: list[str] = []
-
-    def answer(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return QMessageBox.StandardButton.No if len(asked) == 1 else QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+def test_optional_order_confirmation(run, qtbot, asked):
+    asked.replies = [QMessageBox.StandardButton.No]  # the first declined, then Yes
 
     async def scenario(window, engine, exchange):
         entry = window.entry

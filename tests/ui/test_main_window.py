@@ -53,14 +53,7 @@ def test_typed_order_becomes_order_and_position_rows(run, qtbot):
     run(scenario)
 
 
-def test_close_button_confirms_then_closes_with_reason_manual(run, qtbot, monkeypatch):
-    asked: list[str] = []
-
-    def yes(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+def test_close_button_confirms_then_closes_with_reason_manual(run, qtbot, asked):
 
     async def scenario(window, engine, exchange):
         positions = window.positions.model
@@ -87,9 +80,8 @@ def test_close_button_confirms_then_closes_with_reason_manual(run, qtbot, monkey
     run(scenario)
 
 
-def test_declining_the_confirmation_keeps_the_position(run, qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
+def test_declining_the_confirmation_keeps_the_position(run, qtbot, asked):
+    asked.default = QMessageBox.StandardButton.No
 
     async def scenario(window, engine, exchange):
         await buy_market(qtbot, window, "0.1")
@@ -191,9 +183,7 @@ def test_ctrl_n_focuses_the_amount(run, qtbot):
     run(scenario)
 
 
-def test_ctrl_w_closes_the_selected_position(run, qtbot, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+def test_ctrl_w_closes_the_selected_position(run, qtbot, asked):
 
     async def scenario(window, engine, exchange):
         await buy_market(qtbot, window, "0.1")
@@ -246,11 +236,9 @@ def test_context_menu_edit_protection_calls_the_engine(run, qtbot, monkeypatch):
 
 
 def test_selected_position_closing_under_open_keeps_its_chart_and_selects_nothing(
-        run, qtbot, monkeypatch):
+        run, qtbot, asked):
     """The closed position stays charted (final state) until the trader picks another one,
     and no neighbour becomes current: a Del meant for the closed row must not close it."""
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
 
     async def scenario(window, engine, exchange):
         positions, view = window.positions.model, window.positions.view
@@ -272,10 +260,8 @@ def test_selected_position_closing_under_open_keeps_its_chart_and_selects_nothin
         assert view.current_id() is None  # not the BTC neighbour
         assert window.chart.position.id == eth.id and not window.chart.is_empty()
         assert "closed" in window.chart.title.text()
-        asked: list[str] = []
-        monkeypatch.setattr(QMessageBox, "question",
-                            staticmethod(lambda *a, **k: asked.append("?")
-                                         or QMessageBox.StandardButton.No))
+        asked.clear()
+        asked.default = QMessageBox.StandardButton.No
         view.setFocus()
         window.close_or_cancel_selected()  # Ctrl+W / Del with nothing selected
         assert asked == [] and engine.position(btc.id).is_open

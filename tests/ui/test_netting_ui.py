@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog
 
 from moniqo_desktop.domain import OrderIntent
 
@@ -122,14 +122,7 @@ def test_pasted_display_price_is_a_limit_price(run, qtbot):
     run(scenario)
 
 
-def test_row_menu_offers_partial_closes_and_closes_half(run, qtbot, monkeypatch):
-    asked: list[str] = []
-
-    def yes(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+def test_row_menu_offers_partial_closes_and_closes_half(run, qtbot, asked):
 
     async def scenario(window, engine, exchange):
         panel = window.positions
