@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -81,6 +81,13 @@ MODE_WORDS = {VenueMode.PAPER: "paper trading", VenueMode.LIVE: "LIVE trading, r
 def venue_mode_of(engine: Any) -> VenueMode:
     mode = getattr(engine, "venue_mode", None)
     return mode if isinstance(mode, VenueMode) else VenueMode.PAPER
+
+SETTLING_EVENTS = (QEvent.Type.PolishRequest, QEvent.Type.LayoutRequest,
+                   QEvent.Type.ChildAdded, QEvent.Type.ChildRemoved, QEvent.Type.ZOrderChange,
+                   QEvent.Type.ApplicationPaletteChange, QEvent.Type.MetaCall,
+                   QEvent.Type.UpdateLater, QEvent.Type.UpdateRequest)
+"""What a window's build leaves queued and `MainWindow.setVisible` delivers before the first
+paint (the main window layout's geometry for the central widget comes as a queued call)."""
 
 QSETTINGS_ORG = "Moniqo"
 QSETTINGS_APP = "moniqo-desktop"
@@ -228,7 +235,8 @@ class MainWindow(QMainWindow):
         super().setVisible(visible)
         if visible and not self._settled:
             self._settled = True
-            QCoreApplication.sendPostedEvents()
+            for kind in SETTLING_EVENTS:  # never a deferred delete: those wait for the loop
+                QCoreApplication.sendPostedEvents(None, kind)
 
     # -- construction -----------------------------------------------------------------------
     def _build(self) -> None:
