@@ -65,13 +65,16 @@ def fmt_market_price(value: Decimal | None, places: int | None, *, sign: bool = 
 
 
 def fmt_amount(value: Decimal | None) -> str:
-    """Quantities: as many decimals as the value carries (up to 8), never scientific."""
+    """Quantities: every decimal the value carries, never scientific, never rounded (an
+    amount rounded to 8 places showed dust of 1e-9 as "0.00000000" and a coin-fee-reduced
+    0.0012290775 BTC as 0.00122908, a figure the account does not hold)."""
     if value is None:
         return ""
     value = Decimal(value)
-    normal = value.normalize()
-    exp = normal.as_tuple().exponent
-    places = min(MAX_PLACES, max(0, -exp)) if isinstance(exp, int) else 0
+    if value == 0:
+        value = abs(value)  # no "-0"
+    exp = value.normalize().as_tuple().exponent
+    places = max(0, -exp) if isinstance(exp, int) else 0
     return format(value, f",.{places}f")
 
 
