@@ -15,14 +15,14 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 SIGNIFICANT = 5  # digits a price without market rules shows (a tick of 1/10 000 of the price)
-MAX_PLACES = 8
+MAX_PLACES = 12  # venues list markets with ticks of 1e-10 (Binance's BTTC/USDT near 0.0000007)
 MONEY_PLACES = 2  # money in the quote currency (P&L, fees, totals): to the cent
 
 
 def auto_places(value: Decimal) -> int:
-    """Decimals worth showing for a price of this magnitude: five significant digits, 2..8.
+    """Decimals worth showing for a price of this magnitude: five significant digits, 2..12.
 
-    50 000 -> 2, 143.73 -> 2, 25.125 -> 3, 1.2345 -> 4, 0.45678 -> 5, 0.000012345 -> 8. This is
+    50 000 -> 2, 143.73 -> 2, 25.125 -> 3, 1.2345 -> 4, 0.45678 -> 5, 0.000012345 -> 9. This is
     the tick most venues (and the paper exchange) use, so a price without known market rules
     still looks like the exchange's own figures.
     """
@@ -33,7 +33,8 @@ def auto_places(value: Decimal) -> int:
 
 
 def clamp_places(places: int) -> int:
-    """A market's price decimals as shown: 0..8 (a finer tick is not read by anyone)."""
+    """A market's price decimals as shown: 0..12 (cut to 8, a 1e-10 tick's prices 0.0000007012
+    and 0.0000007049 both read 0.00000070)."""
     return min(MAX_PLACES, max(0, places))
 
 

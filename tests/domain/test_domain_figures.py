@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from moniqo_desktop.domain.figures import fmt_amount
+from moniqo_desktop.domain.figures import fmt_amount, fmt_market_price
 
 D = Decimal
 
@@ -18,3 +18,12 @@ def test_an_amount_with_more_than_8_decimals_is_shown_whole_not_rounded():
     assert fmt_amount(D("0.50000000")) == "0.5"
     assert fmt_amount(D("1E+3")) == "1,000"
     assert fmt_amount(D("-0.000")) == "0"
+
+
+def test_a_price_on_a_market_with_a_tick_finer_than_8_decimals_keeps_its_digits():
+    # Binance's BTTC/USDT trades near 0.0000007 with a tick of 0.0000000001 (10 decimals):
+    # cut to 8 places two different limit prices both read 0.00000070
+    assert fmt_market_price(D("0.0000007012"), 10) == "0.0000007012"
+    assert fmt_market_price(D("0.0000007049"), 10) != fmt_market_price(D("0.0000007012"), 10)
+    # without market rules: five significant digits, as for any other price
+    assert fmt_market_price(D("0.00000070123"), None) == "0.00000070123"

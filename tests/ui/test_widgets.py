@@ -28,7 +28,7 @@ D = Decimal
 def test_money_is_formatted_from_decimals_half_up():
     assert fmt_decimal(D("1234.565"), 2) == "1,234.57"
     assert fmt_decimal(D("-0.001"), 2, sign=True) == "0.00"
-    assert fmt_decimal(D("0.000012345")) == "0.00001235"
+    assert fmt_decimal(D("0.0000123456")) == "0.000012346"  # five significant digits
     assert fmt_amount(D("0.50000000")) == "0.5"
     assert fmt_percent(D("1.9")) == "+1.90 %"
     from datetime import timedelta
@@ -165,7 +165,7 @@ def test_prices_take_the_market_tick_else_five_significant_digits(monkeypatch):
 
     monkeypatch.setattr(formatting, "_price_places", {})
     assert [auto_places(D(v)) for v in ("50000", "143.73", "25.125", "1.2345", "0.45678",
-                                        "0.000012345")] == [2, 2, 3, 4, 5, 8]
+                                        "0.000012345")] == [2, 2, 3, 4, 5, 9]
     assert fmt_price(D("143.73"), "SOL/USDT") == "143.73"  # no market known: by magnitude
     formatting.set_markets({"XRP/USDT": MarketInfo("XRP/USDT", "XRP", "USDT",
                                                    price_step=D("0.0001"))})
