@@ -8,6 +8,7 @@ exchange, and it must change nothing rather than corrupt the order.
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -120,12 +121,16 @@ def fill_note(fill: "Fill", amount_text: Callable[[Decimal], str] = str,
 def respell_fill_notes(text: str, fills: "list[Fill]", amount_text: Callable[[Decimal], str],
                        price_text: Callable[[Decimal], str]) -> str:
     """`text` (a history reason) with each of `fills`' plain notes in the reader's spelling:
-    "late fill 0.1 @ 50000 (after cancelled)" -> "late fill 0.1 @ 50,000.00 (after ...)"."""
-    for fill in fills:
-        plain = fill_note(fill)
-        if plain in text:
-            text = text.replace(plain, fill_note(fill, amount_text, price_text))
-    return text
+    "late fill 0.1 @ 50000 (after cancelled)" -> "late fill 0.1 @ 50,000.00 (after ...)".
+    One pass, whole notes only: "fill 0.1 @ 3400" is also the start of "fill 0.1 @ 3400.5"
+    (a replace there read "3,400.00.5")."""
+    spelled = {fill_note(fill): fill for fill in fills}
+    found = [plain for plain in spelled if plain in text]
+    if not found:
+        return text
+    notes = re.compile("(?:" + "|".join(map(re.escape, sorted(found, key=len, reverse=True)))
+                       + r")(?!\.?\d)")
+    return notes.sub(lambda m: fill_note(spelled[m.group()], amount_text, price_text), text)
 
 
 def new_client_order_id() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from moniqo_desktop.domain.figures import fmt_amount, fmt_market_price
+from moniqo_desktop.domain.orders import Fill, respell_fill_notes
 
 D = Decimal
 
@@ -27,3 +28,14 @@ def test_a_price_on_a_market_with_a_tick_finer_than_8_decimals_keeps_its_digits(
     assert fmt_market_price(D("0.0000007049"), 10) != fmt_market_price(D("0.0000007012"), 10)
     # without market rules: five significant digits, as for any other price
     assert fmt_market_price(D("0.00000070123"), None) == "0.00000070123"
+
+
+def test_a_fill_note_is_respelled_whole_never_inside_a_longer_figure():
+    # two fills of one order at 3400 and 3400.5: the note "fill 0.1 @ 3400" is the start of
+    # "fill 0.1 @ 3400.5", and replacing it there read "fill 0.1 @ 3,400.00.5"
+    fills = [Fill("a", D("0.1"), D("3400")), Fill("b", D("0.1"), D("3400.5"))]
+    spell = respell_fill_notes  # (text, fills, amount_text, price_text)
+    assert spell("fill 0.1 @ 3400.5", fills, fmt_amount, lambda p: f"{p:,.2f}") \
+        == "fill 0.1 @ 3,400.50"
+    assert spell("late fill 0.1 @ 3400 (after cancelled)", fills, fmt_amount,
+                 lambda p: f"{p:,.2f}") == "late fill 0.1 @ 3,400.00 (after cancelled)"
