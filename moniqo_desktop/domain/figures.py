@@ -65,6 +65,18 @@ def fmt_market_price(value: Decimal | None, places: int | None, *, sign: bool = 
     return fmt_decimal(value, n, sign=sign)
 
 
+def fmt_given_price(value: Decimal, reference: Decimal | None = None) -> str:
+    """A price the trader gave, where the market's tick is not at hand: with the decimals
+    `fmt_market_price` gives `reference` (the price it is judged against; by default the value
+    itself), so the two figures of one message line up as a column of one symbol does, or more
+    if the value carries more - a message about a typed level must not round what was typed
+    away. `50500` -> `50,500.00`, `0.4567812` -> `0.4567812`."""
+    value = Decimal(value)
+    exponent = value.normalize().as_tuple().exponent
+    own = min(MAX_PLACES, max(0, -exponent)) if isinstance(exponent, int) else 0
+    return fmt_decimal(value, max(auto_places(value if reference is None else reference), own))
+
+
 def fmt_amount(value: Decimal | None) -> str:
     """Quantities: every decimal the value carries, never scientific, never rounded (an
     amount rounded to 8 places showed dust of 1e-9 as "0.00000000" and a coin-fee-reduced

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import DomainError
+from .figures import fmt_given_price
 from .money import HUNDRED, ZERO, Number, in_money_context, money_methods, optional_amount
 
 
@@ -71,12 +72,14 @@ def check_levels(
     if stop_loss is not None and direction * (reference - stop_loss) <= 0:
         where = "below" if direction > 0 else "above"
         raise DomainError(
-            f"stop loss {stop_loss} must be {where} the price {reference} for a {side} position"
+            f"stop loss {fmt_given_price(stop_loss, reference)} must be {where} the price "
+            f"{fmt_given_price(reference)} for a {side} position"
         )
     if take_profit is not None and direction * (take_profit - reference) <= 0:
         where = "above" if direction > 0 else "below"
         raise DomainError(
-            f"take profit {take_profit} must be {where} the price {reference} "
+            f"take profit {fmt_given_price(take_profit, reference)} must be {where} the price "
+            f"{fmt_given_price(reference)} "
             f"for a {side} position"
         )
     if trailing_stop_percent is not None and not (ZERO < trailing_stop_percent < HUNDRED):

@@ -287,10 +287,10 @@ def test_bad_position_refused(kwargs: dict[str, object], words: str) -> None:
 @pytest.mark.parametrize(
     ("side", "kwargs", "words"),
     [
-        ("long", {"stop_loss": "101"}, "stop loss 101 must be below the price 100 for a long"),
-        ("long", {"take_profit": "99"}, "take profit 99 must be above the price 100 for a long"),
-        ("short", {"stop_loss": "99"}, "stop loss 99 must be above the price 100 for a short"),
-        ("short", {"take_profit": "100"}, "take profit 100 must be below the price 100"),
+        ("long", {"stop_loss": "101"}, "stop loss 101.00 must be below the price 100.00 for a l"),
+        ("long", {"take_profit": "99"}, "take profit 99.00 must be above the price 100.00 for"),
+        ("short", {"stop_loss": "99"}, "stop loss 99.00 must be above the price 100.00 for a s"),
+        ("short", {"take_profit": "100"}, "take profit 100.00 must be below the price 100.00"),
         ("long", {"trailing_stop_percent": "100"}, "trailing stop % must be between 0 and 100"),
     ],
 )

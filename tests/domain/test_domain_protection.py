@@ -49,7 +49,7 @@ def test_check_against_reference(direction: int, kwargs: dict[str, str], ok: boo
     if ok:
         protection.check(direction, D("50000"))
     else:
-        with pytest.raises(DomainError, match="must be (below|above) the price 50000"):
+        with pytest.raises(DomainError, match="must be (below|above) the price 50,000.00"):
             protection.check(direction, D("50000"))
 
 
@@ -59,3 +59,19 @@ def test_applied_protection_guards_the_position() -> None:
     assert pos.stop_source is ExitReason.STOP_LOSS and not pos.break_even_armed
     decision = check_exits(pos, D("94"))
     assert decision is not None and decision.reason is ExitReason.STOP_LOSS
+
+
+def test_a_level_on_the_wrong_side_is_named_as_the_window_spells_figures() -> None:
+    """The form showed "Stop loss 50500 must be below the price 50000.5 for a long position"
+    under tables that read "50,500.00" and "50,000.50": the message echoes what the trader
+    typed, spelled as the window spells figures, and never rounds a typed decimal away."""
+    from moniqo_desktop.domain.protection import check_levels
+
+    with pytest.raises(DomainError) as long_stop:
+        check_levels(1, D("50000.5"), D("50500"), None)
+    assert str(long_stop.value) == ("stop loss 50,500.00 must be below the price 50,000.50 "
+                                    "for a long position")
+    with pytest.raises(DomainError) as short_target:
+        check_levels(-1, D("0.45678"), None, D("0.4567812"))
+    assert str(short_target.value) == ("take profit 0.4567812 must be below the price 0.45678 "
+                                       "for a short position")

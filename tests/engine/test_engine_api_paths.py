@@ -80,7 +80,7 @@ async def test_protection_is_checked_against_the_last_price_when_none_is_fresh(
     [position] = engine.positions()
     clock.advance(minutes=5)  # the cached price is old, and the venue does not answer
     demo.down = True
-    with pytest.raises(DomainError, match="stop loss 50500 must be below the price 50000"):
+    with pytest.raises(DomainError, match="stop loss 50,500.00 must be below the price 50,000.00"):
         await engine.update_protection(position.id, stop_loss="50500")
     await engine.update_protection(position.id, stop_loss="49000")
     demo.down = False

@@ -204,7 +204,7 @@ async def test_a_stop_crossed_by_the_fresh_price_is_refused_with_both_numbers(en
     await engine.run_cycle()
     clock.advance(seconds=engine.ctx.settings.position_poll_seconds + 1)
     demo.set_price("ETH/USDT", D("2900"))
-    with pytest.raises(DomainError, match="stop loss 2950 must be below the price 2900"):
+    with pytest.raises(DomainError, match="stop loss 2,950.00 must be below the price 2,900.00"):
         await engine.place_order(symbol="ETH/USDT", side="buy", type="limit", amount="1",
                                  price="3000", stop_loss="2950")
     assert demo.calls["create_order"] == 0
@@ -256,7 +256,8 @@ async def test_protection_edit_is_checked_against_a_fresh_price(engine, demo, cl
     [position] = engine.positions(open_only=True)
     clock.advance(seconds=engine.ctx.settings.position_poll_seconds + 1)
     demo.set_price("BTC/USDT", D("47000"))  # the cached 50 000 is stale
-    with pytest.raises(DomainError, match="stop loss 48000 must be below the price 47000"):
+    with pytest.raises(DomainError,
+                       match="stop loss 48,000.00 must be below the price 47,000.00"):
         await engine.update_protection(position.id, stop_loss="48000")
     assert position.stop_loss is None
 
