@@ -92,7 +92,7 @@ def describe(event: Event, markets: Mapping[str, MarketInfo] | None = None) -> s
                     f"(level {price(p.symbol, d.level)})")
         case PositionClosed(position=p):
             return (f"{t} CLOSED {p.symbol:<9} {p.close_reason.value if p.close_reason else ''} "
-                    f"realized {fmt_money(p.realized_pnl)} {p.quote}")
+                    f"realized {fmt_money(p.realized_pnl, currency=p.quote)} {p.quote}")
         case ConnectionChanged(state=s, detail=d):
             return f"{t} exchange {s.value} {d}"
         case EngineError(message=m):

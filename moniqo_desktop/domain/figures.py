@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 SIGNIFICANT = 5  # digits a price without market rules shows (a tick of 1/10 000 of the price)
 MAX_PLACES = 12  # venues list markets with ticks of 1e-10 (Binance's BTTC/USDT near 0.0000007)
-MONEY_PLACES = 2  # money in the quote currency (P&L, fees, totals): to the cent
+MONEY_PLACES = 2  # money in fiat or a stable coin (P&L, fees, totals): to the cent
 
 
 def auto_places(value: Decimal) -> int:
@@ -91,16 +91,34 @@ def fmt_amount(value: Decimal | None) -> str:
     return format(value, f",.{places}f")
 
 
-def fmt_money(value: Decimal | None, *, sign: bool = True) -> str:
-    """Money in the quote currency (P&L, fees): to the cent, signed by default: `+2,464.63`."""
-    return fmt_decimal(value, MONEY_PLACES, sign=sign)
+CENT_CURRENCIES = frozenset({"USDT", "USDC", "BUSD", "FDUSD", "DAI", "TUSD", "USDE", "PYUSD",
+                             "USD", "EUR", "GBP", "TRY", "BRL", "AUD"})
+"""Quote currencies whose money is counted in cents: fiat and coins pegged to it."""
+
+COIN_MONEY_PLACES = 8
+"""Money in a coin (P&L of ETH/BTC is BTC) to the satoshi: 0.0012 BTC is about 100 USD, and
+to the cent it read +0.00."""
+
+
+def money_places(currency: str | None) -> int:
+    """Decimals of money in `currency`: 2 for fiat and stable coins (or when unknown), 8 for a
+    coin."""
+    return MONEY_PLACES if currency is None or currency.upper() in CENT_CURRENCIES \
+        else COIN_MONEY_PLACES
+
+
+def fmt_money(value: Decimal | None, *, sign: bool = True, currency: str | None = None) -> str:
+    """Money in the quote currency (P&L, fees), signed by default: `+2,464.63` in USDT,
+    `+0.00120000` in BTC (`money_places`)."""
+    return fmt_decimal(value, money_places(currency), sign=sign)
 
 
 def fmt_fee(value: Decimal, currency: str, quote: str) -> str:
     """A fee as a trader reads it: `25.00 USDT` in the quote currency (money, as P&L and History
     show it), `0.00001234 BTC` / `0.05 BNB` in a coin (an amount, every decimal it carries: a
     coin fee rounded to the cent would read 0.00)."""
-    text = fmt_money(value, sign=False) if currency == quote else fmt_amount(value)
+    text = fmt_money(value, sign=False, currency=quote) if currency == quote \
+        else fmt_amount(value)
     return f"{text} {currency}"
 
 
@@ -119,4 +137,5 @@ def fmt_money_by_quote(amounts: Iterable[tuple[str, Decimal]], *, sign: bool = T
     totals: dict[str, Decimal] = {}
     for quote, value in amounts:
         totals[quote] = totals.get(quote, Decimal(0)) + value
-    return ", ".join(f"{fmt_money(v, sign=sign)} {q}" for q, v in sorted(totals.items()))
+    return ", ".join(f"{fmt_money(v, sign=sign, currency=q)} {q}"
+                     for q, v in sorted(totals.items()))

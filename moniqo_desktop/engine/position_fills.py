@@ -99,7 +99,8 @@ class PositionFills:
             self.emit(UserMessage(
                 "Position reduced",
                 f"{position.symbol} {position.side.value} now {fmt_amount(position.amount)} "
-                f"{position.base}; realized {fmt_money(position.realized_pnl)} {position.quote}"))
+                f"{position.base}; realized "
+                f"{fmt_money(position.realized_pnl, currency=position.quote)} {position.quote}"))
         else:
             self._announce_close(position, fill.price)
         return position
@@ -211,7 +212,7 @@ class PositionFills:
             title,
             f"{position.symbol} {position.side.value} {fmt_amount(position.amount)} @ "
             f"{self.ctx.price_text(position.symbol, price)}: "
-            f"{fmt_money(position.realized_pnl)} {position.quote}{dust}",
+            f"{fmt_money(position.realized_pnl, currency=position.quote)} {position.quote}{dust}",
             MessageLevel.WARNING if title.startswith("Position closed by the exchange") else
             MessageLevel.INFO))
 

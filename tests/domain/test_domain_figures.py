@@ -39,3 +39,17 @@ def test_a_fill_note_is_respelled_whole_never_inside_a_longer_figure():
         == "fill 0.1 @ 3,400.50"
     assert spell("late fill 0.1 @ 3400 (after cancelled)", fills, fmt_amount,
                  lambda p: f"{p:,.2f}") == "late fill 0.1 @ 3,400.00 (after cancelled)"
+
+
+def test_money_in_a_coin_is_shown_to_the_coins_decimals_not_to_the_cent():
+    # ETH/BTC: a realized P&L of 0.0012 BTC (about 100 USD) read "+0.00" to the cent
+    from moniqo_desktop.domain.figures import fmt_fee, fmt_money, fmt_money_by_quote
+
+    assert fmt_money(D("0.0012"), currency="BTC") == "+0.00120000"
+    assert fmt_money(D("-0.00000001"), currency="ETH") == "-0.00000001"
+    assert fmt_money(D("12.345"), currency="USDT") == "+12.35"  # a stable coin: to the cent
+    assert fmt_money(D("12.345"), currency="EUR") == "+12.35"
+    assert fmt_money(D("12.345")) == "+12.35"  # no currency known: to the cent, as before
+    assert fmt_money_by_quote([("BTC", D("0.0012")), ("USDT", D("5"))]) \
+        == "+0.00120000 BTC, +5.00 USDT"
+    assert fmt_fee(D("0.0000123"), "BTC", "BTC") == "0.00001230 BTC"

@@ -189,3 +189,16 @@ def test_current_row_leaving_the_view_selects_nothing_rather_than_a_neighbour(qt
     panel.view.select_id(c.id)  # an unrelated row leaving keeps the selection
     panel.model.remove(a.id)
     assert panel.view.current_id() == c.id and seen[-1] == c.id
+
+
+def test_pnl_on_a_coin_quoted_market_is_shown_in_the_coins_decimals():
+    """ETH/BTC's P&L is BTC: to the cent, 0.0012 BTC (about 100 USD) read +0.00."""
+    model = make_positions_model()
+    position = make_position(symbol="ETH/BTC", amount="1", entry="0.05", fees="0")
+    position.update_price(D("0.0512"))
+    model.upsert(position)
+    cell = lambda key: model.index(0, model.column_index(key)).data(DISPLAY)  # noqa: E731
+    assert cell("unrealized_pnl") == "+0.00120000"
+    position.close(price=D("0.0512"), fees=D("0"), reason=ExitReason.MANUAL)
+    model.upsert(position)
+    assert cell("realized_pnl") == "+0.00120000"

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain import Position
-from ...domain.figures import MONEY_PLACES, fmt_money_by_quote
+from ...domain.figures import fmt_money_by_quote
 from ...history_export import export_csv
 from ..event_pump import snapshot
 from ..formatting import fmt_enum, fmt_time
@@ -67,8 +67,8 @@ HISTORY_COLUMNS: tuple[Column, ...] = (
     Column("exit_price", "Exit", kind=CellKind.PRICE),
     Column("realized_pnl", "Realized P&L", kind=CellKind.PNL,
            header_tip="After entry and exit fees"),
-    Column("fees", "Fees", get=lambda p: p.entry_fees + p.exit_fees, kind=CellKind.DECIMAL,
-           places=MONEY_PLACES, header_tip="Entry + exit fees, in the quote currency"),
+    Column("fees", "Fees", get=lambda p: p.entry_fees + p.exit_fees, kind=CellKind.MONEY,
+           header_tip="Entry + exit fees, in the quote currency"),
     Column("close_reason", "Reason", get=_reason),
     # with the date: history spans months (the store's, not just the in-memory window's)
     Column("opened_at", "Opened", kind=CellKind.TIME,

@@ -33,6 +33,7 @@ from PySide6.QtCore import (
 )
 
 from .. import theme
+from ...domain.figures import fmt_money
 from ..formatting import (
     fmt_amount,
     fmt_decimal,
@@ -72,7 +73,8 @@ class CellKind(str, Enum):
     DECIMAL = "decimal"  # fixed or automatic places
     PRICE = "price"  # a price of the row's `symbol`, with that market's precision
     AMOUNT = "amount"  # quantity: the decimals it carries
-    PNL = "pnl"  # signed, green/red
+    PNL = "pnl"  # signed, green/red; money in the row's quote currency
+    MONEY = "money"  # unsigned money in the row's quote currency (fees)
     PERCENT = "percent"  # unsigned percent
     SIGNED_PERCENT = "signed_percent"  # signed percent, green/red
     ENUM = "enum"  # badge: coloured by its value
@@ -82,7 +84,7 @@ class CellKind(str, Enum):
 
 
 NUMERIC_KINDS = frozenset({CellKind.DECIMAL, CellKind.PRICE, CellKind.AMOUNT, CellKind.PNL,
-                           CellKind.PERCENT,
+                           CellKind.MONEY, CellKind.PERCENT,
                            CellKind.SIGNED_PERCENT, CellKind.DURATION})
 
 
@@ -149,8 +151,11 @@ class Column:
             return fmt_price(value, getattr(obj, "symbol", None))
         if k is CellKind.AMOUNT:
             return fmt_amount(value)
-        if k is CellKind.PNL:
-            return fmt_decimal(value, 2 if self.places is None else self.places, sign=True)
+        if k is CellKind.PNL or k is CellKind.MONEY:  # to the cent, or a coin's decimals
+            sign = k is CellKind.PNL
+            if self.places is not None:
+                return fmt_decimal(value, self.places, sign=sign)
+            return fmt_money(value, sign=sign, currency=getattr(obj, "quote", None))
         if k is CellKind.PERCENT:
             return fmt_percent(value, 2 if self.places is None else self.places, sign=False)
         if k is CellKind.SIGNED_PERCENT:

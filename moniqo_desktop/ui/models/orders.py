@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...domain import Order, OrderType
-from ...domain.figures import MONEY_PLACES, fmt_fees
+from ...domain.figures import fmt_fees
 from ...domain.orders import respell_fill_notes
 from ..exit_audit import exit_tooltip
 from ..formatting import fmt_amount, fmt_enum, fmt_price, fmt_time
@@ -70,7 +70,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
            header_tip="Hover a status for the order's history"),
     # money in the quote currency, to the cent as in History (`fmt_fee`'s rule); the tooltip
     # lists each fee in its own currency
-    Column("fees", "Fees", get=_fees, kind=CellKind.DECIMAL, places=MONEY_PLACES,
+    Column("fees", "Fees", get=_fees, kind=CellKind.MONEY,
            tooltip=_fees_tip, header_tip="Fees valued in the quote currency"),
     Column("client_order_id", "Client id", width=250, visible=False),
 )

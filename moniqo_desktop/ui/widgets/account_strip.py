@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ...domain.figures import CENT_CURRENCIES
 from ...engine.events import ConnectionState
 from ...engine.venue_health import ALLOWANCE, VenueMode, age_text
 from .. import theme
@@ -22,7 +23,6 @@ from ..formatting import fmt_amount, fmt_decimal, fmt_enum, fmt_time
 from .elided_label import MIN_CHARS
 from .fresh_tooltip import FreshTooltip
 
-STABLE = ("USDT", "USDC", "BUSD", "FDUSD", "DAI", "USD", "EUR", "TUSD")
 BALANCES_SHOWN = 4  # in the strip, stable coins first
 TOOLTIP_HOLDINGS = 10  # in its tooltip, by value; then "… and N more"
 
@@ -293,7 +293,7 @@ class AccountStrip(QFrame):
         # account of 1 000 positions holds 1 000 coins, and formatting every one (and a
         # tooltip line for each) took ~9-26 ms a call
         held = (c for c, (_free, total) in balances.items() if total != 0)
-        shown = heapq.nsmallest(BALANCES_SHOWN, held, key=lambda c: (c not in STABLE, c))
+        shown = heapq.nsmallest(BALANCES_SHOWN, held, key=lambda c: (c not in CENT_CURRENCIES, c))
         self._balances_text = "   ".join(self._balance_text(c) for c in shown) or "—"
         self._worth = {c: value_in_quote(c, amount, self._prices, self.quote)
                        for c, (_free, amount) in balances.items()}
@@ -305,7 +305,7 @@ class AccountStrip(QFrame):
     def _balance_text(self, currency: str) -> str:
         """"250.50 / 500.00 USDT" (free / total), or "0.5 BTC" when all of it is free."""
         free, total = self._balances[currency]
-        fmt = (lambda v: fmt_decimal(v, 2)) if currency in STABLE else fmt_amount
+        fmt = (lambda v: fmt_decimal(v, 2)) if currency in CENT_CURRENCIES else fmt_amount
         return f"{fmt(free)} / {fmt(total)} {currency}" if free != total \
             else f"{fmt(total)} {currency}"
 

@@ -281,7 +281,7 @@ class MonitorView(QTableView):
             else:
                 sample = {
                     CellKind.DECIMAL: "00,000.0000", CellKind.PRICE: "00,000.0000",
-                    CellKind.PNL: "+0,000.00",
+                    CellKind.PNL: "+0,000.00", CellKind.MONEY: "0,000.00",
                     CellKind.AMOUNT: "0.000000", CellKind.TIME: "00:00:00",
                     CellKind.DURATION: "000d 00:00:00", CellKind.PERCENT: "00.00 %",
                     CellKind.SIGNED_PERCENT: "+00.00 %", CellKind.ENUM: "Medium",
