@@ -19,10 +19,10 @@ def test_the_closing_line_totals_realized_pnl_per_quote_currency():
     line = closing_line([
         _position("BTC/USDT", "120.50", closed=True),
         _position("ETH/USDT", "-20.25", closed=True),
-        _position("ETH/BTC", "0.25", closed=True),
+        _position("ETH/BTC", "0.25", closed=True),  # BTC to the satoshi, USDT to the cent
         _position("SOL/USDT", "5", closed=False),  # reduced, still open: booked its part
     ])
-    assert line == "1 open, 3 closed; realized +0.25 BTC, +105.25 USDT", line
+    assert line == "1 open, 3 closed; realized +0.25000000 BTC, +105.25 USDT", line
 
 
 def test_the_closing_line_with_nothing_realized_names_no_currency():
