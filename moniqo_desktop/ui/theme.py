@@ -211,6 +211,9 @@ def apply_theme(app: QApplication, name: str) -> Theme:
     return apply_stylesheet(app)
 
 
+_FUSION_SET = "moniqoFusionStyle"  # an application property: Fusion is set (`apply_palette`)
+
+
 def apply_palette(app: QApplication, name: str) -> Theme:
     """The first half of `apply_theme`: the theme that widgets read (`current`), Qt's style and
     the palette - everything but the stylesheet, which `apply_stylesheet` adds.
@@ -221,7 +224,15 @@ def apply_palette(app: QApplication, name: str) -> Theme:
     a sheet set on the finished window polishes each widget once."""
     global _current
     _current = get(name)
-    app.setStyle("Fusion")
+    if app.property(_FUSION_SET) is not True:
+        # Once per application. Replacing the style under a live stylesheet leaves Qt's
+        # stylesheet style wrapping the deleted one, and a later `setStyleSheet` crashed
+        # (a segfault in the UI tests, whose every window applied the theme again; a theme
+        # switch did the same): the style is set once, before any sheet.
+        if app.styleSheet():
+            app.setStyleSheet("")
+        app.setStyle("Fusion")
+        app.setProperty(_FUSION_SET, True)
     app.setPalette(_palette(_current))
     return _current
 

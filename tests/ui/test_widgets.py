@@ -221,3 +221,20 @@ def test_ignored_settings_show_as_one_short_line_in_the_strip(qtbot):
     strip.set_notice("keys", "API keys unavailable (no keyring); public data only")
     assert strip.notice.text().splitlines() == ["⚠ No API keys: public data only",
                                                 "⚠ 2 settings ignored (see the log)"]
+
+
+def test_a_theme_applied_again_keeps_the_applications_style(qapp):
+    """The style is set once per application, never replaced under a live stylesheet: Qt's
+    stylesheet style kept wrapping the deleted one and a later `setStyleSheet` segfaulted (the
+    UI suite crashed in MainWindow's theme at about one run in three; every window, and every
+    theme switch, set the style again)."""
+    theme.apply_theme(qapp, "dark")
+    sheet = qapp.styleSheet()
+    qapp.setStyleSheet("")  # the bare style, to watch it
+    deleted: list[bool] = []
+    qapp.style().destroyed.connect(lambda *_: deleted.append(True))
+    qapp.setStyleSheet(sheet)
+    for name in ("light", "dark", "light", "dark"):
+        theme.apply_theme(qapp, name)
+    assert deleted == []
+    assert qapp.styleSheet() == sheet
