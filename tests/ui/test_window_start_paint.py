@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
 
-from moniqo_desktop.ui import theme
 from moniqo_desktop.ui.first_paint import first_paint
 from moniqo_desktop.ui.main_window import MainWindow
 from moniqo_desktop.ui.widgets.chart_axes import NumberAxis, TimeAxis
@@ -51,32 +50,6 @@ def test_a_shown_window_paints_once_before_it_is_idle(run):
         run(scenario)
     finally:
         app.removeEventFilter(paints)
-
-
-def test_the_charts_hidden_plot_options_are_never_polished(qtbot):
-    """pyqtgraph builds each plot's options form and menu with the chart; nobody sees them
-    (the chart has its own menu), so they are not polished under the stylesheet either.
-    As at a start: the chart is built before the stylesheet is set (`theme.apply_palette`)."""
-    app = QApplication.instance()
-    app.setStyleSheet("")
-    chart = PositionChart()
-    qtbot.addWidget(chart)
-    hidden = []
-    for plot in (chart.price_plot, chart.dd_plot):
-        for root in (plot.ctrl.transformGroup.window(), plot.ctrlMenu):
-            hidden += [root, *root.findChildren(QWidget)]
-
-    def polished() -> list[QWidget]:
-        return [w for w in hidden if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)]
-
-    at_build = polished()  # the few pyqtgraph itself asks for while it builds them
-    theme.apply_stylesheet(app)
-    chart.show()
-    qtbot.wait(50)  # the queued polish requests would be delivered by now
-    assert len(hidden) > 40
-    assert len(at_build) < 10
-    assert polished() == at_build
-    assert chart.graphics.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)  # what shows is
 
 
 def test_a_hidden_axis_title_is_not_rendered_on_a_range_change(qtbot, monkeypatch):

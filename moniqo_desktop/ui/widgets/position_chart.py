@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
@@ -172,19 +172,6 @@ def _cache_picture(item: Any) -> None:
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
-def _never_polished(plot: pg.PlotItem) -> None:
-    """pyqtgraph builds each plot's options form and menu (~40 widgets: check boxes, spin
-    boxes, sliders, six submenus) even with its menu off, and its methods read the form's
-    values, so it has to exist; but nobody ever sees it. Each new widget has a polish request
-    queued, and under the application's stylesheet polishing these cost a start more than
-    polishing the window itself (#14). Without the requests they are polished only if they
-    are ever shown (`QWidget.show` polishes what it shows)."""
-    form = plot.ctrl.transformGroup.window()  # the form's top widget (pyqtgraph keeps none)
-    for root in (form, plot.ctrlMenu):
-        for widget in (root, *root.findChildren(QWidget)):
-            QCoreApplication.removePostedEvents(widget, QEvent.Type.PolishRequest)
-
-
 def _axes() -> dict[str, Any]:
     """One plot's four axes: times below, prices (or percents) left, a narrow rule right, and
     the top one that pyqtgraph keeps hidden."""
@@ -282,7 +269,6 @@ class PositionChart(QWidget):
             row=1, col=0, axisItems=_axes(), enableMenu=False)
         for plot in (self.price_plot, self.dd_plot):
             plot.hideAxis("top")  # given, pyqtgraph shows it; its own top axis was hidden
-            _never_polished(plot)
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 1)
         self.graphics.ci.layout.setSpacing(0)
