@@ -162,13 +162,19 @@ def redraws(chart: PositionChart, position: Position, n: int, gap: float = 1.0
     return wall, cpu
 
 
-def main(days: float, n: int, with_list: bool = False) -> None:
+def shown_chart() -> tuple[QApplication, PositionChart]:
+    """The application (dark theme) and an empty 1000 x 480 chart on screen."""
     app = QApplication.instance() or QApplication(sys.argv)
     theme.apply_theme(app, "dark")
     chart = PositionChart()
     chart.resize(1000, 480)
     chart.show()
     app.processEvents()
+    return app, chart
+
+
+def main(days: float, n: int, with_list: bool = False) -> None:
+    app, chart = shown_chart()
     path = build_store(days)
     with Store.open(path) as store:
         position = store.load_positions()[0]
@@ -204,12 +210,7 @@ def main(days: float, n: int, with_list: bool = False) -> None:
 
 def young(n: int) -> None:
     """A new position's chart for its first `n` seconds, one sample a second, following."""
-    app = QApplication.instance() or QApplication(sys.argv)
-    theme.apply_theme(app, "dark")
-    chart = PositionChart()
-    chart.resize(1000, 480)
-    chart.show()
-    app.processEvents()
+    app, chart = shown_chart()
     position = Position(symbol="BTC/USDT", side="long", amount=D("0.1"),
                         entry_price=D("50000"), opened_at=T0)
     position.update_price(D("50000"), T0)

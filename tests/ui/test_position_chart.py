@@ -50,6 +50,16 @@ def history(position, prices):
     return out
 
 
+def shown_chart(qtbot, width: int, height: int) -> PositionChart:
+    """An empty chart of this size, on screen."""
+    chart = PositionChart()
+    qtbot.addWidget(chart)
+    chart.resize(width, height)
+    chart.show()
+    qtbot.waitExposed(chart)
+    return chart
+
+
 def test_chart_holds_price_levels_water_marks_and_drawdown(qtbot):
     chart = PositionChart()
     qtbot.addWidget(chart)
@@ -238,11 +248,7 @@ def test_the_drawdown_line_stays_clear_of_the_plot_edges(qtbot):
     edge against the price plot's frame. Both levels keep a few pixels inside the plot."""
     from PySide6.QtCore import QPointF
 
-    chart = PositionChart()
-    qtbot.addWidget(chart)
-    chart.resize(700, 420)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = shown_chart(qtbot, 700, 420)
     position = make_position(opened_at=T0)
     updates = history(position, ["50000", "51000", "50500", "50200", "52000", "51500"])
     chart.set_position(position, updates)
@@ -260,11 +266,7 @@ def test_a_new_positions_time_axis_ends_at_its_last_sample_not_minutes_ahead(qtb
     """A young position still gets `MIN_SPAN_SECONDS` of axis, taken from before its first
     sample: the axis ran about 2.5 minutes into the future (an empty future on the right
     reads as "no data yet"). It ends at the last sample plus the value labels' column."""
-    chart = PositionChart()
-    qtbot.addWidget(chart)
-    chart.resize(1000, 500)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = shown_chart(qtbot, 1000, 500)
     position = make_position(opened_at=T0)
     chart.set_position(position, history(position, ["50000"]))
     for seconds in (0, 5, 30):  # samples a few seconds apart, as a fresh position gets them
