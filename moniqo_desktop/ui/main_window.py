@@ -65,7 +65,7 @@ from .widgets.orders_panel import OrdersPanel
 from .widgets.position_chart import PositionChart
 from .widgets.positions_panel import PositionsPanel
 from .coalesce import Coalesced
-from .running_total import RunningTotal
+from .running_total import TotalsByCurrency
 from .event_pump import EventPump
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         self._strip_prices_at: Any = None
         # open position id -> its unrealized P&L: an update changes one entry and moves the
         # strip's total by its difference, never a pass over every position's P&L
-        self._open_pnl = RunningTotal()
+        self._open_pnl = TotalsByCurrency()
         # the order the form's message speaks of, and the line it shows (see _form_follows)
         self._form_order: tuple[str, str] | None = None
         self.setObjectName("mainWindow")
@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
         self._held_changed()
         for position in positions:  # the strip's total: one refresh below, not one each
             if position.is_open:
-                self._open_pnl.set(position.id, position.unrealized_pnl)
+                self._open_pnl.set(position.id, position.quote, position.unrealized_pnl)
         # the first figures at once, not after STRIP_MS; with none open too: "0", not "—"
         self._strip_refresh.request()
         self._strip_refresh.flush()
@@ -513,7 +513,7 @@ class MainWindow(QMainWindow):
 
     def _pnl_changed(self, position: Position) -> None:
         if position.is_open:
-            self._open_pnl.set(position.id, position.unrealized_pnl)
+            self._open_pnl.set(position.id, position.quote, position.unrealized_pnl)
         else:
             self._open_pnl.discard(position.id)
         self._refresh_open_pnl()
@@ -613,7 +613,9 @@ class MainWindow(QMainWindow):
         if self._strip_prices:
             prices, self._strip_prices = self._strip_prices, {}
             self.account.set_prices(prices, self._strip_prices_at)
-        self.account.set_open_pnl(self._open_pnl.total, len(self._open_pnl))
+        totals = self._open_pnl.totals()
+        here = totals.pop(self.account.quote, Decimal(0))
+        self.account.set_open_pnl(here, len(self._open_pnl), totals)
 
     def _watch_symbol(self, symbol: str) -> None:
         watch = getattr(self.engine, "watch", None)

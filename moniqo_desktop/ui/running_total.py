@@ -54,3 +54,28 @@ class RunningTotal:
 
     def __len__(self) -> int:
         return len(self._parts)
+
+
+class TotalsByCurrency:
+    """One `RunningTotal` per currency: P&L in BTC (ETH/BTC) and in USDT do not add up, and
+    the strip summed them into one "USDT" figure."""
+
+    def __init__(self) -> None:
+        self._totals: dict[str, RunningTotal] = {}
+
+    def set(self, key: str, currency: str, value: Decimal) -> None:
+        total = self._totals.get(currency)
+        if total is None:
+            total = self._totals[currency] = RunningTotal()
+        total.set(key, value)
+
+    def discard(self, key: str) -> None:
+        for total in self._totals.values():  # a handful of currencies
+            total.discard(key)
+
+    def totals(self) -> dict[str, Decimal]:
+        """Each currency's total, for the currencies that have a part."""
+        return {currency: t.total for currency, t in self._totals.items() if len(t)}
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self._totals.values())

@@ -380,3 +380,24 @@ def test_a_silent_venue_never_widens_the_window_and_a_narrow_one_elides_the_stri
             await engine.close()
 
     qloop.run_until_complete(main())
+
+
+def test_the_strips_open_pnl_keeps_each_quote_currency_apart(run):
+    """Open P&L in BTC (ETH/BTC) and in USDT do not add up: the strip summed them into one
+    "USDT" figure. Each currency gets its own total."""
+    exchange = DemoExchange(prices={"BTC/USDT": D("50000"), "ETH/BTC": D("0.05")},
+                            fee_rate=D("0"), balances={"USDT": D("100000"), "BTC": D("10")},
+                            min_cost=D("0.0001"))
+
+    async def scenario(window, engine, exchange):
+        await engine.place_order(symbol="BTC/USDT", side="buy", type="market", amount="0.1")
+        await engine.place_order(symbol="ETH/BTC", side="buy", type="market", amount="1")
+        exchange.set_price("BTC/USDT", D("51000"))  # +100 USDT
+        exchange.set_price("ETH/BTC", D("0.0512"))  # +0.0012 BTC
+        await engine.refresh_positions()
+        await until_idle()
+        window._strip_refresh.flush()
+        assert window.account.open_pnl.value.text() == "+100.00 USDT, +0.00120000 BTC"
+        assert window.account.open_count.value.text() == "2"
+
+    run(scenario, exchange=exchange)

@@ -7,7 +7,7 @@ move and never need a click.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -15,7 +15,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ...domain.figures import CENT_CURRENCIES
+from ...domain.figures import CENT_CURRENCIES, fmt_money, fmt_money_by_quote
 from ...engine.events import ConnectionState
 from ...engine.venue_health import ALLOWANCE, VenueMode, age_text
 from .. import theme
@@ -349,10 +349,15 @@ class AccountStrip(QFrame):
         self._equity_text = "—" if value is None else fmt_decimal(value, 2)
         self.equity.set(self._equity_text)
 
-    def set_open_pnl(self, pnl: Decimal, count: int) -> None:
-        colour = theme.pnl_colour(pnl)
-        self._open_pnl = (fmt_decimal(pnl, 2, sign=True) + f" {self.quote}",
-                          colour.name() if colour else None)
+    def set_open_pnl(self, pnl: Decimal, count: int,
+                     others: Mapping[str, Decimal] | None = None) -> None:
+        """`pnl` in the strip's quote currency; `others`: the totals of positions quoted in
+        another currency (ETH/BTC's P&L is BTC), each shown on its own - they do not add up."""
+        text = f"{fmt_money(pnl, currency=self.quote)} {self.quote}"
+        if others:
+            text += ", " + fmt_money_by_quote(others.items())
+        colour = theme.pnl_colour(pnl if pnl or not others else next(iter(others.values())))
+        self._open_pnl = (text, colour.name() if colour else None)
         self._show_open_pnl()
         self.open_count.set(str(count))
 
