@@ -72,9 +72,14 @@ def fmt_given_price(value: Decimal, reference: Decimal | None = None) -> str:
     if the value carries more - a message about a typed level must not round what was typed
     away. `50500` -> `50,500.00`, `0.4567812` -> `0.4567812`."""
     value = Decimal(value)
-    exponent = value.normalize().as_tuple().exponent
-    own = min(MAX_PLACES, max(0, -exponent)) if isinstance(exponent, int) else 0
+    own = min(MAX_PLACES, carried_places(value))
     return fmt_decimal(value, max(auto_places(value if reference is None else reference), own))
+
+
+def carried_places(value: Decimal) -> int:
+    """The decimals `value` carries once trailing zeros are dropped: `0.50` -> 1, `1E+3` -> 0."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def fmt_amount(value: Decimal | None) -> str:
@@ -86,9 +91,7 @@ def fmt_amount(value: Decimal | None) -> str:
     value = Decimal(value)
     if value == 0:
         value = abs(value)  # no "-0"
-    exp = value.normalize().as_tuple().exponent
-    places = max(0, -exp) if isinstance(exp, int) else 0
-    return format(value, f",.{places}f")
+    return format(value, f",.{carried_places(value)}f")
 
 
 CENT_CURRENCIES = frozenset({"USDT", "USDC", "BUSD", "FDUSD", "DAI", "TUSD", "USDE", "PYUSD",
