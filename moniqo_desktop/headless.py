@@ -19,12 +19,12 @@ from .config import Settings
 from .domain.figures import (
     fmt_amount,
     fmt_fees,
-    fmt_market_price,
     fmt_money,
     fmt_money_by_quote,
 )
 from .domain.orders import respell_fill_notes
 from .engine import Engine
+from .engine.context import market_price_text
 from .engine.events import (
     AccountUpdated,
     ConnectionChanged,
@@ -66,8 +66,7 @@ def describe(event: Event, markets: Mapping[str, MarketInfo] | None = None) -> s
     t = event.at.strftime("%H:%M:%S")
 
     def price(symbol: str, value: Decimal | None) -> str:
-        market = (markets or {}).get(symbol)
-        return fmt_market_price(value, market.price_decimals if market else None) or "None"
+        return market_price_text(markets or {}, symbol, value) or "None"
 
     def percent(value: Decimal | None) -> str:
         return "None" if value is None else f"{value.normalize():f}"

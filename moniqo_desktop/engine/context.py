@@ -7,7 +7,7 @@ an order or a decision.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +29,14 @@ def risk_thresholds(s: Settings) -> RiskThresholds:
         stop_share=tuple(Decimal(v) for v in s.risk_stop_share),  # type: ignore[arg-type]
         loss_percent=tuple(Decimal(v) for v in s.risk_loss_percent),  # type: ignore[arg-type]
     )
+
+
+def market_price_text(markets: Mapping[str, MarketInfo], symbol: str,
+                      price: Decimal | None) -> str:
+    """A price of `symbol` with its market's tick (five significant digits when the market is
+    not known), thousands grouped: the one spelling of the engine's messages and narration."""
+    market = markets.get(symbol)
+    return fmt_market_price(price, market.price_decimals if market is not None else None)
 
 
 @dataclass
@@ -71,8 +79,7 @@ class EngineContext:
     def price_text(self, symbol: str, price: Decimal | None) -> str:
         """A price of `symbol` as the window writes it (its market's tick, thousands grouped):
         the engine's messages and the tables must not spell one figure two ways."""
-        market = self.markets.get(symbol)
-        return fmt_market_price(price, market.price_decimals if market is not None else None)
+        return market_price_text(self.markets, symbol, price)
 
     def add_position(self, position: Position,
                      thresholds: RiskThresholds | None = None) -> None:
